@@ -1,0 +1,306 @@
+import { Clock, systemClock } from '../clock';
+import type {
+  BatchControl,
+  EventBus,
+  InboundMessage,
+  OutboundMessage,
+  PartitionBatch,
+  SubscribeOptions,
+  Subscription,
+  TopicPartition,
+  TopicSpec,
+} from './types';
+
+/**
+ * An in-memory EventBus for unit tests and the embedded demo. It keeps Kafka's
+ * semantics that our code relies on: partitions chosen by key hash, consumer
+ * groups whose members share partitions, delivery from the committed offset (so
+ * a batch that is not committed is redelivered), atomic commit of outputs and
+ * offsets, paused partitions, and compaction read as "latest value per key".
+ * It records everything published, for assertions.
+ */
+
+interface MemoryTopic {
+  readonly spec: TopicSpec;
+  readonly partitions: InboundMessage[][];
+}
+
+interface Member {
+  readonly id: number;
+  readonly options: SubscribeOptions;
+  assigned: TopicPartition[];
+  readonly pausedUntil: Map<string, number>;
+  running: boolean;
+  wake: () => void;
+}
+
+interface Group {
+  readonly committed: Map<string, bigint>;
+  readonly members: Member[];
+}
+
+const tpKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** FNV-1a: a stable hash so a key always lands in the same partition. */
+function hashKey(key: string | Buffer): number {
+  const bytes = typeof key === 'string' ? Buffer.from(key) : key;
+  let hash = 0x811c9dc5;
+  for (const byte of bytes) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+export interface MemoryBusOptions {
+  readonly defaultPartitions?: number;
+  readonly maxBatchSize?: number;
+  readonly clock?: Clock;
+  /** Create topics on first publish/subscribe instead of failing (Kafka's auto-create). */
+  readonly autoCreateTopics?: boolean;
+}
+
+export class MemoryEventBus implements EventBus {
+  private readonly topics = new Map<string, MemoryTopic>();
+  private readonly groups = new Map<string, Group>();
+  private readonly waiters = new Set<() => void>();
+  private nextMemberId = 1;
+  private roundRobin = 0;
+  private closed = false;
+  readonly published: OutboundMessage[] = [];
+  private readonly options: Required<Omit<MemoryBusOptions, 'clock'>> & { clock: Clock };
+
+  constructor(options: MemoryBusOptions = {}) {
+    this.options = {
+      defaultPartitions: options.defaultPartitions ?? 3,
+      maxBatchSize: options.maxBatchSize ?? 500,
+      autoCreateTopics: options.autoCreateTopics ?? true,
+      clock: options.clock ?? systemClock,
+    };
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) this.createTopic(spec);
+    this.rebalanceAll();
+  }
+
+  async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    this.append(messages);
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (this.closed) throw new Error('bus is closed');
+    for (const topic of options.topics) this.topic(topic);
+    const group = this.group(options.groupId);
+    let resolveDone!: () => void;
+    let rejectDone!: (error: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    const member: Member = { id: this.nextMemberId++, options, assigned: [], pausedUntil: new Map(), running: true, wake: () => undefined };
+    group.members.push(member);
+    this.rebalance(group);
+    const loop = this.runMember(group, member).then(resolveDone, (error: unknown) => {
+      member.running = false;
+      this.leave(group, member);
+      rejectDone(error);
+    });
+    return {
+      isConsuming: () => member.running,
+      stop: async () => {
+        member.running = false;
+        member.wake();
+        await loop;
+        this.leave(group, member);
+      },
+      done,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const group of this.groups.values()) for (const member of group.members) member.running = false;
+    this.notify();
+  }
+
+  /** Everything on a topic, in partition then offset order (tests, compacted reads). */
+  messages(topic: string): InboundMessage[] {
+    return this.topic(topic).partitions.flat();
+  }
+
+  /** The latest value per key, as a reader of a compacted topic would see it. */
+  latestByKey(topic: string): Map<string, InboundMessage> {
+    const latest = new Map<string, InboundMessage>();
+    for (const message of this.messages(topic).sort((a, b) => a.timestamp - b.timestamp)) {
+      const key = message.key?.toString() ?? '';
+      if (message.value === null) latest.delete(key);
+      else latest.set(key, message);
+    }
+    return latest;
+  }
+
+  committedOffset(groupId: string, topic: string, partition: number): string | undefined {
+    return this.groups.get(groupId)?.committed.get(tpKey(topic, partition))?.toString();
+  }
+
+  /** Resolves once every member of every group has nothing left to read (tests). */
+  async drained(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.isDrained()) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    throw new Error('memory bus did not drain in time');
+  }
+
+  private isDrained(): boolean {
+    for (const group of this.groups.values()) {
+      for (const member of group.members) {
+        for (const tp of member.assigned) {
+          const end = this.topic(tp.topic).partitions[tp.partition]!.length;
+          if ((group.committed.get(tpKey(tp.topic, tp.partition)) ?? 0n) < BigInt(end)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private createTopic(spec: TopicSpec): MemoryTopic {
+    const existing = this.topics.get(spec.name);
+    if (existing) return existing;
+    const count = spec.partitions ?? this.options.defaultPartitions;
+    const topic: MemoryTopic = { spec, partitions: Array.from({ length: count }, () => []) };
+    this.topics.set(spec.name, topic);
+    return topic;
+  }
+
+  private topic(name: string): MemoryTopic {
+    const topic = this.topics.get(name);
+    if (topic) return topic;
+    if (!this.options.autoCreateTopics) throw new Error(`unknown topic ${name}`);
+    const created = this.createTopic({ name });
+    this.rebalanceAll();
+    return created;
+  }
+
+  private group(groupId: string): Group {
+    let group = this.groups.get(groupId);
+    if (!group) {
+      group = { committed: new Map(), members: [] };
+      this.groups.set(groupId, group);
+    }
+    return group;
+  }
+
+  private append(messages: readonly OutboundMessage[]): void {
+    if (this.closed) throw new Error('bus is closed');
+    const now = this.options.clock.now();
+    for (const message of messages) {
+      const topic = this.topic(message.topic);
+      const count = topic.partitions.length;
+      const partition =
+        message.partition ?? (message.key === null ? this.roundRobin++ % count : hashKey(message.key) % count);
+      const log = topic.partitions[partition];
+      if (!log) throw new Error(`topic ${message.topic} has no partition ${partition}`);
+      log.push({
+        topic: message.topic,
+        partition,
+        offset: String(log.length),
+        key: message.key === null ? null : Buffer.from(message.key),
+        value: message.value,
+        headers: { ...(message.headers ?? {}) },
+        timestamp: now,
+      });
+      this.published.push(message);
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private rebalanceAll(): void {
+    for (const group of this.groups.values()) this.rebalance(group);
+  }
+
+  /** Round-robin assignment of every subscribed partition over the group's members. */
+  private rebalance(group: Group): void {
+    const members = group.members.filter((m) => m.running).sort((a, b) => a.id - b.id);
+    for (const member of members) member.assigned = [];
+    const topics = [...new Set(members.flatMap((m) => m.options.topics))].sort();
+    let next = 0;
+    for (const topic of topics) {
+      const subscribers = members.filter((m) => m.options.topics.includes(topic));
+      const partitions = this.topics.get(topic)?.partitions.length ?? 0;
+      for (let partition = 0; partition < partitions; partition++) {
+        subscribers[next++ % subscribers.length]!.assigned.push({ topic, partition });
+      }
+    }
+    for (const member of members) {
+      member.options.onAssignment?.(member.assigned);
+      member.wake();
+    }
+  }
+
+  private leave(group: Group, member: Member): void {
+    const index = group.members.indexOf(member);
+    if (index >= 0) {
+      group.members.splice(index, 1);
+      this.rebalance(group);
+    }
+  }
+
+  private async runMember(group: Group, member: Member): Promise<void> {
+    while (member.running && !this.closed) {
+      let delivered = false;
+      for (const tp of [...member.assigned]) {
+        if (!member.running) break;
+        const key = tpKey(tp.topic, tp.partition);
+        const pausedUntil = member.pausedUntil.get(key);
+        if (pausedUntil !== undefined && pausedUntil > this.options.clock.now()) continue;
+        member.pausedUntil.delete(key);
+        const log = this.topics.get(tp.topic)!.partitions[tp.partition]!;
+        const from = Number(group.committed.get(key) ?? 0n);
+        if (from >= log.length) continue;
+        const messages = log.slice(from, from + this.options.maxBatchSize);
+        const batch: PartitionBatch = { ...tp, messages, highWatermark: String(log.length) };
+        const stillAssigned = (): boolean =>
+          member.running && member.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
+        const control: BatchControl = {
+          commit: async (nextOffset, outputs) => {
+            if (!stillAssigned()) throw new Error(`partition ${tp.topic}[${tp.partition}] was revoked`);
+            // One synchronous step: outputs and offsets become visible together.
+            this.append(outputs);
+            group.committed.set(key, BigInt(nextOffset));
+          },
+          backoff: (ms) => {
+            member.pausedUntil.set(key, this.options.clock.now() + ms);
+            this.options.clock.schedule(ms, () => member.wake());
+          },
+          heartbeat: async () => undefined,
+          isActive: stillAssigned,
+        };
+        await member.options.onBatch(batch, control);
+        delivered = true;
+      }
+      if (!delivered) await this.waitForWork(member);
+    }
+  }
+
+  private waitForWork(member: Member): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.waiters.delete(wake);
+        resolve();
+      };
+      member.wake = wake;
+      this.waiters.add(wake);
+      // Paused partitions come back on the clock; also poll occasionally so a
+      // manual clock advanced by a test is noticed.
+      const timer = setTimeout(wake, 50);
+      timer.unref?.();
+    });
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The event bus in our own words. Kafka (kafkajs) and the in-memory bus implement
+ * it; services only ever see this interface, so the transport can change in one
+ * adapter. Offsets are decimal strings because Kafka offsets are int64.
+ */
+
+export type Headers = Readonly<Record<string, string>>;
+
+export interface InboundMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Headers;
+  /** Broker (or producer) timestamp, epoch ms. */
+  readonly timestamp: number;
+}
+
+export interface OutboundMessage {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  /** null is a tombstone: on a compacted topic it deletes the key. */
+  readonly value: Buffer | null;
+  readonly headers?: Headers;
+  readonly partition?: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions?: number;
+  /** cleanup.policy=compact: the latest value per key is kept (model-ready, trigger-state). */
+  readonly compacted?: boolean;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface PartitionBatch extends TopicPartition {
+  readonly messages: readonly InboundMessage[];
+  /** Offset of the next message the broker will write (end of the partition at fetch). */
+  readonly highWatermark: string;
+}
+
+/** What a subscription offers the code processing one partition batch. */
+export interface BatchControl {
+  /**
+   * Make `outputs` durable and commit consumption up to `nextOffset` (the offset of
+   * the next message to read). In a transactional subscription both happen in one
+   * Kafka transaction; otherwise outputs are acknowledged first, then offsets.
+   */
+  commit(nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void>;
+  /** Stop fetching this partition for `ms`, then redeliver from the last commit. */
+  backoff(ms: number): void;
+  heartbeat(): Promise<void>;
+  /** False once the subscription stops or the partition is revoked: stop, commit nothing. */
+  isActive(): boolean;
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Where a group with no committed offset starts. Default: earliest. */
+  readonly fromBeginning?: boolean;
+  /** When set, outputs and consumed offsets commit in one transaction (exactly-once). */
+  readonly transactionalId?: string;
+  readonly onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<void>;
+  /** Called with this member's partitions after every rebalance. */
+  readonly onAssignment?: (assigned: readonly TopicPartition[]) => void;
+}
+
+export interface Subscription {
+  /** True while this member has joined its group and is fetching. */
+  isConsuming(): boolean;
+  /** Finish the batch in progress, leave the group, release resources. */
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolves on stop, rejects on a crash. */
+  readonly done: Promise<void>;
+}
+
+export interface EventBus {
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Idempotent, acknowledged by all in-sync replicas before resolving. */
+  publish(messages: readonly OutboundMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export const dlqTopic = (topic: string): string => `${topic}.dlq`;
