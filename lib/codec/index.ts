@@ -1,0 +1,3 @@
+export * from './codec';
+export * from './registry';
+export * from './memory-registry';
