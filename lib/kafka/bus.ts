@@ -1,0 +1,273 @@
+import { Partitioners } from 'kafkajs';
+import type { Admin, EachBatchPayload, IHeaders, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { Clock, systemClock } from '../clock';
+import { ErrorCodes, RoundhouseError, isRetriable } from '../errors';
+import type { Logger } from '../log';
+import type {
+  BatchControl,
+  EventBus,
+  Headers,
+  InboundMessage,
+  OutboundMessage,
+  SubscribeOptions,
+  Subscription,
+  TopicPartition,
+  TopicSpec,
+} from '../bus/types';
+
+export interface KafkaBusOptions {
+  readonly logger: Logger;
+  readonly defaultPartitions?: number;
+  readonly replicationFactor?: number;
+  readonly clock?: Clock;
+  /** Max bytes per partition per fetch: bounds memory per batch. */
+  readonly maxBytesPerPartition?: number;
+}
+
+function toHeaders(headers: IHeaders | undefined): Headers {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+function toTopicMessages(messages: readonly OutboundMessage[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const m of messages) {
+    const list = byTopic.get(m.topic) ?? [];
+    list.push({
+      key: m.key,
+      value: m.value,
+      ...(m.headers ? { headers: { ...m.headers } } : {}),
+      ...(m.partition !== undefined ? { partition: m.partition } : {}),
+    });
+    byTopic.set(m.topic, list);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
+}
+
+/** kafkajs errors carry `retriable`; give them our code so callers can match on it. */
+function asKafkaError(error: unknown, what: string): unknown {
+  if (isRetriable(error) && !(error instanceof RoundhouseError)) {
+    return new RoundhouseError(ErrorCodes.KAFKA_UNAVAILABLE, `${what}: ${(error as Error).message}`, { cause: error });
+  }
+  return error;
+}
+
+/**
+ * EventBus over kafkajs. Publishing uses one idempotent producer (acks=all).
+ * A subscription owns a consumer (autoCommit off: offsets move only through
+ * BatchControl.commit, after the effect) and, when transactional, its own
+ * transactional producer so outputs and offsets commit atomically.
+ */
+export class KafkaEventBus implements EventBus {
+  private admin: Admin | undefined;
+  private producer: Producer | undefined;
+  private producerReady: Promise<Producer> | undefined;
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: KafkaBusOptions,
+  ) {
+    this.logger = options.logger.child({ component: 'kafka-bus' });
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.getAdmin();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((spec) => !existing.has(spec.name));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.name,
+          numPartitions: spec.partitions ?? this.options.defaultPartitions ?? 3,
+          replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: Object.entries({ ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}), ...(spec.config ?? {}) }).map(
+            ([name, value]) => ({ name, value }),
+          ),
+        })),
+      });
+      this.logger.info({ topics: missing.map((s) => s.name) }, 'created topics');
+    } catch (error) {
+      // Another instance may have created it between list and create.
+      if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return;
+      throw asKafkaError(error, 'creating topics');
+    }
+  }
+
+  async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.getProducer();
+    try {
+      await producer.sendBatch({ topicMessages: toTopicMessages(messages), acks: -1 });
+    } catch (error) {
+      throw asKafkaError(error, 'publishing');
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const logger = this.logger.child({ groupId: options.groupId });
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      // read_committed: aborted transactions are never seen.
+      readUncommitted: false,
+      maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
+      allowAutoTopicCreation: false,
+    });
+    const txProducer = options.transactionalId
+      ? this.kafka.producer({ transactionalId: options.transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      : undefined;
+    const plainProducer = txProducer ? undefined : await this.getProducer();
+
+    let consuming = false;
+    let stopping = false;
+    let resolveDone!: () => void;
+    let rejectDone!: (error: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      resolveDone = resolve;
+      rejectDone = reject;
+    });
+    done.catch(() => undefined);
+    const resumeTimers = new Set<() => void>();
+
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      consuming = true;
+      const assigned: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      logger.info({ assigned: assigned.length }, 'joined consumer group');
+      options.onAssignment?.(assigned);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      logger.error({ err: error, restart }, 'consumer crashed');
+      if (!restart) {
+        consuming = false;
+        rejectDone(error);
+      }
+    });
+
+    await consumer.connect();
+    await txProducer?.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+
+    const commitPlain = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
+      if (outputs.length > 0) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1 });
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
+      });
+    };
+    const commitTransactional = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
+      const tx = await txProducer!.transaction();
+      try {
+        if (outputs.length > 0) await tx.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1 });
+        await tx.sendOffsets({
+          consumerGroupId: options.groupId,
+          topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
+        });
+        await tx.commit();
+      } catch (error) {
+        await tx.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'abort after failed transaction failed'));
+        throw error;
+      }
+    };
+
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const messages: InboundMessage[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key ?? null,
+          value: m.value ?? null,
+          headers: toHeaders(m.headers),
+          timestamp: Number(m.timestamp),
+        }));
+        const control: BatchControl = {
+          commit: async (nextOffset, outputs) => {
+            try {
+              await (txProducer ? commitTransactional : commitPlain)(payload, nextOffset, outputs);
+            } catch (error) {
+              throw asKafkaError(error, 'committing');
+            }
+            // Move the fetch position; resolving the batch's last message also skips
+            // a trailing transaction marker (kafkajs handles that in resolveOffset).
+            payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
+          },
+          backoff: (ms) => {
+            const resume = payload.pause();
+            const cancel = this.clock.schedule(ms, () => {
+              resumeTimers.delete(cancel);
+              resume();
+            });
+            resumeTimers.add(cancel);
+          },
+          heartbeat: () => payload.heartbeat(),
+          isActive: () => payload.isRunning() && !payload.isStale() && !stopping,
+        };
+        await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
+      },
+    });
+
+    const subscription: Subscription = {
+      isConsuming: () => consuming && !stopping,
+      stop: async () => {
+        if (stopping) return done;
+        stopping = true;
+        for (const cancel of resumeTimers) cancel();
+        try {
+          await consumer.disconnect();
+          await txProducer?.disconnect();
+        } finally {
+          consuming = false;
+          this.subscriptions.delete(subscription);
+          resolveDone();
+        }
+        return done;
+      },
+      done,
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.subscriptions].map((s) => s.stop()));
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+    this.producer = undefined;
+    this.producerReady = undefined;
+    this.admin = undefined;
+  }
+
+  private async getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  private getProducer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })();
+    return this.producerReady;
+  }
+}
