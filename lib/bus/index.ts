@@ -1,0 +1,5 @@
+export * from './types';
+export * from './dlq';
+export * from './processor';
+export * from './consumer';
+export * from './memory';
