@@ -1,0 +1,70 @@
+/**
+ * The state file of a detached stack (`stack:up`): which pids to stop, which env
+ * to print. A recorded pid counts as ours only while its command line still names
+ * the run dir, so a pid reused by the OS after a reboot is never signalled.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { StackError, StackErrorCodes } from './errors';
+import type { StackEnv, StackProcessInfo } from './index';
+import { commandLineOf, isAlive, stopPid } from './util';
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  createdAt: z.string(),
+  runDir: z.string().min(1),
+  env: z.object({ KAFKA_BROKERS: z.string(), SCHEMA_REGISTRY_URL: z.string() }),
+  processes: z.array(z.object({ component: z.string(), pid: z.number().int().positive(), ports: z.record(z.string(), z.number()) })),
+});
+
+export type StackState = z.infer<typeof stateSchema>;
+
+export function statePath(cacheRoot: string): string {
+  return path.join(cacheRoot, 'stack', 'state.json');
+}
+
+export async function readState(file: string): Promise<StackState | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = stateSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new StackError(StackErrorCodes.CONFIG_INVALID, `${file} is not a stack state file: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export async function writeState(file: string, state: { runDir: string; env: StackEnv; processes: readonly StackProcessInfo[] }): Promise<void> {
+  const full: StackState = { version: 1, createdAt: new Date().toISOString(), runDir: state.runDir, env: { ...state.env }, processes: state.processes.map((p) => ({ ...p, ports: { ...p.ports } })) };
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(`${file}.tmp`, `${JSON.stringify(full, null, 2)}\n`);
+  await fs.rename(`${file}.tmp`, file);
+}
+
+/** The recorded processes that still run and are still ours. */
+export async function liveProcesses(state: StackState): Promise<StackState['processes']> {
+  const live: StackState['processes'] = [];
+  for (const p of state.processes) {
+    if (isAlive(p.pid) && (await commandLineOf(p.pid))?.includes(state.runDir)) live.push(p);
+  }
+  return live;
+}
+
+/** Stops what the state names (SIGTERM, SIGKILL after a grace period), removes its run dir and the file. */
+export async function stopState(file: string, state: StackState, graceMs = 15_000): Promise<number> {
+  const live = await liveProcesses(state);
+  await Promise.all(live.map((p) => stopPid(p.pid, graceMs)));
+  await fs.rm(state.runDir, { recursive: true, force: true });
+  await fs.rm(file, { force: true });
+  return live.length;
+}
+
+/** `export K='v'` lines for `eval "$(npm run -s stack:up)"`. */
+export function exportLines(env: StackEnv): string {
+  const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
+  return Object.entries(env)
+    .map(([k, v]) => `export ${k}=${quote(v)}\n`)
+    .join('');
+}
