@@ -1,0 +1,101 @@
+/** `triggers`: when a model is considered stale and a retrain is requested. */
+import { z } from 'zod';
+import { thresholdProblem, type DriftMethod } from './drift-methods';
+import { driftMethodChoice } from './schema-data';
+import { duration, fraction, positiveInt, read, section, type Report } from './schema-common';
+
+/** A threshold given with `auto` has no meaning: auto may pick a different test per feature type. */
+export function checkThreshold(method: unknown, threshold: unknown, report: Report, path: ReadonlyArray<string | number> = ['threshold']): void {
+  const value = read.num(threshold);
+  const name = read.str(method);
+  if (value === undefined || name === undefined) return;
+  if (name === 'auto') {
+    report(path, 'a threshold needs a concrete method (auto picks a test per feature type, each with its own default threshold)');
+    return;
+  }
+  const problem = thresholdProblem(name as DriftMethod, value);
+  if (problem !== null) report(path, problem);
+}
+
+const TimeWindowSchema = section(
+  'Tumbling event-time window.',
+  {
+    type: z.literal('time'),
+    size: duration({ min: 1 }).describe('Window length in event time.'),
+    allowedLateness: duration().describe('How long after the window closes (by watermark) late events are still counted.').prefault('0s'),
+  },
+  (value, report) => {
+    const size = read.num(value.size);
+    const lateness = read.num(value.allowedLateness);
+    if (size !== undefined && lateness !== undefined && lateness >= size) report(['allowedLateness'], 'allowedLateness must be shorter than the window size');
+  },
+);
+
+const CountWindowSchema = section('Tumbling window of a fixed number of events.', {
+  type: z.literal('count'),
+  size: positiveInt('Events per window.'),
+});
+
+export const WindowSchema = z
+  .discriminatedUnion('type', [TimeWindowSchema, CountWindowSchema], { error: 'window type must be "time" or "count"' })
+  .describe('The window over which current feature distributions are compared with the reference.');
+
+export const DriftSchema = section(
+  'Feature drift: compare each window of feature values with the reference profile of the current model.',
+  {
+    enabled: z.boolean().describe('Whether feature drift can trigger a retrain.').prefault(true),
+    window: WindowSchema.prefault({ type: 'time', size: '1h', allowedLateness: '5m' }),
+    method: driftMethodChoice.describe('Default drift test for every feature (auto picks per feature type: numeric → psi, categorical → jensen_shannon).').prefault('auto'),
+    threshold: z.number().describe('Default threshold for `method`; omitted = that method\'s default. Not allowed with auto.').optional(),
+    minSamples: positiveInt('A window with fewer events is not judged.').prefault(1000),
+    driftShare: z.number().gt(0).max(1).describe('The dataset drifted when at least this share of features drifted (or any critical feature did).').prefault(0.3),
+    consecutiveWindows: positiveInt('Drift must hold for this many consecutive judged windows before a retrain is requested (hysteresis).').prefault(2),
+    bootstrapEvents: positiveInt('With no model yet, the reference is built from the first N events.').prefault(10000),
+    falseDiscoveryRate: fraction('Benjamini–Hochberg rate across p-value tests (ks, chi_square); null = compare each p-value with its threshold.')
+      .nullable()
+      .prefault(0.05),
+  },
+  (value, report) => {
+    checkThreshold(value.method, value.threshold, report);
+    const window = read.obj(value.window);
+    const minSamples = read.num(value.minSamples);
+    const windowSize = read.num(window?.size);
+    if (window?.type === 'count' && windowSize !== undefined && minSamples !== undefined && minSamples > windowSize) {
+      report(['minSamples'], `minSamples (${minSamples}) exceeds the count window size (${windowSize}), so no window would ever be judged`);
+    }
+    const bootstrap = read.num(value.bootstrapEvents);
+    if (bootstrap !== undefined && minSamples !== undefined && bootstrap < minSamples) {
+      report(['bootstrapEvents'], `bootstrapEvents (${bootstrap}) must be at least minSamples (${minSamples})`);
+    }
+  },
+);
+
+export const ScoreDriftSchema = section(
+  "Drift of the serving model's own score (data.scoreField); inactive when the model has no scoreField.",
+  {
+    enabled: z.boolean().describe('Whether score drift can trigger a retrain.').prefault(true),
+    method: z.enum(['auto', 'psi', 'ks', 'jensen_shannon', 'wasserstein']).describe('Drift test for the score (auto = psi).').prefault('auto'),
+    threshold: z.number().describe("Threshold for `method`; omitted = the method's default. Not allowed with auto.").optional(),
+  },
+  (value, report) => checkThreshold(value.method, value.threshold, report),
+);
+
+export const FraudRateSchema = section('Change of the matured-label positive rate versus the rate the current model was trained on.', {
+  enabled: z.boolean().describe('Whether a fraud-rate change can trigger a retrain.').prefault(true),
+  maxRelativeChange: z.number().gt(0).describe('Fires when |rate − trainedRate| / trainedRate exceeds this.').prefault(0.5),
+  minLabels: positiveInt('Matured labels needed before the rate is judged.').prefault(1000),
+});
+
+export const VolumeSchema = section('Retrain once enough new matured labels arrived since the last training data window.', {
+  enabled: z.boolean().describe('Whether label volume can trigger a retrain.').prefault(true),
+  minNewLabels: positiveInt('New matured labels that trigger a retrain.').prefault(50000),
+});
+
+export const TriggersSchema = section('When the model is stale and a retrain is requested.', {
+  drift: DriftSchema.prefault({}),
+  score: ScoreDriftSchema.prefault({}),
+  fraudRate: FraudRateSchema.prefault({}),
+  volume: VolumeSchema.prefault({}),
+  maxAge: duration({ min: 1 }).describe('Retrain when the champion is older than this; null = never.').nullable().prefault('7d'),
+  cooldown: duration().describe('Minimum time between two retrain requests for this model, whatever the rule.').prefault('6h'),
+});
