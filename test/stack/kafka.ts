@@ -88,23 +88,35 @@ function kafkaPlan(ctx: StackContext, java: JavaRuntime, home: string): Componen
   };
 }
 
-/** Ready means a kafkajs admin can describe the cluster and sees a broker. */
+/**
+ * Ready means a kafkajs admin sees a broker, and the group and transaction
+ * coordinators answer. Kafka creates __consumer_offsets and __transaction_state
+ * on first use; without this warm-up every suite's first consumer crashes once
+ * with "coordinator is loading" and its first transaction waits seconds.
+ */
 export async function brokerAnswers(broker: string): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'roundhouse-stack-probe',
     brokers: [broker],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
-    requestTimeout: 3000,
+    requestTimeout: 5000,
     retry: { retries: 0 },
   });
   const admin = kafka.admin();
+  // kafkajs refuses an idempotent producer with zero retries.
+  const producer = kafka.producer({ transactionalId: 'roundhouse-stack-probe', idempotent: true, maxInFlightRequests: 1, retry: { retries: 1 } });
   try {
     await admin.connect();
-    return (await admin.describeCluster()).brokers.length > 0;
+    if ((await admin.describeCluster()).brokers.length === 0) return false;
+    await admin.fetchOffsets({ groupId: 'roundhouse-stack-probe' });
+    await producer.connect();
+    await (await producer.transaction()).abort(); // InitProducerId; no partitions, so no EndTxn
+    return true;
   } catch {
     return false;
   } finally {
     await admin.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
   }
 }
