@@ -1,11 +1,21 @@
 import { ErrorCodes, RoundhouseError } from '../errors';
 
+/** Larger magnitudes are not measurements; 1e100² still sums safely far past 2^53 events. */
+export const MAX_MAGNITUDE = 1e100;
+
+/** Whether a number is a usable value (else it belongs in the NaN bucket). */
+export function isValidNumber(value: number): boolean {
+  return value >= -MAX_MAGNITUDE && value <= MAX_MAGNITUDE;
+}
+
 /**
  * Streaming histogram of one numeric feature over fixed bin edges (from the
  * reference profile). With k edges there are k + 1 bins: (-inf, e0), [e0, e1), …,
  * [e(k-1), +inf), so every finite value lands somewhere (bin = number of edges
  * <= value, numpy's searchsorted side='right'). null/undefined count as missing;
- * NaN and ±Infinity count as `nan` (a value we cannot place or average).
+ * NaN, ±Infinity and magnitudes above MAX_MAGNITUDE count as `nan`: values we
+ * cannot place or average, and which would overflow the sums of squares and so
+ * turn the JSON checkpoint into nulls.
  *
  * `add` allocates nothing: counts and per-bin sums live in Float64Arrays (exact
  * integers up to 2^53) and the bin is found by binary search. Per-bin sums give
@@ -34,8 +44,8 @@ export class NumericHistogram {
       this.missing++;
       return;
     }
-    // x - x is 0 for finite x and NaN for NaN and ±Infinity.
-    if (value - value !== 0) {
+    // Comparisons with NaN are false, so NaN fails this test as well.
+    if (!(value >= -MAX_MAGNITUDE && value <= MAX_MAGNITUDE)) {
       this.nan++;
       return;
     }

@@ -1,6 +1,6 @@
 /**
  * Sample quantiles exactly as numpy computes them with method='linear' (the
- * default), including its virtual-index formula and its two-sided lerp, so that
+ * default), including its virtual index (n − 1)·q and its two-sided lerp, so that
  * edges built here equal the ones scripts/stats-fixtures.py builds bit for bit.
  */
 
@@ -8,8 +8,8 @@
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) throw new RangeError('quantile of an empty sample');
-  // numpy: virtual_index = n*q + (alpha + q*(1 - alpha - beta)) - 1 with alpha = beta = 1.
-  const virtual = n * q + (1 + q * (1 - 1 - 1)) - 1;
+  // numpy's 'linear' method takes the virtual index as (n - 1) * q.
+  const virtual = (n - 1) * q;
   if (virtual <= 0) return sorted[0] as number;
   if (virtual >= n - 1) return sorted[n - 1] as number;
   const previous = Math.floor(virtual);

@@ -1,6 +1,6 @@
 import { ErrorCodes, RoundhouseError } from '../errors';
 import { type CategoricalValue } from './categorical-histogram';
-import { NumericHistogram } from './numeric-histogram';
+import { NumericHistogram, isValidNumber } from './numeric-histogram';
 import { nextUp, quantileSorted } from './quantile';
 import { OTHER_CATEGORY, type CategoricalReference, type NumericReference } from './types';
 
@@ -38,7 +38,7 @@ export function buildNumericReference(
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v === null || v === undefined) missing++;
-    else if (!Number.isFinite(v)) nan++;
+    else if (!isValidNumber(v)) nan++;
     else valid.push(v);
   }
   const count = values.length;

@@ -35,7 +35,7 @@ export interface NumericReference {
   readonly count: number;
   /** Share of null/undefined among all observations. */
   readonly missingShare: number;
-  /** Share of NaN and ±Infinity among all observations. */
+  /** Share of NaN, ±Infinity and |x| > MAX_MAGNITUDE (1e100) among all observations. */
   readonly nanShare: number;
   /** Mean and population standard deviation (ddof = 0) of the valid values; 0 when none. */
   readonly mean: number;
