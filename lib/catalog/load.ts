@@ -44,6 +44,8 @@ function issuesToProblems(issues: readonly z.core.$ZodIssue[], source: YamlSourc
   for (const issue of issues) {
     // zod reports all unknown keys of an object as one issue; each is its own mistake.
     if (issue.code === 'unrecognized_keys') for (const key of issue.keys) add([...issue.path, key], `unknown key "${key}"`);
+    // A bad record key carries its reasons inside; zod's own message is just "Invalid key in record".
+    else if (issue.code === 'invalid_key') add(issue.path, issue.issues.map((inner) => inner.message).join('; '));
     else add(issue.path, issue.message);
   }
   return problems;

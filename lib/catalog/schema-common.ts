@@ -16,7 +16,12 @@ export type Report = (path: ReadonlyArray<string | number>, message: string) => 
  * field of the same object failed (so every mistake in the file is reported at
  * once), and a failed field may hold anything. Hence `unknown` everywhere.
  */
-export type Check = (value: Readonly<Record<string, unknown>>, report: Report) => void;
+export type Check = (value: Readonly<Record<string, unknown>>, report: Report, unknownKeys: readonly string[]) => void;
+
+/** Keys of this very object that zod found unknown (a check may stay quiet when one is probably a misspelling). */
+function unknownKeysOf(issues: readonly z.core.$ZodRawIssue[]): string[] {
+  return issues.flatMap((issue) => (issue.code === 'unrecognized_keys' && (issue.path ?? []).length === 0 ? issue.keys : []));
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,7 +33,7 @@ export function withCheck<T extends z.ZodType>(schema: T, check: Check): T {
     z.superRefine<unknown>(
       (value, ctx) => {
         if (!isRecord(value)) return;
-        check(value, (path, message) => ctx.addIssue({ code: 'custom', message, path: [...path] }));
+        check(value, (path, message) => ctx.addIssue({ code: 'custom', message, path: [...path] }), unknownKeysOf(ctx.issues));
       },
       { when: (payload) => isRecord(payload.value) },
     ),

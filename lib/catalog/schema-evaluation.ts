@@ -5,7 +5,7 @@ import { fraction, positiveInt, read, section, withArrayCheck, type Report } fro
 
 const limitField = (text: string): z.ZodOptional<z.ZodNumber> => z.number().describe(text).optional();
 
-function checkGate(value: Readonly<Record<string, unknown>>, report: Report): void {
+function checkGate(value: Readonly<Record<string, unknown>>, report: Report, unknownKeys: readonly string[]): void {
   const metric = read.str(value.metric);
   if (metric === undefined || !isMetricName(metric)) return; // the enum already said so
   const info = METRICS[metric];
@@ -13,6 +13,7 @@ function checkGate(value: Readonly<Record<string, unknown>>, report: Report): vo
   const given = GATE_LIMIT_NAMES.filter((limit) => value[limit] !== undefined);
   const [limit, ...extra] = given;
   if (limit === undefined) {
+    if (unknownKeys.length > 0) return; // most likely a misspelt limit, already reported as an unknown key
     report([], `a gate on ${metric} needs one limit: ${allowed.join(', ')}`);
     return;
   }

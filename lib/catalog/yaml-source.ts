@@ -33,7 +33,9 @@ export function readYaml(text: string): YamlSource {
   const problems = doc.errors.map((error): CatalogProblem => {
     const [start] = error.pos;
     const { line, column } = position(start);
-    return { path: formatPath(pathAtOffset(doc, start)), line, column, message: firstLine(error.message) };
+    const path = pathAtOffset(doc, start);
+    const message = error.code === 'DUPLICATE_KEY' ? `duplicate key "${String(path[path.length - 1])}" (the last one would win)` : firstLine(error.message);
+    return { path: formatPath(path), line, column, message };
   });
   return {
     value: doc.toJS({ maxAliasCount: 100 }) as unknown,
