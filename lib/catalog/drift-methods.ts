@@ -1,67 +1,63 @@
 /**
- * Drift tests the catalog can name, what each measures and how its threshold reads.
+ * The drift tests a catalog may name. The vocabulary, which tests suit which
+ * feature type, which are p-value tests and their default thresholds all come
+ * from the statistics core (lib/stats), so the catalog cannot accept a test the
+ * trigger cannot run. What the catalog adds is the legal range of a threshold.
+ *
  * Two kinds: a *statistic* (drifted when statistic ≥ threshold) and a *p-value*
- * test (drifted when p < threshold, i.e. the threshold is the significance level;
- * these are the tests the Benjamini–Hochberg correction applies to).
+ * test (drifted when p < threshold, the significance level; these are the tests
+ * Benjamini–Hochberg applies to). `auto` leaves the choice to lib/stats
+ * `chooseTest`, which depends on the reference size (Evidently's rule), so it
+ * cannot be resolved from the catalog alone.
  */
+import { DEFAULT_THRESHOLDS } from '../stats/drift-tests';
+import { P_VALUE_TESTS, TESTS_BY_KIND, type DriftTestName, type FeatureKind } from '../stats/types';
 
-export type FeatureType = 'numeric' | 'categorical';
+export type FeatureType = FeatureKind;
+export type DriftMethod = DriftTestName;
+export type DriftMethodChoice = DriftMethod | 'auto';
+
+export const DRIFT_METHOD_NAMES = Object.keys(DEFAULT_THRESHOLDS) as [DriftMethod, ...DriftMethod[]];
 
 export interface DriftMethodInfo {
   readonly kind: 'statistic' | 'pvalue';
   readonly featureTypes: readonly FeatureType[];
   readonly defaultThreshold: number;
-  /** Exclusive lower bound and (when not null) exclusive upper bound of a legal threshold. */
+  /** A legal threshold is > thresholdAbove and, when not null, < thresholdBelow. */
   readonly thresholdAbove: number;
   readonly thresholdBelow: number | null;
-  readonly description: string;
 }
 
-export const DRIFT_METHODS = {
-  psi: {
-    kind: 'statistic', featureTypes: ['numeric', 'categorical'], defaultThreshold: 0.2, thresholdAbove: 0, thresholdBelow: null,
-    description: 'population stability index over reference-quantile bins (numeric) or categories',
-  },
-  ks: {
-    kind: 'pvalue', featureTypes: ['numeric'], defaultThreshold: 0.05, thresholdAbove: 0, thresholdBelow: 1,
-    description: 'two-sample Kolmogorov–Smirnov test; threshold is the significance level',
-  },
-  jensen_shannon: {
-    kind: 'statistic', featureTypes: ['numeric', 'categorical'], defaultThreshold: 0.1, thresholdAbove: 0, thresholdBelow: 1,
-    description: 'Jensen–Shannon distance (base 2, in [0, 1]) between binned distributions',
-  },
-  wasserstein: {
-    kind: 'statistic', featureTypes: ['numeric'], defaultThreshold: 0.1, thresholdAbove: 0, thresholdBelow: null,
-    description: 'Wasserstein-1 distance divided by the reference standard deviation',
-  },
-  chi_square: {
-    kind: 'pvalue', featureTypes: ['categorical'], defaultThreshold: 0.05, thresholdAbove: 0, thresholdBelow: 1,
-    description: "Pearson's chi-square test of homogeneity; threshold is the significance level",
-  },
-} as const satisfies Record<string, DriftMethodInfo>;
+// Statistics without an upper bound; every other test's threshold lies in (0, 1)
+// (p-value tests: a significance level; jensenshannon: a distance in [0, 1]).
+const UNBOUNDED: ReadonlySet<DriftMethod> = new Set<DriftMethod>(['psi', 'wasserstein']);
 
-export type DriftMethod = keyof typeof DRIFT_METHODS;
-export type DriftMethodChoice = DriftMethod | 'auto';
+export const DRIFT_METHODS: Readonly<Record<DriftMethod, DriftMethodInfo>> = Object.freeze(
+  Object.fromEntries(
+    DRIFT_METHOD_NAMES.map((name): [DriftMethod, DriftMethodInfo] => [
+      name,
+      Object.freeze({
+        kind: P_VALUE_TESTS.has(name) ? 'pvalue' : 'statistic',
+        featureTypes: (Object.keys(TESTS_BY_KIND) as FeatureType[]).filter((type) => TESTS_BY_KIND[type].includes(name)),
+        defaultThreshold: DEFAULT_THRESHOLDS[name],
+        thresholdAbove: 0,
+        thresholdBelow: UNBOUNDED.has(name) ? null : 1,
+      }),
+    ]),
+  ) as Record<DriftMethod, DriftMethodInfo>,
+);
 
-export const DRIFT_METHOD_NAMES = Object.keys(DRIFT_METHODS) as [DriftMethod, ...DriftMethod[]];
-
-/** What `auto` means, per feature type. */
-export const AUTO_DRIFT_METHOD: Readonly<Record<FeatureType, DriftMethod>> = Object.freeze({
-  numeric: 'psi',
-  categorical: 'jensen_shannon',
-});
-
-export function resolveDriftMethod(choice: DriftMethodChoice, type: FeatureType): DriftMethod {
-  return choice === 'auto' ? AUTO_DRIFT_METHOD[type] : choice;
+export function isDriftMethod(name: string): name is DriftMethod {
+  return Object.prototype.hasOwnProperty.call(DRIFT_METHODS, name);
 }
 
 export function supportsType(method: DriftMethod, type: FeatureType): boolean {
-  return (DRIFT_METHODS[method].featureTypes as readonly FeatureType[]).includes(type);
+  return DRIFT_METHODS[method].featureTypes.includes(type);
 }
 
 /** Null when the threshold is legal for the method, else why not. */
 export function thresholdProblem(method: DriftMethod, threshold: number): string | null {
-  const info: DriftMethodInfo = DRIFT_METHODS[method];
+  const info = DRIFT_METHODS[method];
   const above = threshold > info.thresholdAbove;
   const below = info.thresholdBelow === null || threshold < info.thresholdBelow;
   if (above && below) return null;

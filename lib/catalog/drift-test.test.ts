@@ -1,5 +1,6 @@
-import { featureDriftTest, scoreDriftTest } from './drift-test';
 import { ErrorCodes } from '../errors';
+import { DRIFT_METHODS } from './drift-methods';
+import { featureDriftOverride, scoreDriftOverride } from './drift-test';
 import type { DriftPolicy, FeatureSpec } from './types';
 
 const policy = (method: DriftPolicy['method'], threshold: number | null = null): DriftPolicy => ({
@@ -16,26 +17,36 @@ const policy = (method: DriftPolicy['method'], threshold: number | null = null):
 
 const feature = (drift: FeatureSpec['drift'] = null): FeatureSpec => ({ name: 'f', type: null, critical: false, drift });
 
-describe('featureDriftTest', () => {
+describe('featureDriftOverride', () => {
   it.each([
-    ['auto, numeric', policy('auto'), feature(), 'numeric', { method: 'psi', kind: 'statistic', threshold: 0.2 }],
-    ['auto, categorical', policy('auto'), feature(), 'categorical', { method: 'jensen_shannon', kind: 'statistic', threshold: 0.1 }],
-    ['model method and threshold', policy('ks', 0.01), feature(), 'numeric', { method: 'ks', kind: 'pvalue', threshold: 0.01 }],
-    ['feature threshold wins', policy('psi', 0.3), feature({ method: null, threshold: 0.5 }), 'numeric', { method: 'psi', kind: 'statistic', threshold: 0.5 }],
-    ['feature method drops the model threshold', policy('psi', 0.3), feature({ method: 'chi_square', threshold: null }), 'categorical', { method: 'chi_square', kind: 'pvalue', threshold: 0.05 }],
-    ['feature auto under a concrete model method', policy('ks', 0.01), feature({ method: 'auto', threshold: null }), 'categorical', { method: 'jensen_shannon', kind: 'statistic', threshold: 0.1 }],
+    ['auto leaves the choice to lib/stats', policy('auto'), feature(), 'numeric', {}],
+    ['model method and threshold', policy('ks', 0.01), feature(), 'numeric', { test: 'ks', threshold: 0.01 }],
+    ['model method alone', policy('psi'), feature(), 'categorical', { test: 'psi' }],
+    ['feature threshold wins', policy('psi', 0.3), feature({ method: null, threshold: 0.5 }), 'numeric', { test: 'psi', threshold: 0.5 }],
+    ['feature method drops the model threshold', policy('psi', 0.3), feature({ method: 'chisquare', threshold: null }), 'categorical', { test: 'chisquare' }],
+    ['same method keeps the model threshold', policy('psi', 0.3), feature({ method: 'psi', threshold: null }), 'numeric', { test: 'psi', threshold: 0.3 }],
+    ['feature auto under a concrete model method', policy('ks', 0.01), feature({ method: 'auto', threshold: null }), 'categorical', {}],
   ] as const)('%s', (_name, p, f, type, expected) => {
-    expect(featureDriftTest(p, f, type)).toEqual(expected);
+    expect(featureDriftOverride(p, f, type)).toEqual(expected);
   });
 
   it('refuses a method that does not fit the inferred type', () => {
-    expect(() => featureDriftTest(policy('ks'), feature(), 'categorical')).toThrow(expect.objectContaining({ code: ErrorCodes.CATALOG_INVALID }));
+    expect(() => featureDriftOverride(policy('ks'), feature(), 'categorical')).toThrow(expect.objectContaining({ code: ErrorCodes.CATALOG_INVALID }));
   });
 });
 
-describe('scoreDriftTest', () => {
-  it('resolves auto to psi with its default threshold', () => {
-    expect(scoreDriftTest({ enabled: true, method: 'auto', threshold: null })).toEqual({ method: 'psi', kind: 'statistic', threshold: 0.2 });
-    expect(scoreDriftTest({ enabled: true, method: 'ks', threshold: 0.001 })).toEqual({ method: 'ks', kind: 'pvalue', threshold: 0.001 });
+describe('scoreDriftOverride', () => {
+  it('passes a concrete method and threshold through, leaves auto open', () => {
+    expect(scoreDriftOverride({ enabled: true, method: 'auto', threshold: null })).toEqual({});
+    expect(scoreDriftOverride({ enabled: true, method: 'ks', threshold: 0.001 })).toEqual({ test: 'ks', threshold: 0.001 });
+  });
+});
+
+describe('DRIFT_METHODS (from lib/stats)', () => {
+  it('derives kinds, types and defaults from the statistics core', () => {
+    expect(DRIFT_METHODS.ks).toMatchObject({ kind: 'pvalue', featureTypes: ['numeric'], defaultThreshold: 0.05, thresholdBelow: 1 });
+    expect(DRIFT_METHODS.psi).toMatchObject({ kind: 'statistic', featureTypes: ['numeric', 'categorical'], thresholdBelow: null });
+    expect(DRIFT_METHODS.z).toMatchObject({ kind: 'pvalue', featureTypes: ['categorical'] });
+    expect(DRIFT_METHODS.chisquare.featureTypes).toEqual(['categorical']);
   });
 });

@@ -1,38 +1,39 @@
 /**
  * Which test, with which threshold, a feature is judged by: the feature's own
- * override, else the model's drift policy, else the method's default. The trigger
- * calls this once per feature at start-up, after it has inferred the types the
- * catalog left open from the Avro schema.
+ * override, else the model's drift policy; whatever is left open is lib/stats'
+ * automatic choice and default threshold. The result is exactly lib/stats'
+ * DriftTestOverride, so the trigger passes it straight to runDriftTest. Called
+ * once per feature at start-up, after the trigger has inferred from the Avro
+ * schema the types the catalog left open.
  */
 import { ErrorCodes, RoundhouseError } from '../errors';
-import { DRIFT_METHODS, resolveDriftMethod, supportsType, type DriftMethod, type FeatureType } from './drift-methods';
+import type { DriftTestOverride } from '../stats/types';
+import { DRIFT_METHODS, supportsType, type DriftMethod, type FeatureType } from './drift-methods';
 import type { DriftPolicy, FeatureSpec, ScoreDriftPolicy } from './types';
 
-export interface DriftTest {
-  readonly method: DriftMethod;
-  readonly kind: 'statistic' | 'pvalue';
-  /** statistic: drifted when statistic ≥ threshold; pvalue: drifted when p < threshold (before any FDR correction). */
-  readonly threshold: number;
-}
+export type { DriftTestOverride };
 
-export function featureDriftTest(policy: DriftPolicy, feature: FeatureSpec, type: FeatureType): DriftTest {
+export function featureDriftOverride(policy: DriftPolicy, feature: FeatureSpec, type: FeatureType): DriftTestOverride {
   const ownMethod = feature.drift?.method ?? null;
-  const method = resolveDriftMethod(ownMethod ?? policy.method, type);
-  if (!supportsType(method, type)) {
+  const choice = ownMethod ?? policy.method;
+  const test: DriftMethod | undefined = choice === 'auto' ? undefined : choice;
+  if (test !== undefined && !supportsType(test, type)) {
     throw new RoundhouseError(
       ErrorCodes.CATALOG_INVALID,
-      `feature ${feature.name} is ${type}, but its drift method ${method} applies to ${DRIFT_METHODS[method].featureTypes.join(' and ')} features`,
-      { context: { feature: feature.name, method, type } },
+      `feature ${feature.name} is ${type}, but its drift method ${test} applies to ${DRIFT_METHODS[test].featureTypes.join(' and ')} features`,
+      { context: { feature: feature.name, method: test, type } },
     );
   }
   // The model-wide threshold belongs to the model-wide method; a feature that picks
   // another method gets that method's default unless it sets its own threshold.
-  const inheritedThreshold = ownMethod === null || ownMethod === policy.method ? policy.threshold : null;
-  const threshold = feature.drift?.threshold ?? inheritedThreshold ?? DRIFT_METHODS[method].defaultThreshold;
-  return { method, kind: DRIFT_METHODS[method].kind, threshold };
+  const inherited = ownMethod === null || ownMethod === policy.method ? policy.threshold : null;
+  const threshold = feature.drift?.threshold ?? inherited;
+  return { ...(test === undefined ? {} : { test }), ...(threshold === null ? {} : { threshold }) };
 }
 
-export function scoreDriftTest(policy: ScoreDriftPolicy): DriftTest {
-  const method = resolveDriftMethod(policy.method, 'numeric');
-  return { method, kind: DRIFT_METHODS[method].kind, threshold: policy.threshold ?? DRIFT_METHODS[method].defaultThreshold };
+export function scoreDriftOverride(policy: ScoreDriftPolicy): DriftTestOverride {
+  return {
+    ...(policy.method === 'auto' ? {} : { test: policy.method }),
+    ...(policy.threshold === null ? {} : { threshold: policy.threshold }),
+  };
 }

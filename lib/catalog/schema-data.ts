@@ -8,7 +8,7 @@ export const driftMethodChoice = z.enum(['auto', ...DRIFT_METHOD_NAMES]);
 export const FeatureDriftSchema = section(
   'Per-feature override of the drift test; unset keys inherit triggers.drift.',
   {
-    method: driftMethodChoice.describe('Drift test for this feature (auto | psi | ks | jensen_shannon | wasserstein | chi_square).').optional(),
+    method: driftMethodChoice.describe(`Drift test for this feature: auto | ${DRIFT_METHOD_NAMES.join(' | ')}.`).optional(),
     threshold: z.number().describe("Threshold for this feature's test; its meaning depends on the method.").optional(),
   },
   (value, report) => {

@@ -1,6 +1,6 @@
 /** `triggers`: when a model is considered stale and a retrain is requested. */
 import { z } from 'zod';
-import { thresholdProblem, type DriftMethod } from './drift-methods';
+import { isDriftMethod, thresholdProblem } from './drift-methods';
 import { driftMethodChoice } from './schema-data';
 import { duration, fraction, positiveInt, read, section, type Report } from './schema-common';
 
@@ -10,10 +10,11 @@ export function checkThreshold(method: unknown, threshold: unknown, report: Repo
   const name = read.str(method);
   if (value === undefined || name === undefined) return;
   if (name === 'auto') {
-    report(path, 'a threshold needs a concrete method (auto picks a test per feature type, each with its own default threshold)');
+    report(path, 'a threshold needs a concrete method (auto picks a test per feature and reference size, each with its own default threshold)');
     return;
   }
-  const problem = thresholdProblem(name as DriftMethod, value);
+  if (!isDriftMethod(name)) return; // the enum already reported it
+  const problem = thresholdProblem(name, value);
   if (problem !== null) report(path, problem);
 }
 
@@ -45,13 +46,15 @@ export const DriftSchema = section(
   {
     enabled: z.boolean().describe('Whether feature drift can trigger a retrain.').prefault(true),
     window: WindowSchema.prefault({ type: 'time', size: '1h', allowedLateness: '5m' }),
-    method: driftMethodChoice.describe('Default drift test for every feature (auto picks per feature type: numeric → psi, categorical → jensen_shannon).').prefault('auto'),
+    method: driftMethodChoice
+      .describe('Default drift test for every feature; auto lets the statistics core choose per feature type and reference size (Evidently\'s rule).')
+      .prefault('auto'),
     threshold: z.number().describe('Default threshold for `method`; omitted = that method\'s default. Not allowed with auto.').optional(),
     minSamples: positiveInt('A window with fewer events is not judged.').prefault(1000),
     driftShare: z.number().gt(0).max(1).describe('The dataset drifted when at least this share of features drifted (or any critical feature did).').prefault(0.3),
     consecutiveWindows: positiveInt('Drift must hold for this many consecutive judged windows before a retrain is requested (hysteresis).').prefault(2),
     bootstrapEvents: positiveInt('With no model yet, the reference is built from the first N events.').prefault(10000),
-    falseDiscoveryRate: fraction('Benjamini–Hochberg rate across p-value tests (ks, chi_square); null = compare each p-value with its threshold.')
+    falseDiscoveryRate: fraction('Benjamini–Hochberg rate across p-value tests (ks, chisquare, z); null = compare each p-value with its threshold.')
       .nullable()
       .prefault(0.05),
   },
@@ -74,7 +77,7 @@ export const ScoreDriftSchema = section(
   "Drift of the serving model's own score (data.scoreField); inactive when the model has no scoreField.",
   {
     enabled: z.boolean().describe('Whether score drift can trigger a retrain.').prefault(true),
-    method: z.enum(['auto', 'psi', 'ks', 'jensen_shannon', 'wasserstein']).describe('Drift test for the score (auto = psi).').prefault('auto'),
+    method: z.enum(['auto', 'psi', 'ks', 'jensenshannon', 'wasserstein']).describe('Drift test for the score, a numeric field (auto: the statistics core chooses).').prefault('auto'),
     threshold: z.number().describe("Threshold for `method`; omitted = the method's default. Not allowed with auto.").optional(),
   },
   (value, report) => checkThreshold(value.method, value.threshold, report),

@@ -4,7 +4,7 @@
  * assembles the model and the file, and holds the checks that span sections.
  */
 import { z } from 'zod';
-import { supportsType, type DriftMethod, type FeatureType } from './drift-methods';
+import { isDriftMethod, supportsType, type FeatureType } from './drift-methods';
 import { DataSchema, FamilySchema } from './schema-data';
 import { EvaluationSchema } from './schema-evaluation';
 import { partialOf, read, uniqueBy, withArrayCheck, withCheck, type Report } from './schema-common';
@@ -40,8 +40,9 @@ function checkFeatureDrift(data: Obj | undefined, drift: Obj | undefined, report
     const at = ['data', 'features', index];
     if (override !== undefined) checkThreshold(method, override.threshold, report, [...at, 'drift', 'threshold']);
     const type = read.str(feature?.type) as FeatureType | undefined;
-    if (type === undefined || method === 'auto') return;
-    if (!supportsType(method as DriftMethod, type)) {
+    // An unknown method or type was already reported by its enum; only judge known pairs.
+    if (type === undefined || !isDriftMethod(method) || !(type === 'numeric' || type === 'categorical')) return;
+    if (!supportsType(method, type)) {
       if (ownMethod !== undefined) report([...at, 'drift', 'method'], `${method} does not apply to ${type} features`);
       else report([...at, 'type'], `triggers.drift.method ${method} does not apply to ${type} features; give this feature its own drift.method`);
     }

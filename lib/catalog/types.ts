@@ -76,7 +76,7 @@ export interface DriftPolicy {
   readonly enabled: boolean;
   readonly window: WindowSpec;
   readonly method: DriftMethodChoice;
-  /** Null: each feature's method default (DRIFT_METHODS[m].defaultThreshold). */
+  /** Null: the chosen test's default (lib/stats DEFAULT_THRESHOLDS). Never set when method is auto. */
   readonly threshold: number | null;
   readonly minSamples: number;
   readonly driftShare: number;
@@ -89,7 +89,7 @@ export interface DriftPolicy {
 export interface ScoreDriftPolicy {
   /** False whenever the model has no data.scoreField. */
   readonly enabled: boolean;
-  readonly method: Extract<DriftMethodChoice, 'auto' | 'psi' | 'ks' | 'jensen_shannon' | 'wasserstein'>;
+  readonly method: Extract<DriftMethodChoice, 'auto' | 'psi' | 'ks' | 'jensenshannon' | 'wasserstein'>;
   readonly threshold: number | null;
 }
 
