@@ -18,7 +18,8 @@ What is computed here, and how:
   (bins + missing + NaN; categories + unseen + missing): PSI written out with
   numpy, scipy.spatial.distance.jensenshannon(base=2), scipy.stats.kstwobign.sf
   at sqrt(n*m/(n+m))*D, scipy.stats.wasserstein_distance with weights,
-  scipy.stats.chisquare after the documented pooling, norm.sf for the z-test;
+  scipy.stats.chi2_contingency (correction=False) after the documented
+  pooling, norm.sf for the z-test;
 - Benjamini-Hochberg with scipy.stats.false_discovery_control(method='bh').
 Only the bucket layout and the pooling rule are restated here (they are
 definitions, not computations); every number is numpy's or scipy's.
@@ -330,30 +331,33 @@ def categorical_buckets(ref, hist):
     return labels, np.array(r, float), np.array(c, float)
 
 
-def pooled_chisquare(observed, expected):
-    """The pooling rule of lib/stats/distances.ts, then scipy's chisquare."""
-    kept, pool_o, pool_e, pooled = [], 0.0, 0.0, False
-    for o, e in zip(observed, expected):
-        if o == 0 and e == 0:
+def pooled_homogeneity(ref_counts, cur_counts):
+    """The pooling rule of lib/stats/distances.ts, then scipy's chi2_contingency (no Yates)."""
+    n, m = float(np.sum(ref_counts)), float(np.sum(cur_counts))
+    if n <= 0 or m <= 0:
+        return None
+    small = lambda t: min(n, m) * t / (n + m) < MIN_EXPECTED
+    kept, pool, pooled = [], [0.0, 0.0], False
+    for r, c in zip(ref_counts, cur_counts):
+        if r + c == 0:
             continue
-        if e < MIN_EXPECTED:
-            pool_o += o
-            pool_e += e
+        if small(r + c):
+            pool[0] += r
+            pool[1] += c
             pooled = True
         else:
-            kept.append([o, e])
+            kept.append([r, c])
     if pooled:
-        while pool_e < MIN_EXPECTED and kept:
-            j = min(range(len(kept)), key=lambda i: (kept[i][1], i))
-            o, e = kept.pop(j)
-            pool_o += o
-            pool_e += e
-        kept.append([pool_o, pool_e])
+        while small(pool[0] + pool[1]) and kept:
+            j = min(range(len(kept)), key=lambda i: (kept[i][0] + kept[i][1], i))
+            r, c = kept.pop(j)
+            pool[0] += r
+            pool[1] += c
+        kept.append(pool)
     if len(kept) < 2:
         return None
-    obs = np.array([k[0] for k in kept])
-    exp = np.array([k[1] for k in kept])
-    res = stats.chisquare(obs, exp, sum_check=False)
+    table = np.array(kept, dtype=float).T
+    res = stats.chi2_contingency(table, correction=False)
     return float(res.statistic), float(res.pvalue), len(kept)
 
 
@@ -368,7 +372,7 @@ def categorical_tests(ref, hist):
     else:
         out['psi'] = result(psi_value(r, c), None, 0.2, n, m, False)
         out['jensenshannon'] = result(distance.jensenshannon(r, c, base=2), None, 0.1, n, m, False)
-        chi = pooled_chisquare(c, r * m)
+        chi = pooled_homogeneity(r * n, c)
         if chi is None:
             out['chisquare'] = not_enough(0.05, n, m)
         else:

@@ -86,7 +86,7 @@ export function ksStatistic(reference: ArrayLike<number>, current: ArrayLike<num
   return Math.min(1, d);
 }
 
-/** Buckets whose expected count is below this are pooled (the usual rule of thumb for the chi-square approximation). */
+/** Columns whose smallest expected cell is below this are pooled (the usual rule for the chi-square approximation). */
 export const MIN_EXPECTED_COUNT = 5;
 
 export interface ChiSquareOutcome {
@@ -98,46 +98,77 @@ export interface ChiSquareOutcome {
 }
 
 /**
- * Pearson's goodness-of-fit test of observed counts against expected counts
- * (same total). Pooling, so the chi-square approximation holds and buckets the
- * reference never saw (expected 0) do not divide by zero:
- *  1. drop buckets with nothing expected and nothing observed;
- *  2. pool every bucket expecting fewer than 5 into one bucket;
- *  3. while that pool still expects fewer than 5, move into it the remaining
- *     bucket with the smallest expected count (first in bucket order on ties);
- *  4. fewer than 2 buckets left means the sample is too small: null.
- * Then statistic = Σ (O − E)² / E, df = buckets − 1, p = chi-square survival.
+ * Pearson's chi-square test of homogeneity on the 2×K table of reference and
+ * current counts (scipy.stats.chi2_contingency without Yates' correction).
+ *
+ * Why not goodness of fit against the reference shares: those shares are an
+ * estimate from n observations, and treating them as exact inflates the
+ * statistic by about 1 + m/n under no drift (a window as large as a bootstrap
+ * reference would "drift" a third of the time at alpha 0.05). The homogeneity
+ * test accounts for both samples and tends to goodness of fit as n grows.
+ *
+ * Pooling, so the approximation holds and categories seen on one side only
+ * stay finite:
+ *  1. drop buckets empty on both sides;
+ *  2. pool every bucket whose smaller expected cell, min(n, m)·total/N, is below 5;
+ *  3. while that pool's smaller expected cell is still below 5, move into it the
+ *     remaining bucket with the smallest total (first in bucket order on ties);
+ *  4. fewer than 2 buckets left means the samples are too small: null.
+ * Then statistic = Σ over cells (O − E)² / E, df = buckets − 1.
  */
-export function chiSquareGoodnessOfFit(observed: ArrayLike<number>, expected: ArrayLike<number>): ChiSquareOutcome | null {
-  const kept: Array<{ o: number; e: number }> = [];
-  let poolO = 0;
-  let poolE = 0;
+export function chiSquareHomogeneity(
+  referenceCounts: ArrayLike<number>,
+  currentCounts: ArrayLike<number>,
+): ChiSquareOutcome | null {
+  let n = 0;
+  let m = 0;
+  for (let i = 0; i < referenceCounts.length; i++) {
+    n += referenceCounts[i] as number;
+    m += currentCounts[i] as number;
+  }
+  if (n <= 0 || m <= 0) return null;
+  const total = n + m;
+  const smallerRow = Math.min(n, m);
+  const isSmall = (t: number): boolean => (smallerRow * t) / total < MIN_EXPECTED_COUNT;
+
+  type Column = { r: number; c: number };
+  const kept: Column[] = [];
+  const pool: Column = { r: 0, c: 0 };
   let pooled = false;
-  for (let i = 0; i < observed.length; i++) {
-    const o = observed[i] as number;
-    const e = expected[i] as number;
-    if (o === 0 && e === 0) continue;
-    if (e < MIN_EXPECTED_COUNT) {
-      poolO += o;
-      poolE += e;
+  for (let i = 0; i < referenceCounts.length; i++) {
+    const r = referenceCounts[i] as number;
+    const c = currentCounts[i] as number;
+    if (r + c === 0) continue;
+    if (isSmall(r + c)) {
+      pool.r += r;
+      pool.c += c;
       pooled = true;
     } else {
-      kept.push({ o, e });
+      kept.push({ r, c });
     }
   }
   if (pooled) {
-    while (poolE < MIN_EXPECTED_COUNT && kept.length > 0) {
+    while (isSmall(pool.r + pool.c) && kept.length > 0) {
       let j = 0;
-      for (let i = 1; i < kept.length; i++) if ((kept[i] as { e: number }).e < (kept[j] as { e: number }).e) j = i;
-      const [moved] = kept.splice(j, 1) as [{ o: number; e: number }];
-      poolO += moved.o;
-      poolE += moved.e;
+      for (let i = 1; i < kept.length; i++) {
+        const a = kept[i] as Column;
+        const b = kept[j] as Column;
+        if (a.r + a.c < b.r + b.c) j = i;
+      }
+      const [moved] = kept.splice(j, 1) as [Column];
+      pool.r += moved.r;
+      pool.c += moved.c;
     }
-    kept.push({ o: poolO, e: poolE });
+    kept.push(pool);
   }
   if (kept.length < 2) return null;
   let statistic = 0;
-  for (const { o, e } of kept) statistic += ((o - e) * (o - e)) / e;
+  for (const { r, c } of kept) {
+    const t = r + c;
+    const er = (n * t) / total;
+    const ec = (m * t) / total;
+    statistic += ((r - er) * (r - er)) / er + ((c - ec) * (c - ec)) / ec;
+  }
   const df = kept.length - 1;
   return { statistic, df, pValue: chiSquareSf(statistic, df), buckets: kept.length };
 }

@@ -2,7 +2,7 @@ import { ErrorCodes, RoundhouseError } from '../errors';
 import { categoricalBuckets, numericBuckets, numericPositions, type BucketComparison } from './buckets';
 import { type CategoricalHistogram } from './categorical-histogram';
 import {
-  chiSquareGoodnessOfFit,
+  chiSquareHomogeneity,
   jensenShannonDistance,
   ksStatistic,
   psiOfDistributions,
@@ -98,10 +98,12 @@ export function wassersteinNormed(
 }
 
 /**
- * Chi-square goodness of fit of the window's counts against the reference shares
- * (categorical only), unseen categories and missing included, small expected
- * counts pooled (see chiSquareGoodnessOfFit). When pooling leaves a single bucket
- * the window is too small: not_enough_data. Counts: every observation.
+ * Chi-square test of homogeneity between the reference's counts (its shares
+ * times its count) and the window's (categorical only), unseen categories and
+ * missing included, sparse buckets pooled (see chiSquareHomogeneity for both
+ * the pooling and why this is not goodness of fit). When pooling leaves a
+ * single bucket the samples are too small: not_enough_data. Counts: every
+ * observation.
  */
 export function chiSquareTest(
   reference: FeatureReference,
@@ -111,8 +113,8 @@ export function chiSquareTest(
   const { reference: ref, current: cur } = categoricalPair('chisquare', reference, current);
   const b = categoricalBuckets(ref, cur);
   if (b.referenceCount === 0 || b.currentCount === 0) return notEnoughData('chisquare', alpha, b);
-  const expected = b.reference.map((share) => share * b.currentCount);
-  const outcome = chiSquareGoodnessOfFit(b.current, expected);
+  const referenceCounts = b.reference.map((share) => share * b.referenceCount);
+  const outcome = chiSquareHomogeneity(referenceCounts, b.current);
   if (outcome === null) return notEnoughData('chisquare', alpha, b);
   return pValueResult('chisquare', outcome.statistic, outcome.pValue, alpha, b);
 }

@@ -24,7 +24,7 @@ export {
 export {
   MIN_EXPECTED_COUNT,
   PSI_EPSILON,
-  chiSquareGoodnessOfFit,
+  chiSquareHomogeneity,
   jensenShannonDistance,
   ksStatistic,
   psiOfDistributions,
