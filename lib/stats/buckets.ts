@@ -90,10 +90,7 @@ export function categoricalBuckets(reference: CategoricalReference, current: Cat
     .sort(compareStrings);
   const hasOther = Object.prototype.hasOwnProperty.call(reference.categories, OTHER_CATEGORY);
   const referenceNames = new Set(Object.keys(reference.categories));
-  const unseen = current
-    .unseen()
-    .filter(([name]) => !referenceNames.has(name))
-    .sort((a, b) => compareStrings(a[0], b[0]));
+  const unseen = current.unseen().filter(([name]) => !referenceNames.has(name));
   // Categories the histogram holds as reference slots but this reference lacks
   // (the histogram was built for another profile) count as unseen too.
   for (const name of current.referenceCategories) {
