@@ -27,7 +27,7 @@ export const FeatureSchema = section('One model input, a field of the feature re
 });
 
 export const FamilySchema = section('Train one model per value of a segment field (e.g. per merchant).', {
-  segmentField: fieldName.describe('Field whose value names the segment; must be present in features and labels, and not itself a feature.'),
+  segmentField: fieldName.describe("Feature-record field whose value names the segment (labels reach it through their event's feature record); not itself a feature."),
   minMaturedLabels: z.number().int().min(1).describe('A segment gets its own model once it has this many matured labels.').prefault(500),
   maxSegments: z.number().int().min(1).describe('Upper bound on the number of segment models in this family.').prefault(1000),
 });

@@ -34,7 +34,7 @@ export function readYaml(text: string): YamlSource {
     const [start] = error.pos;
     const { line, column } = position(start);
     const path = pathAtOffset(doc, start);
-    const message = error.code === 'DUPLICATE_KEY' ? `duplicate key "${String(path[path.length - 1])}" (the last one would win)` : firstLine(error.message);
+    const message = error.code === 'DUPLICATE_KEY' ? `duplicate key "${String(path[path.length - 1])}"` : firstLine(error.message);
     return { path: formatPath(path), line, column, message };
   });
   return {
