@@ -116,7 +116,7 @@ export function partialOf(schema: z.ZodType): z.ZodType {
 export function duration(options: { readonly min?: number } = {}): z.ZodType<number, string> {
   const min = options.min ?? 0;
   return z
-    .string({ error: `expected ${DURATION_HINT}` })
+    .string({ error: (issue) => (issue.input === undefined ? 'required' : `expected ${DURATION_HINT}`) })
     .regex(DURATION_PATTERN, { error: (issue) => `expected ${DURATION_HINT}, got ${JSON.stringify(issue.input)}` })
     .transform((text, ctx) => {
       const parsed = parseDuration(text);
@@ -169,7 +169,8 @@ export const labelValue = z
 const QUANTITY = /^(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 export function quantity(what: 'cpu' | 'memory'): z.ZodType<string, string> {
-  return z.string({ error: `expected a Kubernetes quantity string such as ${what === 'cpu' ? '"2" or "500m"' : '"4Gi" or "512Mi"'}` }).superRefine((text, ctx) => {
+  const hint = `expected a Kubernetes quantity string such as ${what === 'cpu' ? '"2" or "500m"' : '"4Gi" or "512Mi"'}`;
+  return z.string({ error: (issue) => (issue.input === undefined ? 'required' : hint) }).superRefine((text, ctx) => {
     const match = QUANTITY.exec(text);
     if (match === null) {
       ctx.addIssue({ code: 'custom', message: `not a Kubernetes quantity: ${JSON.stringify(text)} (examples: ${what === 'cpu' ? '2, 500m, 1.5' : '4Gi, 512Mi, 1G'})` });

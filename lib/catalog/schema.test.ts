@@ -26,6 +26,7 @@ describe('catalog rules', () => {
     ['wrong version', { version: 2, models: [minimalModel()] }, 'version', 'version must be 1'],
     ['no models', { version: 1, models: [] }, 'models', 'at least one model'],
     ['missing required field', withModel((m) => delete data(m).labelField), 'models[0].data.labelField', 'required'],
+    ['missing duration', withModel((m) => delete data(m).labelMaturity), 'models[0].data.labelMaturity', 'required'],
     ['model id with capitals', withModel((m) => (m.id = 'Card_Fraud')), 'models[0].id', /\[a-z0-9-\]/],
     ['model id too long', withModel((m) => (m.id = 'a'.repeat(41))), 'models[0].id', 'at most 40 characters'],
     ['bad topic name', withModel((m) => (data(m).featureTopic = 'fraud features')), 'models[0].data.featureTopic', 'not a Kafka topic name'],
