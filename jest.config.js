@@ -1,8 +1,10 @@
 // Two projects: `unit` (pure core and fakes, beside the code) and `integration`
 // (real Kafka, schema registry and, later, Kubernetes API server, started by the
 // global setup in test/stack unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL are set).
+// ts-jest in transpile-only mode: type checking is `npm run lint`'s job (tsc --noEmit),
+// and ts-jest is pure JavaScript, so `npm ci` needs no platform-specific binaries.
 const transform = {
-  '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
 };
 
 /** @type {import('jest').Config} */
@@ -21,7 +23,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/stack/jest-global-setup.ts',
       globalTeardown: '<rootDir>/test/stack/jest-global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup-integration.ts'],
     },
   ],
 };
