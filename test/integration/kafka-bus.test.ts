@@ -10,7 +10,7 @@ const values = (n: number, from = 1): string[] => Array.from({ length: n }, (_, 
 const out = (topic: string, value: string): OutboundMessage => ({ topic, key: 'k', value: Buffer.from(value) });
 
 function runCrashingConsumer(env: Record<string, string>): Promise<NodeJS.Signals | number | null> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'fixtures', 'crashing-consumer.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'crashing-consumer.ts')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
