@@ -147,6 +147,14 @@ export interface FeatureProfile {
   readonly missingShare: number;
   /** Number of rows profiled, missing included. */
   readonly count: number;
+  /** Mean of the training values in each bin, binEdges.length + 1 entries (numeric only): where the normed Wasserstein distance places each bin's mass. */
+  readonly binMeans: readonly number[];
+  /** Share of rows whose value was NaN, infinite or beyond 1e100 in magnitude (numeric only), in [0, 1]. */
+  readonly nanShare: number;
+  /** Mean of the finite values (numeric only). */
+  readonly mean: number;
+  /** Population standard deviation of the finite values (numeric only); scales the normed Wasserstein distance. */
+  readonly std: number;
 }
 
 /** The verdict of one evaluation gate (absolute minimum, maximum drop versus champion, minimum holdout positives, ...). */
