@@ -82,6 +82,10 @@ const DRIFT: DriftEvidence = {
   driftedShareThreshold: 0.3,
   datasetRule: 'driftedShare >= 0.3 OR any critical feature drifted',
   bootstrapReference: false,
+  sourceOffsets: [
+    { topic: 'fraud.features', partition: 0, startOffset: 1_200_000, endOffset: 1_214_000 },
+    { topic: 'fraud.features', partition: 1, startOffset: 1_190_512, endOffset: 1_204_390 },
+  ],
   scoreDrift: {
     feature: 'model_score',
     kind: 'NUMERIC',

@@ -85,6 +85,8 @@ export interface DriftEvidence {
   readonly scoreDrift: FeatureDrift | null;
   /** Drift of the matured fraud rate versus the reference label rate, when enough labels matured. */
   readonly fraudRateDrift: FeatureDrift | null;
+  /** Offsets of the feature events the drift window summarised, per source topic partition (startOffset inclusive, endOffset exclusive): where to look to reproduce the verdict. */
+  readonly sourceOffsets: readonly PartitionRange[];
 }
 
 /** An operator's override of the evaluation, recorded with who and why. */
