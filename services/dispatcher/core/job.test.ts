@@ -1,0 +1,165 @@
+import type { V1Job } from '@kubernetes/client-node';
+import { RUN_SPEC_ENV, parseRunSpec } from '../../../lib/runspec';
+import { model, request, testCatalog, T0 } from '../testing/fixtures';
+import { JobOptions, POD_FAILURE_POLICY_RULES, desiredJob, labelValue, ownershipProblem } from './job';
+import { isDns1123Label, jobNameFor } from './names';
+import { buildRunSpec, newRun } from './run';
+
+const catalog = testCatalog();
+const options: JobOptions = {
+  namespace: 'training',
+  defaultServiceAccountName: 'roundhouse-trainer',
+  env: { KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'http://registry:8080', MODE: 'from-dispatcher' },
+  envFromSecret: null,
+};
+
+function jobFor(modelId: string, overrides: Partial<JobOptions> = {}): { job: V1Job; runId: string } {
+  const spec = model(catalog, modelId);
+  const run = newRun(request({ requestId: `rr-${modelId}`, modelId }), spec, 'kubernetes', T0);
+  const runSpec = buildRunSpec(run, spec, { artifactRoot: 's3://bucket/artifacts' });
+  return { job: desiredJob(run, spec.training, runSpec, { ...options, ...overrides }), runId: run.runId };
+}
+
+const container = (job: V1Job) => job.spec!.template.spec!.containers[0]!;
+const envOf = (job: V1Job) => Object.fromEntries((container(job).env ?? []).map((e) => [e.name, e.value]));
+
+describe('desiredJob: a GPU model with every field set', () => {
+  const { job, runId } = jobFor('gpu-model');
+  const pod = job.spec!.template.spec!;
+
+  it('is a batch/v1 Job with the deterministic name in the namespace', () => {
+    expect(job.apiVersion).toBe('batch/v1');
+    expect(job.kind).toBe('Job');
+    expect(job.metadata!.name).toBe(jobNameFor('gpu-model', runId));
+    expect(isDns1123Label(job.metadata!.name!)).toBe(true);
+    expect(job.metadata!.namespace).toBe('training');
+  });
+
+  it('labels and annotates model and run, and who manages it', () => {
+    expect(job.metadata!.labels).toEqual({
+      'roundhouse.dev/model': 'gpu-model',
+      'roundhouse.dev/run-id': runId,
+      'app.kubernetes.io/managed-by': 'roundhouse-dispatcher',
+      'app.kubernetes.io/component': 'trainer',
+      'kueue.x-k8s.io/queue-name': 'gpu-queue',
+    });
+    expect(job.metadata!.annotations).toEqual({
+      'roundhouse.dev/model': 'gpu-model',
+      'roundhouse.dev/run-id': runId,
+      'roundhouse.dev/request-id': 'rr-gpu-model',
+      'roundhouse.dev/reason': 'DRIFT',
+    });
+    expect(job.spec!.template.metadata!.labels!['roundhouse.dev/run-id']).toBe(runId);
+    expect(job.spec!.template.metadata!.labels!['kueue.x-k8s.io/queue-name']).toBeUndefined();
+  });
+
+  it('starts suspended for Kueue', () => {
+    expect(job.spec!.suspend).toBe(true);
+  });
+
+  it('sets deadline, retries, TTL, one completion and restartPolicy Never', () => {
+    expect(job.spec!.activeDeadlineSeconds).toBe(3 * 3600);
+    expect(job.spec!.backoffLimit).toBe(4);
+    expect(job.spec!.ttlSecondsAfterFinished).toBe(2 * 3600);
+    expect(job.spec!.completions).toBe(1);
+    expect(job.spec!.parallelism).toBe(1);
+    expect(pod.restartPolicy).toBe('Never');
+  });
+
+  it('maps the trainer exit codes in the podFailurePolicy', () => {
+    expect(job.spec!.podFailurePolicy!.rules).toEqual([
+      { action: 'FailJob', onExitCodes: { containerName: 'trainer', operator: 'In', values: [65] } },
+      { action: 'Count', onExitCodes: { containerName: 'trainer', operator: 'In', values: [75] } },
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+    ]);
+    expect(job.spec!.podFailurePolicy!.rules).not.toBe(POD_FAILURE_POLICY_RULES);
+  });
+
+  it('requests CPU and memory and limits the GPUs', () => {
+    expect(container(job).resources).toEqual({
+      requests: { cpu: '4', memory: '16Gi' },
+      limits: { cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '2' },
+    });
+  });
+
+  it('places the pod: nodeSelector, tolerations, priority class, service account', () => {
+    expect(pod.nodeSelector).toEqual({ 'cloud.example/accelerator': 'a100' });
+    expect(pod.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'dedicated', operator: 'Equal', value: 'training', effect: 'NoExecute', tolerationSeconds: 60 },
+    ]);
+    expect(pod.priorityClassName).toBe('training-high');
+    expect(pod.serviceAccountName).toBe('trainer-sa');
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('runs the catalog image, command and args in the trainer container', () => {
+    expect(container(job).name).toBe('trainer');
+    expect(container(job).image).toBe('registry.example/trainer:2.0');
+    expect(container(job).command).toEqual(['python', '-m', 'trainer']);
+    expect(container(job).args).toEqual(['--verbose']);
+    expect(container(job).securityContext).toEqual({ allowPrivilegeEscalation: false });
+  });
+
+  it('passes the run spec, the catalog env and the dispatcher settings (dispatcher over catalog)', () => {
+    const env = envOf(job);
+    expect(env).toMatchObject({ WORKERS: '4', MODE: 'from-dispatcher', KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'http://registry:8080' });
+    const spec = parseRunSpec(env[RUN_SPEC_ENV]!);
+    expect(spec.runId).toBe(runId);
+    expect(spec.modelId).toBe('gpu-model');
+    expect(spec.artifactUri).toBe(`s3://bucket/artifacts/gpu-model/${runId}/`);
+    expect(container(job).envFrom).toBeUndefined();
+    expect(new Set((container(job).env ?? []).map((e) => e.name)).size).toBe(container(job).env!.length);
+  });
+
+  it('is the same object for the same inputs', () => {
+    expect(jobFor('gpu-model').job).toEqual(job);
+  });
+});
+
+describe('desiredJob: a defaulted CPU model', () => {
+  const { job } = jobFor('queue-model', { envFromSecret: 'trainer-credentials' });
+  const pod = job.spec!.template.spec!;
+
+  it('omits what the catalog leaves unset and is not suspended without Kueue', () => {
+    expect(job.spec!.suspend).toBeUndefined();
+    expect(job.metadata!.labels!['kueue.x-k8s.io/queue-name']).toBeUndefined();
+    expect(pod.nodeSelector).toBeUndefined();
+    expect(pod.tolerations).toBeUndefined();
+    expect(pod.priorityClassName).toBeUndefined();
+    expect(container(job).args).toBeUndefined();
+    expect(Object.keys(container(job).resources!.limits!)).toEqual(['cpu', 'memory']);
+  });
+
+  it("falls back to the dispatcher's trainer service account", () => {
+    expect(pod.serviceAccountName).toBe('roundhouse-trainer');
+  });
+
+  it('references the credentials Secret without reading it', () => {
+    expect(container(job).envFrom).toEqual([{ secretRef: { name: 'trainer-credentials' } }]);
+  });
+
+  it('omits the service account when neither catalog nor dispatcher names one', () => {
+    expect(jobFor('queue-model', { defaultServiceAccountName: null }).job.spec!.template.spec!.serviceAccountName).toBeUndefined();
+  });
+});
+
+describe('labelValue', () => {
+  it.each([
+    ['card-fraud', 'card-fraud'],
+    ['a'.repeat(70), 'a'.repeat(63)],
+    ['-x y_', 'x-y'],
+    ['merchant/48213', 'merchant-48213'],
+  ])('%j → %j', (input, output) => expect(labelValue(input)).toBe(output));
+});
+
+describe('ownershipProblem', () => {
+  const { job, runId } = jobFor('queue-model');
+
+  it('accepts our Job for our run', () => expect(ownershipProblem(job, { runId })).toBeNull());
+  it('refuses a Job for another run', () => expect(ownershipProblem(job, { runId: 'run-other' })).toMatch(/run-id/));
+  it('refuses a Job someone else manages', () => {
+    const foreign = { ...job, metadata: { ...job.metadata, labels: { 'roundhouse.dev/run-id': runId } } };
+    expect(ownershipProblem(foreign, { runId })).toMatch(/managed-by/);
+  });
+});
