@@ -224,11 +224,13 @@ export function spawnService(opts: {
   stdoutFile: string;
   logFiles: readonly string[];
   detached: boolean;
+  /** Replaces the inherited environment when given. */
+  env?: NodeJS.ProcessEnv;
 }): ServiceProcess {
   const fd = openSync(opts.stdoutFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(opts.command, opts.args, { cwd: opts.cwd, detached: opts.detached, stdio: ['ignore', fd, fd] });
+    child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: opts.detached, stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
@@ -274,20 +276,27 @@ export async function tailFiles(files: readonly string[], lines = 30): Promise<s
 
 /**
  * Polls `probe` until it returns true. Throws START_FAILED at the deadline, or at
- * once when `failIf` names a reason (the process exited), with the logs' tails.
+ * once when a process it depends on exits, with the logs' tails.
  */
 export async function pollUntilReady(
   what: string,
   probe: () => Promise<boolean>,
-  opts: { timeoutMs: number; process: ServiceProcess; intervalMs?: number },
+  opts: { timeoutMs: number; process: ServiceProcess | readonly ServiceProcess[]; intervalMs?: number },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
+  const processes: readonly ServiceProcess[] = Array.isArray(opts.process) ? opts.process : [opts.process as ServiceProcess];
   for (;;) {
     if (await probe()) return;
-    const exit = opts.process.exited();
-    const reason = exit !== undefined ? `exited (${exit}) before it was ready` : Date.now() > deadline ? `was not ready within ${opts.timeoutMs / 1000} s` : undefined;
+    const dead = processes.find((p) => p.exited() !== undefined);
+    const reason =
+      dead !== undefined
+        ? `${processes.length > 1 ? `(${dead.name}) ` : ''}exited (${dead.exited() ?? ''}) before it was ready`
+        : Date.now() > deadline
+          ? `was not ready within ${opts.timeoutMs / 1000} s`
+          : undefined;
     if (reason !== undefined) {
-      throw new StackError(StackErrorCodes.START_FAILED, `${what} ${reason}.\n${await tailFiles(opts.process.logFiles)}`);
+      const logs = dead !== undefined ? dead.logFiles : processes.flatMap((p) => p.logFiles);
+      throw new StackError(StackErrorCodes.START_FAILED, `${what} ${reason}.\n${await tailFiles(logs)}`);
     }
     await delay(opts.intervalMs ?? 500);
   }
