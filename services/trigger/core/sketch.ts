@@ -1,0 +1,307 @@
+import { NumericHistogram, CategoricalHistogram, OTHER_CATEGORY } from '../../../lib/stats';
+import type { CategoricalReference, NumericReference } from '../../../lib/stats';
+
+/**
+ * Reference-free, mergeable window summaries. Stage 1 of the trigger summarises
+ * each input partition's window without knowing the model's reference (so a new
+ * champion, or a bootstrap reference, never has to reach every ingest instance);
+ * stage 2 merges the partitions' summaries and re-bins them onto the reference.
+ *
+ * Numeric values go to logarithmic buckets with 2% relative width (DDSketch's
+ * mapping): bucket k of the positive values holds (γ^(k-1), γ^k], γ = 1.02/0.98.
+ * Each bucket keeps its count and its sum, so its exact mean places it when
+ * re-binned and the Wasserstein test sees exact bin means. Counts merge exactly;
+ * sums merge up to floating-point rounding, so stage 2 merges in partition order.
+ */
+
+const ALPHA = 0.02;
+const GAMMA = (1 + ALPHA) / (1 - ALPHA);
+const INV_LN_GAMMA = 1 / Math.log(GAMMA);
+/** Magnitudes below this count as zero (bounds the number of buckets). */
+const MIN_MAGNITUDE = 1e-9;
+/** Same cut as lib/stats: larger magnitudes are treated like NaN. */
+const MAX_MAGNITUDE = 1e100;
+const ZERO_KEY = 0;
+
+export interface NumericSketchState {
+  readonly k: 'n';
+  /** Bucket keys: 2k+1 for positive bucket k, -(2k+1)… see keyOf. */
+  readonly keys: number[];
+  readonly counts: number[];
+  readonly sums: number[];
+  readonly missing: number;
+  readonly nan: number;
+  readonly sumSq: number;
+}
+
+/** Positive bucket k → 2k+1 ≥ … (odd), negative → even offset, zero → 0. Never collide. */
+function keyOf(value: number): number {
+  const magnitude = Math.abs(value);
+  if (magnitude < MIN_MAGNITUDE) return ZERO_KEY;
+  const k = Math.ceil(Math.log(magnitude) * INV_LN_GAMMA);
+  // Interleave: positive k → 2*(k+K0)+1, negative → 2*(k+K0)+2, with K0 keeping keys positive.
+  const shifted = k + 2048;
+  return value > 0 ? 2 * shifted + 1 : 2 * shifted + 2;
+}
+
+export class NumericSketch {
+  readonly kind = 'numeric' as const;
+  private readonly slots = new Map<number, number>();
+  private keys: number[] = [];
+  private counts: number[] = [];
+  private sums: number[] = [];
+  missing = 0;
+  nan = 0;
+  sumSq = 0;
+
+  add(value: number | null | undefined): void {
+    if (value === null || value === undefined) {
+      this.missing++;
+      return;
+    }
+    if (!(value >= -MAX_MAGNITUDE && value <= MAX_MAGNITUDE)) {
+      this.nan++;
+      return;
+    }
+    const key = keyOf(value);
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.keys.length;
+      this.slots.set(key, slot);
+      this.keys.push(key);
+      this.counts.push(0);
+      this.sums.push(0);
+    }
+    this.counts[slot]!++;
+    this.sums[slot]! += value;
+    this.sumSq += value * value;
+  }
+
+  private addBucket(key: number, count: number, sum: number): void {
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.keys.length;
+      this.slots.set(key, slot);
+      this.keys.push(key);
+      this.counts.push(0);
+      this.sums.push(0);
+    }
+    this.counts[slot]! += count;
+    this.sums[slot]! += sum;
+  }
+
+  merge(other: NumericSketch): this {
+    for (let i = 0; i < other.keys.length; i++) this.addBucket(other.keys[i]!, other.counts[i]!, other.sums[i]!);
+    this.missing += other.missing;
+    this.nan += other.nan;
+    this.sumSq += other.sumSq;
+    return this;
+  }
+
+  get validCount(): number {
+    let n = 0;
+    for (const c of this.counts) n += c;
+    return n;
+  }
+
+  get count(): number {
+    return this.validCount + this.missing + this.nan;
+  }
+
+  /** Buckets as (mean, count, sum), ascending by mean. */
+  buckets(): { mean: number; count: number; sum: number }[] {
+    const out: { mean: number; count: number; sum: number }[] = [];
+    for (let i = 0; i < this.keys.length; i++) {
+      const count = this.counts[i]!;
+      if (count > 0) out.push({ mean: this.sums[i]! / count, count, sum: this.sums[i]! });
+    }
+    return out.sort((a, b) => a.mean - b.mean);
+  }
+
+  /** Re-bin onto a reference's edges, as lib/stats' histogram (searchsorted right). */
+  toHistogram(edges: readonly number[]): NumericHistogram {
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    const sums = new Array<number>(edges.length + 1).fill(0);
+    let sum = 0;
+    for (const bucket of this.buckets()) {
+      const bin = binOf(edges, bucket.mean);
+      counts[bin]! += bucket.count;
+      sums[bin]! += bucket.sum;
+      sum += bucket.sum;
+    }
+    return NumericHistogram.fromJSON({ v: 1, edges: [...edges], counts, sums, missing: this.missing, nan: this.nan, sum, sumSq: this.sumSq });
+  }
+
+  /**
+   * A reference built from the sketch (bootstrap: no champion yet): edges at the
+   * bucket means nearest the bin quantiles, deduplicated, like lib/stats'
+   * buildNumericReference does on raw values (within the sketch's 2% accuracy).
+   */
+  toReference(bins: number): NumericReference {
+    const buckets = this.buckets();
+    const valid = buckets.reduce((n, b) => n + b.count, 0);
+    const total = valid + this.missing + this.nan;
+    const sum = buckets.reduce((s, b) => s + b.sum, 0);
+    const mean = valid > 0 ? sum / valid : 0;
+    const variance = valid > 0 ? Math.max(0, this.sumSq / valid - mean * mean) : 0;
+    const edges: number[] = [];
+    let cumulative = 0;
+    let next = 1;
+    for (const bucket of buckets) {
+      cumulative += bucket.count;
+      while (next < bins && cumulative >= (next * valid) / bins) {
+        const edge = bucket.mean;
+        if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
+        next++;
+      }
+    }
+    // Values at the top edge belong to the last bin; add one above the maximum so
+    // the outer bin catches values beyond anything the reference saw (lib/stats does the same).
+    const max = buckets.length > 0 ? buckets[buckets.length - 1]!.mean : 0;
+    if (edges.length === 0 || edges[edges.length - 1]! <= max) edges.push(max + Math.max(Math.abs(max) * 1e-9, 1e-12));
+    const histogram = this.toHistogram(edges);
+    const proportions = Array.from(histogram.counts, (c) => (valid > 0 ? c / valid : 0));
+    const binMeans = Array.from(histogram.counts, (c, i) => (c > 0 ? histogram.sums[i]! / c : binFallback(edges, i)));
+    return {
+      kind: 'numeric',
+      edges,
+      proportions,
+      binMeans,
+      count: total,
+      missingShare: total > 0 ? this.missing / total : 0,
+      nanShare: total > 0 ? this.nan / total : 0,
+      mean,
+      std: Math.sqrt(variance),
+    };
+  }
+
+  toJSON(): NumericSketchState {
+    return { k: 'n', keys: [...this.keys], counts: [...this.counts], sums: [...this.sums], missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+  }
+
+  static fromJSON(state: NumericSketchState): NumericSketch {
+    const sketch = new NumericSketch();
+    for (let i = 0; i < state.keys.length; i++) sketch.addBucket(state.keys[i]!, state.counts[i]!, state.sums[i]!);
+    sketch.missing = state.missing;
+    sketch.nan = state.nan;
+    sketch.sumSq = state.sumSq;
+    return sketch;
+  }
+}
+
+function binFallback(edges: readonly number[], bin: number): number {
+  if (bin === 0) return edges[0] ?? 0;
+  if (bin >= edges.length) return edges[edges.length - 1] ?? 0;
+  return (edges[bin - 1]! + edges[bin]!) / 2;
+}
+
+/** Index of the bin holding `value` (searchsorted right); a mean within rounding of an edge counts as on it. */
+export function binOf(edges: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const edge = edges[mid]!;
+    if (edge <= value || Math.abs(value - edge) <= 1e-9 * Math.max(1, Math.abs(edge))) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export interface CategoricalCountsState {
+  readonly k: 'c';
+  readonly counts: [string, number][];
+  readonly other: number;
+  readonly missing: number;
+}
+
+/** Distinct categories tracked per window; the rest are counted as OTHER_CATEGORY. */
+export const MAX_TRACKED_CATEGORIES = 256;
+
+export class CategoricalCounts {
+  readonly kind = 'categorical' as const;
+  private readonly counts = new Map<string, number>();
+  other = 0;
+  missing = 0;
+
+  add(value: string | number | boolean | null | undefined): void {
+    if (value === null || value === undefined) {
+      this.missing++;
+      return;
+    }
+    const name = typeof value === 'string' ? value : String(value);
+    const current = this.counts.get(name);
+    if (current !== undefined) this.counts.set(name, current + 1);
+    else if (this.counts.size < MAX_TRACKED_CATEGORIES) this.counts.set(name, 1);
+    else this.other++;
+  }
+
+  merge(other: CategoricalCounts): this {
+    // Deterministic under a fixed merge order: categories are visited sorted.
+    for (const [name, count] of [...other.counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      const current = this.counts.get(name);
+      if (current !== undefined) this.counts.set(name, current + count);
+      else if (this.counts.size < MAX_TRACKED_CATEGORIES) this.counts.set(name, count);
+      else this.other += count;
+    }
+    this.other += other.other;
+    this.missing += other.missing;
+    return this;
+  }
+
+  get count(): number {
+    let n = this.other + this.missing;
+    for (const c of this.counts.values()) n += c;
+    return n;
+  }
+
+  toHistogram(reference: CategoricalReference): CategoricalHistogram {
+    const referenceCategories = Object.keys(reference.categories).sort();
+    const known = new Set(referenceCategories);
+    const counts = referenceCategories.map((name) => this.counts.get(name) ?? 0);
+    const unseen = [...this.counts].filter(([name]) => !known.has(name)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const maxUnseen = 64;
+    const tracked = unseen.slice(0, maxUnseen);
+    const overflow = this.other + unseen.slice(maxUnseen).reduce((n, [, c]) => n + c, 0);
+    // The reference's own "other" bucket absorbs our untracked tail when it has one.
+    if (known.has(OTHER_CATEGORY)) {
+      const index = referenceCategories.indexOf(OTHER_CATEGORY);
+      counts[index]! += overflow;
+      return CategoricalHistogram.fromJSON({ v: 1, categories: referenceCategories, maxUnseen, counts, unseen: tracked, overflow: 0, missing: this.missing });
+    }
+    return CategoricalHistogram.fromJSON({ v: 1, categories: referenceCategories, maxUnseen, counts, unseen: tracked, overflow, missing: this.missing });
+  }
+
+  toReference(maxCategories: number): CategoricalReference {
+    const entries = [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const valid = entries.reduce((n, [, c]) => n + c, 0) + this.other;
+    const total = valid + this.missing;
+    const categories: Record<string, number> = {};
+    let rest = this.other;
+    entries.forEach(([name, count], i) => {
+      if (i < maxCategories) categories[name] = valid > 0 ? count / valid : 0;
+      else rest += count;
+    });
+    if (rest > 0) categories[OTHER_CATEGORY] = (categories[OTHER_CATEGORY] ?? 0) + rest / valid;
+    return { kind: 'categorical', categories, count: total, missingShare: total > 0 ? this.missing / total : 0 };
+  }
+
+  toJSON(): CategoricalCountsState {
+    return { k: 'c', counts: [...this.counts], other: this.other, missing: this.missing };
+  }
+
+  static fromJSON(state: CategoricalCountsState): CategoricalCounts {
+    const counts = new CategoricalCounts();
+    for (const [name, count] of state.counts) counts.counts.set(name, count);
+    counts.other = state.other;
+    counts.missing = state.missing;
+    return counts;
+  }
+}
+
+export type FeatureSketch = NumericSketch | CategoricalCounts;
+export type FeatureSketchState = NumericSketchState | CategoricalCountsState;
+
+export function sketchFromJSON(state: FeatureSketchState): FeatureSketch {
+  return state.k === 'n' ? NumericSketch.fromJSON(state) : CategoricalCounts.fromJSON(state);
+}

@@ -1,0 +1,86 @@
+import type { FeatureProfile, ReferenceProfile } from '../../../lib/events';
+import { buildCategoricalReference, buildNumericReference } from '../../../lib/stats';
+
+/**
+ * A seeded synthetic stream for the trigger's tests and benchmark: `numeric`
+ * standard-normal features f0..f(n-1) (plus a categorical `channel`), one event
+ * per `spacingMs` of event time, with an optional change point from which the
+ * chosen features shift by `shift` standard deviations.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface StreamOptions {
+  readonly seed: number;
+  readonly features: number;
+  readonly start: number;
+  readonly spacingMs: number;
+  readonly changeAt?: number;
+  readonly changed?: readonly number[];
+  readonly shift?: number;
+}
+
+export interface SyntheticEvent {
+  readonly event_id: string;
+  readonly event_time: number;
+  readonly merchant_id: string;
+  readonly channel: string;
+  readonly [feature: string]: string | number;
+}
+
+const CHANNELS = ['web', 'pos', 'app', 'moto'];
+
+export function* syntheticStream(options: StreamOptions, count: number): Generator<SyntheticEvent> {
+  const random = mulberry32(options.seed);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const changed = new Set(options.changed ?? []);
+  for (let i = 0; i < count; i++) {
+    const event: Record<string, string | number> = {
+      event_id: `e${options.seed}-${i}`,
+      event_time: options.start + i * options.spacingMs,
+      merchant_id: `m${Math.floor(random() * 8)}`,
+      channel: CHANNELS[Math.floor(random() * CHANNELS.length)]!,
+    };
+    const drifting = options.changeAt !== undefined && i >= options.changeAt;
+    for (let f = 0; f < options.features; f++) {
+      event[`f${f}`] = normal() + (drifting && changed.has(f) ? (options.shift ?? 1) : 0);
+    }
+    yield event as SyntheticEvent;
+  }
+}
+
+export function featureNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `f${i}`);
+}
+
+/** The training profile a champion would carry, built from a stationary sample. */
+export function referenceProfile(features: number, sample: number, seed = 999): ReferenceProfile {
+  const events = [...syntheticStream({ seed, features, start: 0, spacingMs: 1 }, sample)];
+  const profiles: FeatureProfile[] = featureNames(features).map((name) => {
+    const ref = buildNumericReference(events.map((e) => e[name] as number));
+    return {
+      name,
+      kind: 'NUMERIC',
+      binEdges: [...ref.edges],
+      binProportions: [...ref.proportions],
+      categories: {},
+      missingShare: ref.missingShare,
+      count: ref.count,
+      binMeans: [...ref.binMeans],
+      nanShare: ref.nanShare,
+      mean: ref.mean,
+      std: ref.std,
+    };
+  });
+  const channel = buildCategoricalReference(events.map((e) => e.channel));
+  profiles.push({ name: 'channel', kind: 'CATEGORICAL', binEdges: [], binProportions: [], categories: { ...channel.categories }, missingShare: channel.missingShare, count: channel.count, binMeans: [], nanShare: 0, mean: 0, std: 0 });
+  return { features: profiles, score: null, labelRate: null, labelledRows: null };
+}
