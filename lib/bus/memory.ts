@@ -118,6 +118,10 @@ export class MemoryEventBus implements EventBus {
     };
   }
 
+  async endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return new Map(this.topic(topic).partitions.map((log, partition) => [partition, String(log.length)]));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const group of this.groups.values()) for (const member of group.members) member.running = false;

@@ -86,6 +86,12 @@ export interface EventBus {
   /** Idempotent, acknowledged by all in-sync replicas before resolving. */
   publish(messages: readonly OutboundMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /**
+   * The offset the next committed message of each partition will get (the last
+   * stable offset: what a read_committed reader can reach). Its size is the
+   * topic's partition count.
+   */
+  endOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
   close(): Promise<void>;
 }
 

@@ -22,6 +22,12 @@ export interface KafkaBusOptions {
   readonly clock?: Clock;
   /** Max bytes per partition per fetch: bounds memory per batch. */
   readonly maxBytesPerPartition?: number;
+  /**
+   * How long an open transaction may last. A crashed transactional member leaves
+   * its transaction open until this expires (or a restart with the same
+   * transactional id fences it), holding back read_committed readers; keep it short.
+   */
+  readonly transactionTimeoutMs?: number;
 }
 
 function toHeaders(headers: IHeaders | undefined): Headers {
@@ -124,7 +130,13 @@ export class KafkaEventBus implements EventBus {
       allowAutoTopicCreation: false,
     });
     const txProducer = options.transactionalId
-      ? this.kafka.producer({ transactionalId: options.transactionalId, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      ? this.kafka.producer({
+          transactionalId: options.transactionalId,
+          transactionTimeout: this.options.transactionTimeoutMs ?? 30_000,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        })
       : undefined;
     const plainProducer = txProducer ? undefined : await this.getProducer();
 
@@ -241,6 +253,16 @@ export class KafkaEventBus implements EventBus {
     };
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  async endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    const admin = await this.getAdmin();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((o) => [o.partition, o.high]));
+    } catch (error) {
+      throw asKafkaError(error, `reading end offsets of ${topic}`);
+    }
   }
 
   async close(): Promise<void> {

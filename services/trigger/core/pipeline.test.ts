@@ -6,7 +6,7 @@ import { referenceProfile, syntheticStream, type SyntheticEvent } from '../testi
 import { compileFeaturePlan, type FeatureRecordPlan } from './extract';
 import { IngestPartition } from './ingest';
 import { ModelJudge, type Champion, type JudgeContext, type WindowVerdict } from './judge';
-import { decodePartial, encodePartial, type Partial } from './partials';
+import { decodePartial, encodePartial, type Partial as TriggerPartial } from './partials';
 
 const FEATURES = 20;
 const START = Date.UTC(2026, 0, 1);
@@ -41,7 +41,7 @@ function run(events: Iterable<SyntheticEvent>, options: RunOptions): { requests:
   const requests: RetrainRequested[] = [];
   const verdicts: WindowVerdict[] = [];
   const offsets = new Array<number>(options.partitions).fill(0);
-  const deliver = (partials: Partial[]): void => {
+  const deliver = (partials: TriggerPartial[]): void => {
     for (const encoded of partials.map(encodePartial)) {
       const partial = decodePartial(encoded);
       if (partial.kind === 'labels') judge.addLabels(partial);
