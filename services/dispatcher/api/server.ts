@@ -1,0 +1,93 @@
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Logger } from '../../../lib/log';
+import { Readiness, mountProbes } from '../../../lib/metrics';
+import type { ServiceMetrics } from '../../../lib/metrics';
+import type { DispatcherMetrics } from '../metrics';
+import { bearerAuthenticator } from './auth';
+import { ApiError, toErrorResponse, validationError } from './errors';
+import { openApiDocument } from './openapi';
+import { AnyRoute, defineRoute, fastifyPath } from './route';
+import { ApiContext, ROUTES } from './routes';
+
+export interface ApiServerDeps {
+  readonly context: ApiContext;
+  readonly apiTokens: readonly string[];
+  readonly metrics: DispatcherMetrics;
+  readonly serviceMetrics: ServiceMetrics;
+  readonly readiness: Readiness;
+  readonly logger: Logger;
+}
+
+const OPENAPI_ROUTE = defineRoute<ApiContext>({
+  method: 'GET',
+  path: '/openapi.json',
+  operationId: 'openapi',
+  summary: 'This document',
+  auth: false,
+  responses: { 200: { description: 'The OpenAPI 3.1 document.', schema: z.record(z.string(), z.unknown()) } },
+  handle: async () => ({ status: 200, body: DOCUMENT }),
+});
+
+const ALL_ROUTES: readonly AnyRoute<ApiContext>[] = [...ROUTES, OPENAPI_ROUTE];
+const DOCUMENT = openApiDocument(ALL_ROUTES as readonly AnyRoute<unknown>[], { title: 'Roundhouse dispatcher API', version: '1.0.0' });
+
+/** The OpenAPI document served at /openapi.json. */
+export function dispatcherOpenApi(): Record<string, unknown> {
+  return DOCUMENT;
+}
+
+function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: 'body' | 'params' | 'query'): z.output<S> | undefined {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!result.success) throw validationError(result.error, where);
+  return result.data;
+}
+
+/**
+ * The dispatcher's HTTP server: the API routes, /openapi.json, and lib/metrics'
+ * /metrics, /healthz and /readyz on the same port. Not listening yet: the caller
+ * listens (main.ts) or injects (tests).
+ */
+export function createApiServer(deps: ApiServerDeps): FastifyInstance {
+  // Fastify's own validation is not used (zod validates in the route wrapper), so its
+  // ajv options do not matter; bodies are limited to 1 MiB.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const authenticate = bearerAuthenticator(deps.apiTokens);
+  const send = (reply: FastifyReply, status: number, body: unknown): FastifyReply => reply.code(status).type('application/json').send(body);
+
+  app.setErrorHandler((error, _request, reply) => {
+    // Fastify's own 4xx (malformed JSON, wrong content type, body too large) keep their status.
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return send(reply, status, { error: { code: status === 413 ? 'TOO_LARGE' : 'VALIDATION', message: `body: ${(error as Error).message}`, field: 'body' } });
+    }
+    const response = toErrorResponse(error);
+    if (response.status >= 500) deps.logger.error({ err: error }, 'request failed');
+    return send(reply, response.status, response.body);
+  });
+  app.setNotFoundHandler((request, reply) => send(reply, 404, { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, field: null } }));
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.apiRequests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
+  });
+
+  for (const route of ALL_ROUTES) {
+    app.route({
+      method: route.method,
+      url: fastifyPath(route.path),
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (route.auth && !authenticate(request.headers.authorization)) {
+          reply.header('www-authenticate', 'Bearer');
+          throw new ApiError(401, 'UNAUTHORIZED', deps.apiTokens.length === 0 ? 'the API is closed: no tokens are configured (DISPATCHER_API_TOKENS)' : 'missing or unknown bearer token');
+        }
+        const params = parse(route.params, request.params, 'params');
+        const query = parse(route.query, request.query, 'query');
+        const body = parse(route.body, request.body, 'body');
+        const result = await route.handle({ params, query, body }, deps.context);
+        return send(reply, result.status, result.body);
+      },
+    });
+  }
+  mountProbes(app, deps.serviceMetrics.registry, deps.readiness);
+  return app;
+}

@@ -1,0 +1,281 @@
+import { ErrorCodes, RoundhouseError } from '../../lib/errors';
+import { dlqTopicFor } from '../../lib/events';
+import { runIdFor } from './core/names';
+import { newRun } from './core/run';
+import { runMessage } from './engine/messages';
+import { request, model, T0 } from './testing/fixtures';
+import { FlakyBus, Harness, call, listen, publishRequest, runEvents, startDispatcher, world } from './testing/harness';
+import { waitFor } from './testing/wait';
+
+const running: Harness[] = [];
+async function start(...args: Parameters<typeof startDispatcher>): Promise<Harness> {
+  const h = await startDispatcher(...args);
+  running.push(h);
+  return h;
+}
+afterEach(async () => {
+  for (const h of running.splice(0)) await h.app.stop();
+});
+
+const states = (h: Harness, runId: string) => runEvents(h, runId).map((e) => e.state);
+const stateOf = (h: Harness, runId: string) => h.app.engine.store.get(runId)?.state;
+async function settle(h: Harness): Promise<void> {
+  await h.world.bus.drained();
+  await h.app.engine.idle();
+}
+
+describe('dispatcher app: a request becomes one run', () => {
+  it('publishes QUEUED, SUBMITTED, RUNNING, SUCCEEDED with a monotonic sequence, keyed by model', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-1' }));
+    const runId = runIdFor('rr-1');
+    await waitFor(() => stateOf(h, runId) === 'SUBMITTED', 'SUBMITTED');
+    expect(h.world.executor.submitted()).toEqual([runId]);
+
+    h.world.executor.setPhase(runId, 'RUNNING');
+    await waitFor(() => stateOf(h, runId) === 'RUNNING', 'RUNNING');
+    h.world.executor.setPhase(runId, 'SUCCEEDED');
+    await waitFor(() => stateOf(h, runId) === 'SUCCEEDED', 'SUCCEEDED');
+
+    const events = runEvents(h, runId);
+    expect(events.map((e) => [e.state, e.previousState, e.sequence])).toEqual([
+      ['QUEUED', null, 0],
+      ['SUBMITTED', 'QUEUED', 1],
+      ['RUNNING', 'SUBMITTED', 2],
+      ['SUCCEEDED', 'RUNNING', 3],
+    ]);
+    expect(events[1]!.jobName).toMatch(/^rh-queue-model-[0-9a-f]{10}$/);
+    expect(events.every((e) => e.modelId === 'queue-model' && e.executor === 'kubernetes' && e.reason === 'DRIFT' && e.priority === 40)).toBe(true);
+    const keys = h.world.bus.messages('roundhouse.training-runs').map((m) => m.key?.toString());
+    expect(new Set(keys)).toEqual(new Set(['queue-model']));
+  });
+
+  it('hands the executor a run spec with merged hyperparameters and the data window', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-spec', hyperparameters: '{"epochs":50}', segment: null }));
+    const runId = runIdFor('rr-spec');
+    await waitFor(() => h.world.executor.workloads.get(runId), 'the workload');
+    const { runSpec } = h.world.executor.workloads.get(runId)!;
+    expect(runSpec).toMatchObject({ runId, modelId: 'queue-model', hyperparameters: { l2: 0.01, epochs: 50 }, artifactUri: `s3://artifacts/queue-model/${runId}/` });
+    expect(runSpec.dataWindow).toEqual({ startTime: T0 - 86_400_000, endTime: T0, partitions: [] });
+  });
+
+  it('reports a failed Job with its reason and failure', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-fail' }));
+    const runId = runIdFor('rr-fail');
+    await waitFor(() => stateOf(h, runId) === 'SUBMITTED', 'SUBMITTED');
+    h.world.executor.setPhase(runId, 'FAILED', { message: 'DeadlineExceeded: Job was active longer than specified deadline', failure: { code: 'DEADLINE_EXCEEDED', message: 'DeadlineExceeded', retriable: true } });
+    await waitFor(() => stateOf(h, runId) === 'FAILED', 'FAILED');
+    expect(states(h, runId)).toEqual(['QUEUED', 'SUBMITTED', 'FAILED']);
+    expect(runEvents(h, runId).at(-1)).toMatchObject({ message: 'DeadlineExceeded: Job was active longer than specified deadline', failure: { code: 'DEADLINE_EXCEEDED' } });
+  });
+
+  it('the same request delivered twice makes one run and one workload', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-dup' }));
+    await publishRequest(h, request({ requestId: 'rr-dup' }));
+    await settle(h);
+    await waitFor(() => stateOf(h, runIdFor('rr-dup')) === 'SUBMITTED', 'SUBMITTED');
+    await publishRequest(h, request({ requestId: 'rr-dup' }));
+    await settle(h);
+    expect(h.app.engine.store.size).toBe(1);
+    expect(h.world.executor.submitted()).toEqual([runIdFor('rr-dup')]);
+    expect(states(h, runIdFor('rr-dup'))).toEqual(['QUEUED', 'SUBMITTED']);
+  });
+
+  it('commits the request only after its QUEUED event is published (a failed publish is redelivered)', async () => {
+    const w = world();
+    const bus = new FlakyBus(w.bus, 'roundhouse.training-runs', () => new RoundhouseError(ErrorCodes.KAFKA_UNAVAILABLE, 'broker down'));
+    const h = await start(w, { bus });
+    bus.failures = 1;
+    await publishRequest(h, request({ requestId: 'rr-flaky' }));
+    await waitFor(() => bus.failures === 0, 'the failed publish');
+    expect(h.app.engine.store.size).toBe(0);
+    expect(w.bus.committedOffset('roundhouse-dispatcher', 'roundhouse.retrain-requests', w.bus.messages('roundhouse.retrain-requests')[0]!.partition)).toBeUndefined();
+    w.clock.advance(60_000); // the paused partition's backoff elapses
+    await waitFor(() => stateOf(h, runIdFor('rr-flaky')) === 'SUBMITTED', 'the redelivered request to make its run');
+    expect(states(h, runIdFor('rr-flaky'))).toEqual(['QUEUED', 'SUBMITTED']);
+  });
+
+  it('dead-letters a request for a model the catalog does not know, and carries on', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-unknown', modelId: 'no-such-model' }));
+    await publishRequest(h, request({ requestId: 'rr-after' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-after')) === 'SUBMITTED', 'the next request to be served');
+    const dead = h.world.bus.messages(dlqTopicFor('roundhouse.retrain-requests'));
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.headers['roundhouse.dlq.error-code']).toBe('NOT_FOUND');
+    expect(dead[0]!.headers['roundhouse.dlq.error-message']).toContain('no-such-model');
+  });
+});
+
+describe('dispatcher app: restart', () => {
+  it('rebuilds state from the topic, adopts the running Job and does not resubmit', async () => {
+    const w = world();
+    const first = await start(w);
+    await publishRequest(first, request({ requestId: 'rr-restart' }));
+    const runId = runIdFor('rr-restart');
+    await waitFor(() => stateOf(first, runId) === 'SUBMITTED', 'SUBMITTED');
+    w.executor.setPhase(runId, 'RUNNING');
+    await waitFor(() => stateOf(first, runId) === 'RUNNING', 'RUNNING');
+    await first.app.stop();
+    running.splice(running.indexOf(first), 1);
+
+    const second = await start(w);
+    expect(second.app.engine.store.get(runId)).toMatchObject({ state: 'RUNNING', sequence: 2 });
+    w.executor.setPhase(runId, 'SUCCEEDED');
+    await waitFor(() => stateOf(second, runId) === 'SUCCEEDED', 'SUCCEEDED after the restart');
+    expect(w.executor.submitted()).toEqual([runId]);
+    expect(runEvents(second, runId).map((e) => [e.state, e.sequence])).toEqual([
+      ['QUEUED', 0],
+      ['SUBMITTED', 1],
+      ['RUNNING', 2],
+      ['SUCCEEDED', 3],
+    ]);
+  });
+
+  it('adopts a Job created just before a crash that left the run QUEUED', async () => {
+    const w = world();
+    const probe = await start(w);
+    const queued = newRun(request({ requestId: 'rr-crash', segment: 'mrc-7', requestedBy: 'ops' }), model(w.catalog, 'queue-model'), 'kubernetes', T0);
+    await probe.app.stop();
+    running.splice(running.indexOf(probe), 1);
+    await w.bus.publish([runMessage(probe.codec, queued)]);
+    await w.executor.submit(queued, { runId: queued.runId } as never);
+    w.executor.calls.length = 0;
+
+    const h = await start(w);
+    await waitFor(() => stateOf(h, queued.runId) === 'SUBMITTED', 'the Job to be adopted');
+    expect(w.executor.submitted()).toEqual([]);
+    expect(runEvents(h, queued.runId).at(-1)).toMatchObject({ state: 'SUBMITTED', message: 'adopted existing workload', sequence: 1 });
+    expect(h.app.engine.store.get(queued.runId)).toMatchObject({ segment: 'mrc-7', requestedBy: 'ops' });
+  });
+
+  it('redelivery of an already-processed request after a restart changes nothing', async () => {
+    const w = world();
+    const first = await start(w);
+    await publishRequest(first, request({ requestId: 'rr-again' }));
+    await waitFor(() => stateOf(first, runIdFor('rr-again')) === 'SUBMITTED', 'SUBMITTED');
+    await first.app.stop();
+    running.splice(running.indexOf(first), 1);
+    const second = await start(w, { config: { groupId: 'a-fresh-group-rereads-everything' } });
+    await settle(second);
+    expect(w.executor.submitted()).toEqual([runIdFor('rr-again')]);
+    expect(states(second, runIdFor('rr-again'))).toEqual(['QUEUED', 'SUBMITTED']);
+  });
+
+  it('fails a run whose Job vanished while the dispatcher was away, after the grace period', async () => {
+    const w = world();
+    const first = await start(w);
+    await publishRequest(first, request({ requestId: 'rr-lost' }));
+    const runId = runIdFor('rr-lost');
+    await waitFor(() => stateOf(first, runId) === 'SUBMITTED', 'SUBMITTED');
+    await first.app.stop();
+    running.splice(running.indexOf(first), 1);
+    w.executor.remove(runId);
+    const second = await start(w);
+    expect(stateOf(second, runId)).toBe('SUBMITTED');
+    w.clock.advance(150_000);
+    await waitFor(() => stateOf(second, runId) === 'FAILED', 'FAILED after the grace period');
+    expect(runEvents(second, runId).at(-1)!.failure).toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
+});
+
+describe('dispatcher app: admission', () => {
+  it('queue policy: one in flight per model, the next starts when it ends', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-q1' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-q1')) === 'SUBMITTED', 'first SUBMITTED');
+    await publishRequest(h, request({ requestId: 'rr-q2' }));
+    await settle(h);
+    expect(stateOf(h, runIdFor('rr-q2'))).toBe('QUEUED');
+    h.world.executor.setPhase(runIdFor('rr-q1'), 'SUCCEEDED');
+    await waitFor(() => stateOf(h, runIdFor('rr-q2')) === 'SUBMITTED', 'second SUBMITTED');
+    expect(stateOf(h, runIdFor('rr-q1'))).toBe('SUCCEEDED');
+  });
+
+  it('supersede policy: the newest request cancels the in-flight run and starts', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-s1', modelId: 'super-model' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-s1')) === 'SUBMITTED', 'first SUBMITTED');
+    h.world.executor.setPhase(runIdFor('rr-s1'), 'RUNNING');
+    await waitFor(() => stateOf(h, runIdFor('rr-s1')) === 'RUNNING', 'first RUNNING');
+    h.world.clock.advance(1000);
+    await publishRequest(h, request({ requestId: 'rr-s2', modelId: 'super-model' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-s2')) === 'SUBMITTED', 'second SUBMITTED');
+    expect(stateOf(h, runIdFor('rr-s1'))).toBe('CANCELLED');
+    expect(runEvents(h, runIdFor('rr-s1')).at(-1)!.failure).toMatchObject({ code: 'SUPERSEDED', message: `superseded by run ${runIdFor('rr-s2')}` });
+    expect(h.world.executor.calls).toContainEqual({ op: 'cancel', runId: runIdFor('rr-s1') });
+    expect(h.world.executor.maxActivePerModel.get('super-model')).toBe(1);
+  });
+
+  it('global limit and priority: MANUAL before AGE when a slot frees', async () => {
+    const h = await start(world(), { config: { maxConcurrentRuns: 1 } });
+    await publishRequest(h, request({ requestId: 'rr-first', modelId: 'queue-model' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-first')) === 'SUBMITTED', 'first SUBMITTED');
+    await publishRequest(h, request({ requestId: 'rr-age', modelId: 'super-model' }, 'AGE'));
+    await publishRequest(h, request({ requestId: 'rr-manual', modelId: 'gpu-model' }, 'MANUAL'));
+    await settle(h);
+    expect([stateOf(h, runIdFor('rr-age')), stateOf(h, runIdFor('rr-manual'))]).toEqual(['QUEUED', 'QUEUED']);
+    h.world.executor.setPhase(runIdFor('rr-first'), 'SUCCEEDED');
+    await waitFor(() => stateOf(h, runIdFor('rr-manual')) === 'SUBMITTED', 'MANUAL first');
+    expect(stateOf(h, runIdFor('rr-age'))).toBe('QUEUED');
+  });
+});
+
+describe('dispatcher app: executor failures', () => {
+  it('keeps a run QUEUED while the executor is unavailable and submits at the next resync', async () => {
+    const h = await start(world());
+    h.world.executor.failNextSubmit(new RoundhouseError(ErrorCodes.KUBERNETES_UNAVAILABLE, 'api server down'));
+    await publishRequest(h, request({ requestId: 'rr-retry' }));
+    await waitFor(() => h.world.executor.submitted().length === 1, 'the failed submit');
+    await settle(h);
+    expect(stateOf(h, runIdFor('rr-retry'))).toBe('QUEUED');
+    h.world.clock.advance(30_000);
+    await waitFor(() => stateOf(h, runIdFor('rr-retry')) === 'SUBMITTED', 'SUBMITTED at the resync');
+    const text = (await call(await listen(h), 'GET', '/metrics')).body;
+    expect(text).toContain('roundhouse_dispatcher_executor_errors_total{executor="kubernetes",operation="submit",code="KUBERNETES_UNAVAILABLE"} 1');
+  });
+
+  it('fails a run the executor refuses (name taken by a foreign Job)', async () => {
+    const h = await start(world());
+    h.world.executor.failNextSubmit(new RoundhouseError(ErrorCodes.CONFLICT, 'job exists and is not ours'));
+    await publishRequest(h, request({ requestId: 'rr-conflict' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-conflict')) === 'FAILED', 'FAILED');
+    expect(runEvents(h, runIdFor('rr-conflict')).at(-1)).toMatchObject({ previousState: 'QUEUED', failure: { code: 'SUBMIT_REJECTED', retriable: false } });
+  });
+
+  it('cancels: records CANCELLED, deletes the workload, and retries the delete if it failed', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-cancel' }));
+    const runId = runIdFor('rr-cancel');
+    await waitFor(() => stateOf(h, runId) === 'SUBMITTED', 'SUBMITTED');
+    const executor = h.world.executor;
+    const realCancel = executor.cancel.bind(executor);
+    let failOnce = true;
+    executor.cancel = async (ref) => {
+      if (failOnce) {
+        failOnce = false;
+        throw new RoundhouseError(ErrorCodes.KUBERNETES_UNAVAILABLE, 'api server down');
+      }
+      return realCancel(ref);
+    };
+    await h.app.engine.cancel(runId);
+    expect(stateOf(h, runId)).toBe('CANCELLED');
+    expect(executor.workloads.has(runId)).toBe(true);
+    h.world.clock.advance(30_000);
+    await waitFor(() => !executor.workloads.has(runId), 'the workload deleted at the resync');
+    await expect(h.app.engine.cancel(runId)).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('counts runs by state and transitions in its metrics', async () => {
+    const h = await start(world());
+    await publishRequest(h, request({ requestId: 'rr-metrics' }));
+    await waitFor(() => stateOf(h, runIdFor('rr-metrics')) === 'SUBMITTED', 'SUBMITTED');
+    const text = (await call(await listen(h), 'GET', '/metrics')).body;
+    expect(text).toContain('roundhouse_dispatcher_runs{model="queue-model",state="SUBMITTED"} 1');
+    expect(text).toContain('roundhouse_dispatcher_runs{model="queue-model",state="QUEUED"} 0');
+    expect(text).toContain('roundhouse_dispatcher_run_transitions_total{model="queue-model",from="QUEUED",to="SUBMITTED"} 1');
+  });
+});

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { EventBus, RunningConsumer, startConsumer } from '../../lib/bus';
+import type { Catalog } from '../../lib/catalog';
+import type { Clock } from '../../lib/clock';
+import type { PlatformCodec } from '../../lib/codec';
+import { errorMessage } from '../../lib/errors';
+import type { RetrainRequested } from '../../lib/events';
+import type { Logger } from '../../lib/log';
+import { Readiness } from '../../lib/metrics';
+import type { ServiceMetrics } from '../../lib/metrics';
+import { createApiServer } from './api/server';
+import { RunEngine } from './engine/engine';
+import type { RunLogReader } from './engine/run-log';
+import type { TrainingExecutor } from './executors/types';
+import { DispatcherMetrics, createDispatcherMetrics } from './metrics';
+
+export interface DispatcherConfig {
+  /** Consumer group of roundhouse.retrain-requests. */
+  readonly groupId: string;
+  /** Runs in flight (SUBMITTED or RUNNING) across all models. */
+  readonly maxConcurrentRuns: number;
+  /** Every run that may still change is reconciled this often (besides watch events). */
+  readonly resyncIntervalMs: number;
+  /** A submitted run whose Job stays missing this long fails with JOB_NOT_FOUND. */
+  readonly lostJobGraceMs: number;
+  /** Where runs write artifacts: <root>/<modelId>/<runId>/. */
+  readonly artifactRoot: string;
+  /** Bearer tokens accepted by the API; none: the API answers 401 to everything. */
+  readonly apiTokens: readonly string[];
+}
+
+export const DEFAULT_DISPATCHER_CONFIG: Omit<DispatcherConfig, 'artifactRoot' | 'apiTokens'> = {
+  groupId: 'roundhouse-dispatcher',
+  maxConcurrentRuns: 10,
+  resyncIntervalMs: 30_000,
+  lostJobGraceMs: 120_000,
+};
+
+export interface DispatcherAppDeps {
+  readonly bus: EventBus;
+  readonly codec: PlatformCodec;
+  readonly catalog: Catalog;
+  readonly executor: TrainingExecutor;
+  /** Reads roundhouse.training-runs to its end at start-up (rebuild). */
+  readonly runLog: RunLogReader;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly readiness?: Readiness;
+  readonly config: DispatcherConfig;
+  /** Request ids for API calls that bring none (injected randomness). */
+  readonly newRequestId?: () => string;
+}
+
+export interface DispatcherApp {
+  readonly engine: RunEngine;
+  /** The API, /openapi.json, /metrics, /healthz and /readyz; not listening until the caller says so. */
+  readonly http: FastifyInstance;
+  readonly metrics: DispatcherMetrics;
+  readonly readiness: Readiness;
+  /** Rebuild state, reconcile against the executor, then consume requests and resync periodically. */
+  start(): Promise<void>;
+  /** Stop consuming, finish queued work, stop the executor's watchers and the HTTP server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The dispatcher, with every dependency injected (STYLE.md item 9): main.ts wires
+ * Kafka, the registry and Kubernetes; tests wire MemoryEventBus, a memory
+ * registry and the recording executor.
+ */
+export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
+  const logger = deps.logger.child({ service: 'dispatcher' });
+  const metrics = createDispatcherMetrics(deps.metrics);
+  const readiness = deps.readiness ?? new Readiness();
+  const engine = new RunEngine({
+    bus: deps.bus,
+    codec: deps.codec,
+    catalog: deps.catalog,
+    executor: deps.executor,
+    clock: deps.clock,
+    logger,
+    metrics,
+    settings: { maxConcurrentRuns: deps.config.maxConcurrentRuns, lostJobGraceMs: deps.config.lostJobGraceMs, artifactRoot: deps.config.artifactRoot },
+  });
+  const http = createApiServer({
+    context: { engine, catalog: deps.catalog, bus: deps.bus, codec: deps.codec, clock: deps.clock, newRequestId: deps.newRequestId ?? (() => `api-${randomUUID()}`) },
+    apiTokens: deps.config.apiTokens,
+    metrics,
+    serviceMetrics: deps.metrics,
+    readiness,
+    logger,
+  });
+  const rebuilt = readiness.flag('dispatcher:state-rebuilt');
+
+  let consumer: RunningConsumer | undefined;
+  let unwatch: () => void = () => undefined;
+  let cancelResync: () => void = () => undefined;
+  let stopped = false;
+
+  const scheduleResync = (): void => {
+    cancelResync = deps.clock.schedule(deps.config.resyncIntervalMs, () => {
+      void engine
+        .resync()
+        .catch((error: unknown) => logger.error({ err: error }, 'resync failed'))
+        .finally(() => {
+          if (!stopped) scheduleResync();
+        });
+    });
+  };
+
+  return {
+    engine,
+    http,
+    metrics,
+    readiness,
+    async start() {
+      const requestsTopic = deps.codec.topicOf('RetrainRequested');
+      const runsTopic = deps.codec.topicOf('TrainingRun');
+      await deps.bus.ensureTopics([{ name: requestsTopic }, { name: runsTopic }]);
+
+      // 1. What happened before: every run and its latest state.
+      const { runs, skipped } = await engine.rebuild(await deps.runLog.readToEnd(runsTopic));
+      logger.info({ runs, skipped }, 'rebuilt run state from the training-runs topic');
+
+      // 2. What exists: watch workloads, adopt those of known runs, reconcile the rest.
+      unwatch = deps.executor.watch((runId) => {
+        void engine.syncRun(runId, 'watch').catch((error: unknown) => logger.error({ err: error, runId }, 'sync after a watch event failed'));
+      });
+      await deps.executor.start();
+      await engine.adoptExisting(await deps.executor.list());
+      await engine.resync();
+      rebuilt.set(true);
+
+      // 3. New requests: the run is recorded and its QUEUED event published before the offset commits.
+      consumer = await startConsumer<RetrainRequested>(
+        deps.bus,
+        {
+          name: 'dispatcher',
+          groupId: deps.config.groupId,
+          topics: [requestsTopic],
+          fromBeginning: true,
+          prepare: (messages) => deps.codec.avro.prepare(messages.map((m) => m.value)),
+          decode: (message) => deps.codec.decode('RetrainRequested', message.value),
+          handle: async (records) => {
+            for (const record of records) await engine.request(record.value);
+            engine.kick();
+          },
+        },
+        { logger, metrics: deps.metrics, clock: deps.clock, readiness },
+      );
+      scheduleResync();
+      logger.info({ executor: deps.executor.kind, topic: requestsTopic }, 'dispatcher started');
+    },
+    async stop() {
+      stopped = true;
+      cancelResync();
+      rebuilt.set(false, 'stopping');
+      await consumer?.stop().catch((error: unknown) => logger.warn({ reason: errorMessage(error) }, 'consumer did not stop cleanly'));
+      unwatch();
+      await engine.idle();
+      await deps.executor.stop();
+      await http.close();
+    },
+  };
+}

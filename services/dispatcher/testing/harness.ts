@@ -1,0 +1,139 @@
+/** Builds the dispatcher on in-memory fakes for tests: MemoryEventBus, MemorySchemaRegistry, RecordingExecutor, ManualClock. */
+import type { EventBus, OutboundMessage, SubscribeOptions, Subscription, TopicSpec } from '../../../lib/bus';
+import { MemoryEventBus } from '../../../lib/bus';
+import type { Catalog } from '../../../lib/catalog';
+import { ManualClock } from '../../../lib/clock';
+import { AvroCodec, MemorySchemaRegistry, PlatformCodec, createPlatformCodec } from '../../../lib/codec';
+import type { RetrainRequested, TrainingRun } from '../../../lib/events';
+import { silentLogger } from '../../../lib/log';
+import { createServiceMetrics } from '../../../lib/metrics';
+import { DispatcherApp, DispatcherConfig, createDispatcherApp } from '../app';
+import { memoryRunLog } from '../engine/run-log';
+import { RecordingExecutor } from '../executors/fake';
+import type { TrainingExecutor } from '../executors/types';
+import { T0, testCatalog } from './fixtures';
+
+export const TOKEN = 'test-token-0123456789';
+
+/** Publishing fails (as Kafka would, retriably) while `failures` > 0 for the matching topic. */
+export class FlakyBus implements EventBus {
+  failures = 0;
+  constructor(
+    readonly inner: MemoryEventBus,
+    private readonly topic: string,
+    private readonly error: () => unknown,
+  ) {}
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    return this.inner.ensureTopics(specs);
+  }
+  async publish(messages: readonly OutboundMessage[]): Promise<void> {
+    if (this.failures > 0 && messages.some((m) => m.topic === this.topic)) {
+      this.failures--;
+      throw this.error();
+    }
+    return this.inner.publish(messages);
+  }
+  subscribe(options: SubscribeOptions): Promise<Subscription> {
+    return this.inner.subscribe(options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export interface World {
+  readonly clock: ManualClock;
+  readonly bus: MemoryEventBus;
+  readonly registry: MemorySchemaRegistry;
+  readonly executor: RecordingExecutor;
+  readonly catalog: Catalog;
+}
+
+export function world(): World {
+  const clock = new ManualClock(T0);
+  return { clock, bus: new MemoryEventBus({ clock }), registry: new MemorySchemaRegistry(), executor: new RecordingExecutor(), catalog: testCatalog() };
+}
+
+export interface Harness {
+  readonly app: DispatcherApp;
+  readonly codec: PlatformCodec;
+  readonly world: World;
+}
+
+let ids = 0;
+
+/** A started dispatcher on `w` (a new instance on the same world plays a restart). */
+export async function startDispatcher(
+  w: World,
+  overrides: { config?: Partial<DispatcherConfig>; bus?: EventBus; executor?: TrainingExecutor } = {},
+): Promise<Harness> {
+  const codec = await createPlatformCodec(new AvroCodec(w.registry, w.clock));
+  const app = createDispatcherApp({
+    bus: overrides.bus ?? w.bus,
+    codec,
+    catalog: w.catalog,
+    executor: overrides.executor ?? w.executor,
+    runLog: memoryRunLog(w.bus),
+    clock: w.clock,
+    logger: silentLogger(),
+    metrics: createServiceMetrics('dispatcher'),
+    config: {
+      groupId: 'roundhouse-dispatcher',
+      maxConcurrentRuns: 10,
+      resyncIntervalMs: 30_000,
+      lostJobGraceMs: 120_000,
+      artifactRoot: 's3://artifacts',
+      apiTokens: [TOKEN],
+      ...overrides.config,
+    },
+    newRequestId: () => `api-request-${++ids}`,
+  });
+  await app.start();
+  return { app, codec, world: w };
+}
+
+/** The TrainingRun events published so far, decoded, in publication order per partition. */
+export function runEvents(h: Harness, runId?: string): TrainingRun[] {
+  return h.world.bus
+    .messages(h.codec.topicOf('TrainingRun'))
+    .map((m) => h.codec.decode('TrainingRun', m.value))
+    .filter((e) => runId === undefined || e.runId === runId);
+}
+
+export async function publishRequest(h: Harness, request: RetrainRequested): Promise<void> {
+  await h.world.bus.publish([h.codec.message('RetrainRequested', request)]);
+}
+
+/**
+ * Serve the app's HTTP server on a free loopback port. (fastify.inject cannot be
+ * used under Jest here: light-my-request needs cookie 2, an ES module.)
+ */
+export async function listen(h: Harness): Promise<string> {
+  return h.app.http.listen({ host: '127.0.0.1', port: 0 });
+}
+
+export interface CallOptions {
+  readonly token?: string | null;
+  readonly body?: unknown;
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export async function call(base: string, method: string, path: string, options: CallOptions = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  const token = options.token === undefined ? TOKEN : options.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON (the metrics text format)
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
