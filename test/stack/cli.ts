@@ -3,20 +3,22 @@
  *
  *   eval "$(npm run -s stack:up)"   # start (or reuse) a detached stack, export its env
  *   npm run stack:down              # stop it and remove its run dir
+ *   tsx test/stack/cli.ts prepare   # fetch and build everything, start nothing (CI)
  *
  * Exports go to stdout, progress to stderr. Unlike the jest setup, `up` ignores
- * KAFKA_BROKERS / SCHEMA_REGISTRY_URL in the environment: after a `down`, the
+ * KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG in the environment: after a `down`, the
  * shell still holds the old exports, and `up` must not adopt a dead stack.
  */
-import { defaultCacheRoot, isStackError, startStack } from './index';
-import { exportLines, liveProcesses, readState, statePath, stopState, writeState } from './state';
+import { defaultCacheRoot, isStackError, prepareStack, startStack } from './index';
+import { exportLines, isComplete, liveProcesses, readState, statePath, stopState, writeState } from './state';
 import { stderrLog } from './util';
 
 async function up(file: string): Promise<number> {
   const state = await readState(file);
   if (state !== undefined) {
     const live = await liveProcesses(state);
-    if (live.length === state.processes.length && live.length > 0) {
+    // A stack recorded before a component was added lacks its variable: replace it.
+    if (live.length === state.processes.length && live.length > 0 && isComplete(state.env)) {
       stderrLog(`reusing the running stack (pids ${live.map((p) => p.pid).join(', ')}, run dir ${state.runDir})`);
       process.stdout.write(exportLines(state.env));
       return 0;
@@ -24,7 +26,7 @@ async function up(file: string): Promise<number> {
     stderrLog('the recorded stack is not fully running; stopping what is left of it');
     await stopState(file, state);
   }
-  const handle = await startStack({ detached: true, env: { ...process.env, KAFKA_BROKERS: undefined, SCHEMA_REGISTRY_URL: undefined } });
+  const handle = await startStack({ detached: true, env: { ...process.env, KAFKA_BROKERS: undefined, SCHEMA_REGISTRY_URL: undefined, KUBECONFIG: undefined } });
   if (handle.runDir !== undefined) await writeState(file, { runDir: handle.runDir, env: handle.env, processes: handle.processes });
   stderrLog(`stack is up; stop it with: npm run stack:down (state in ${file})`);
   process.stdout.write(exportLines(handle.env));
@@ -61,8 +63,11 @@ async function main(command: string | undefined): Promise<number> {
       return down(file);
     case 'env':
       return env(file);
+    case 'prepare':
+      await prepareStack();
+      return 0;
     default:
-      stderrLog('usage: tsx test/stack/cli.ts up|down|env');
+      stderrLog('usage: tsx test/stack/cli.ts up|down|env|prepare');
       return 2;
   }
 }

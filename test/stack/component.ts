@@ -1,5 +1,5 @@
 /**
- * The contract every stack component implements (Kafka, Apicurio; later the
+ * The contract every stack component implements (Kafka, Apicurio, the
  * Kubernetes control plane). startStack() runs every component's plan() first, so
  * a missing tool is reported before anything is downloaded, then fetches, then
  * starts them side by side.
@@ -7,7 +7,7 @@
 import type { Log, PortAllocator, ServiceProcess } from './util';
 
 /** The variables a stack exports. A component already named in the environment is not started. */
-export type StackEnvKey = 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL';
+export type StackEnvKey = 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'KUBECONFIG';
 
 export interface StackContext {
   /** ~/.cache/roundhouse: downloads live here; runs under run/. */

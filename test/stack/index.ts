@@ -1,11 +1,15 @@
 /**
- * startStack(): the real Kafka and schema registry our integration tests talk to.
+ * startStack(): the real Kafka, schema registry and Kubernetes API server our
+ * integration tests talk to.
  *
- * - KAFKA_BROKERS / SCHEMA_REGISTRY_URL already set: that component is used as is.
- * - ROUNDHOUSE_STACK=testcontainers: the missing ones start in Docker.
- * - Otherwise (ROUNDHOUSE_STACK unset or `local`): fetched from Maven Central into
- *   ~/.cache/roundhouse and run as local processes on 127.0.0.1, each run in its
- *   own dir under run/ (removed on stop, kept with its logs if the start fails).
+ * - KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG already set: that component
+ *   is used as is.
+ * - ROUNDHOUSE_STACK=testcontainers: the missing Kafka and registry start in
+ *   Docker; the Kubernetes control plane still runs as local processes.
+ * - Otherwise (ROUNDHOUSE_STACK unset or `local`): fetched from Maven Central and
+ *   built from the Go module proxy into ~/.cache/roundhouse and run as local
+ *   processes on 127.0.0.1, each run in its own dir under run/ (removed on stop,
+ *   kept with its logs if the start fails).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +18,7 @@ import { apicurioComponent } from './apicurio';
 import type { RunningComponent, StackComponent, StackContext, StackEnvKey } from './component';
 import { StackError, StackErrorCodes } from './errors';
 import { kafkaComponent } from './kafka';
+import { kubernetesComponent } from './kubernetes';
 import { PortAllocator, stderrLog, type Log } from './util';
 
 export type StackEnv = Readonly<Record<StackEnvKey, string>>;
@@ -35,7 +40,7 @@ export interface StackHandle {
 }
 
 export interface StackOptions {
-  /** Where KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ROUNDHOUSE_STACK and JAVA_HOME are read. Default process.env. */
+  /** Where KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG, ROUNDHOUSE_STACK and JAVA_HOME are read. Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Let the processes outlive this node process (stack:up). Default false. */
   readonly detached?: boolean;
@@ -46,8 +51,11 @@ export interface StackOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** Components in start order; a Kubernetes control plane becomes a third entry. */
-const COMPONENTS: readonly StackComponent[] = [kafkaComponent, apicurioComponent];
+/** Every component; they start side by side. */
+const COMPONENTS: readonly StackComponent[] = [kafkaComponent, apicurioComponent, kubernetesComponent];
+
+/** Those testcontainers.ts can run in Docker; the others run locally in that mode too. */
+const IN_DOCKER: readonly string[] = ['kafka', 'apicurio'];
 
 export function defaultCacheRoot(): string {
   return path.join(os.homedir(), '.cache', 'roundhouse');
@@ -66,12 +74,23 @@ export async function startStack(opts: StackOptions = {}): Promise<StackHandle> 
 
   const mode = env.ROUNDHOUSE_STACK ?? 'local';
   if (mode === 'testcontainers') {
+    const docker = missing.filter((c) => IN_DOCKER.includes(c.name));
+    const local = missing.filter((c) => !IN_DOCKER.includes(c.name));
     // Loaded only when chosen: it talks to Docker as soon as it starts.
     const { startContainers } = await import('./testcontainers');
-    return startContainers(
-      missing.map((c) => c.name),
+    const containers = await startContainers(
+      docker.map((c) => c.name),
       log,
-    ).then(({ env: started, stop }) => ({ env: completeEnv({ ...given, ...started }), started: true, processes: [], stop }));
+    );
+    if (local.length === 0) return { env: completeEnv({ ...given, ...containers.env }), started: true, processes: [], stop: containers.stop };
+    let processes: StackHandle;
+    try {
+      processes = await startLocal(local, { ...given, ...containers.env }, { ...opts, log, env });
+    } catch (err) {
+      await containers.stop();
+      throw err;
+    }
+    return { ...processes, stop: () => Promise.all([processes.stop(), containers.stop()]).then(() => undefined) };
   }
   if (mode !== 'local') {
     throw new StackError(StackErrorCodes.CONFIG_INVALID, `ROUNDHOUSE_STACK=${mode}: expected "local" (default) or "testcontainers"`);
@@ -79,20 +98,38 @@ export async function startStack(opts: StackOptions = {}): Promise<StackHandle> 
   return startLocal(missing, given, { ...opts, log, env });
 }
 
-async function startLocal(
-  components: readonly StackComponent[],
-  given: Partial<Record<StackEnvKey, string>>,
-  opts: StackOptions & { log: Log; env: Readonly<Record<string, string | undefined>> },
-): Promise<StackHandle> {
-  const cacheRoot = opts.cacheRoot ?? defaultCacheRoot();
-  const ctx: StackContext = {
-    cacheRoot,
+function stackContext(opts: StackOptions & { log: Log; env: Readonly<Record<string, string | undefined>> }): StackContext {
+  return {
+    cacheRoot: opts.cacheRoot ?? defaultCacheRoot(),
     log: opts.log,
     ports: new PortAllocator(),
     detached: opts.detached ?? false,
     readyTimeoutMs: opts.readyTimeoutMs ?? 180_000,
     javaHome: opts.env.JAVA_HOME,
   };
+}
+
+/**
+ * Fetches and builds what startStack() would start, without starting it: CI runs
+ * this before `npm test` so the long first build prints its progress outside jest.
+ * Components named in the environment are skipped, as startStack() skips them.
+ */
+export async function prepareStack(opts: StackOptions = {}): Promise<void> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? stderrLog;
+  const wanted = COMPONENTS.filter((c) => c.provides.some((key) => !env[key]));
+  const ctx = stackContext({ ...opts, log, env });
+  const plans = await Promise.all(wanted.map((c) => c.plan(ctx)));
+  await Promise.all(plans.map((p) => p.fetch()));
+}
+
+async function startLocal(
+  components: readonly StackComponent[],
+  given: Partial<Record<StackEnvKey, string>>,
+  opts: StackOptions & { log: Log; env: Readonly<Record<string, string | undefined>> },
+): Promise<StackHandle> {
+  const ctx = stackContext(opts);
+  const cacheRoot = ctx.cacheRoot;
   // Every prerequisite is checked before anything is downloaded.
   const plans = await Promise.all(components.map((c) => c.plan(ctx)));
   await Promise.all(plans.map((p) => p.fetch()));
@@ -138,11 +175,12 @@ function localHandle(running: readonly RunningComponent[], given: Partial<Record
 }
 
 function completeEnv(env: Partial<Record<StackEnvKey, string>>): StackEnv {
-  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = env;
-  if (KAFKA_BROKERS === undefined || SCHEMA_REGISTRY_URL === undefined) {
-    throw new StackError(StackErrorCodes.START_FAILED, `stack is missing ${KAFKA_BROKERS === undefined ? 'KAFKA_BROKERS' : 'SCHEMA_REGISTRY_URL'}`);
+  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG } = env;
+  if (KAFKA_BROKERS === undefined || SCHEMA_REGISTRY_URL === undefined || KUBECONFIG === undefined) {
+    const absent = Object.entries({ KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG }).flatMap(([k, v]) => (v === undefined ? [k] : []));
+    throw new StackError(StackErrorCodes.START_FAILED, `stack is missing ${absent.join(', ')}`);
   }
-  return { KAFKA_BROKERS, SCHEMA_REGISTRY_URL };
+  return { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG };
 }
 
 export { StackError, StackErrorCodes, isStackError } from './errors';

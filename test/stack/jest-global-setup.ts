@@ -1,6 +1,6 @@
 /**
  * Jest globalSetup of the `integration` project: starts the stack (or adopts the
- * one named by KAFKA_BROKERS / SCHEMA_REGISTRY_URL) and exports its env. Workers
+ * one named by KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG) and exports its env. Workers
  * are forked after this runs, so they inherit process.env.
  */
 import { startStack } from './index';
@@ -10,5 +10,6 @@ export default async function globalSetup(): Promise<void> {
   const handle = await startStack();
   process.env.KAFKA_BROKERS = handle.env.KAFKA_BROKERS;
   process.env.SCHEMA_REGISTRY_URL = handle.env.SCHEMA_REGISTRY_URL;
+  process.env.KUBECONFIG = handle.env.KUBECONFIG;
   setJestStack(handle);
 }

@@ -162,6 +162,11 @@ export async function buildKubernetes(cacheRoot: string, log: Log): Promise<bool
       `${JSON.stringify({ kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, kwok: KWOK_VERSION, builtAt: new Date().toISOString() }, null, 2)}\n`,
     );
   });
-  if (built) log(`built the Kubernetes control plane: ${megabytes(await dirSize(home))} in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (built) {
+    log(`built the Kubernetes control plane: ${megabytes(await dirSize(home))} in ${Math.round((Date.now() - started) / 1000)} s`);
+    // The compiled packages (~3.5 GB) only speed up a rebuild after a version bump;
+    // not worth keeping in a CI cache. An interrupted build keeps them to resume.
+    await runGo(['clean', '-cache'], { cwd: cacheRoot, env: goEnv(cacheRoot), log, what: 'removing the Go build cache' }).catch(() => undefined);
+  }
   return built;
 }

@@ -14,7 +14,8 @@ const stateSchema = z.object({
   version: z.literal(1),
   createdAt: z.string(),
   runDir: z.string().min(1),
-  env: z.object({ KAFKA_BROKERS: z.string(), SCHEMA_REGISTRY_URL: z.string() }),
+  // KUBECONFIG optional: state files written before the Kubernetes component lack it (`up` then restarts).
+  env: z.object({ KAFKA_BROKERS: z.string(), SCHEMA_REGISTRY_URL: z.string(), KUBECONFIG: z.string().optional() }),
   processes: z.array(z.object({ component: z.string(), pid: z.number().int().positive(), ports: z.record(z.string(), z.number()) })),
 });
 
@@ -61,10 +62,16 @@ export async function stopState(file: string, state: StackState, graceMs = 15_00
   return live.length;
 }
 
+/** Whether the recorded env names every component's variable. */
+export function isComplete(env: StackState['env']): env is StackEnv {
+  return env.KUBECONFIG !== undefined;
+}
+
 /** `export K='v'` lines for `eval "$(npm run -s stack:up)"`. */
-export function exportLines(env: StackEnv): string {
+export function exportLines(env: Readonly<Record<string, string | undefined>>): string {
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
   return Object.entries(env)
+    .flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as const]))
     .map(([k, v]) => `export ${k}=${quote(v)}\n`)
     .join('');
 }
