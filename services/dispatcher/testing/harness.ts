@@ -8,7 +8,7 @@ import type { RetrainRequested, TrainingRun } from '../../../lib/events';
 import { silentLogger } from '../../../lib/log';
 import { createServiceMetrics } from '../../../lib/metrics';
 import { DispatcherApp, DispatcherConfig, createDispatcherApp } from '../app';
-import { memoryRunLog } from '../engine/run-log';
+import { busRunLog } from '../engine/run-log';
 import { RecordingExecutor } from '../executors/fake';
 import type { TrainingExecutor } from '../executors/types';
 import { T0, testCatalog } from './fixtures';
@@ -35,6 +35,9 @@ export class FlakyBus implements EventBus {
   }
   subscribe(options: SubscribeOptions): Promise<Subscription> {
     return this.inner.subscribe(options);
+  }
+  endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return this.inner.endOffsets(topic);
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -73,7 +76,7 @@ export async function startDispatcher(
     codec,
     catalog: w.catalog,
     executor: overrides.executor ?? w.executor,
-    runLog: memoryRunLog(w.bus),
+    runLog: busRunLog(w.bus, { groupPrefix: 'rebuild', clock: w.clock, logger: silentLogger() }),
     clock: w.clock,
     logger: silentLogger(),
     metrics: createServiceMetrics('dispatcher'),

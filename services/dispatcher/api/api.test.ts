@@ -1,0 +1,234 @@
+import { RunAccepted, RunList, RunView, ErrorBody } from './schemas';
+import { runIdFor } from '../core/names';
+import { T0 } from '../testing/fixtures';
+import { Harness, call, listen, startDispatcher, world } from '../testing/harness';
+import { waitFor } from '../testing/wait';
+
+let h: Harness;
+let base: string;
+
+beforeEach(async () => {
+  h = await startDispatcher(world());
+  base = await listen(h);
+});
+afterEach(async () => {
+  await h.app.stop();
+});
+
+const submit = (body: unknown, token?: string | null) => call(base, 'POST', '/v1/runs', { body, ...(token !== undefined ? { token } : {}) });
+
+describe('API authentication', () => {
+  it.each<[string, string | null, Record<string, string>]>([
+    ['no token', null, {}],
+    ['an unknown token', 'not-the-token', {}],
+    ['a token of another scheme', null, { authorization: 'Basic dGVzdDp0ZXN0' }],
+    ['a bearer header without a token', null, { authorization: 'Bearer' }],
+  ])('answers 401 to %s, before looking at the request', async (_name, token, headers) => {
+    const response = await call(base, 'POST', '/v1/runs', { token, headers, body: { nonsense: true } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(ErrorBody.parse(response.body).error.code).toBe('UNAUTHORIZED');
+  });
+
+  it.each([
+    ['GET', `/v1/runs/${runIdFor('x')}`],
+    ['GET', '/v1/models/queue-model/runs'],
+    ['POST', `/v1/runs/${runIdFor('x')}/cancel`],
+  ])('protects %s %s', async (method, path) => {
+    expect((await call(base, method, path, { token: null })).status).toBe(401);
+  });
+
+  it('serves the OpenAPI document and the probes without a token', async () => {
+    expect((await call(base, 'GET', '/openapi.json', { token: null })).status).toBe(200);
+    expect((await call(base, 'GET', '/healthz', { token: null })).status).toBe(200);
+    expect((await call(base, 'GET', '/readyz', { token: null })).status).toBe(200);
+  });
+
+  it('is closed when no tokens are configured', async () => {
+    const closed = await startDispatcher(world(), { config: { apiTokens: [] } });
+    try {
+      const url = await listen(closed);
+      const response = await call(url, 'GET', '/v1/models/queue-model/runs', { token: '' });
+      expect(response.status).toBe(401);
+      expect(ErrorBody.parse(response.body).error.message).toContain('no tokens are configured');
+    } finally {
+      await closed.app.stop();
+    }
+  });
+});
+
+describe('API validation: a 4xx naming the field', () => {
+  it.each<[string, unknown, string]>([
+    ['no modelId', { reason: 'MANUAL' }, 'modelId'],
+    ['modelId of the wrong type', { modelId: 42 }, 'modelId'],
+    ['modelId with bad characters', { modelId: 'Card_Fraud' }, 'modelId'],
+    ['hyperparameters not an object', { modelId: 'queue-model', hyperparameters: [1, 2] }, 'hyperparameters'],
+    ['an unknown reason', { modelId: 'queue-model', reason: 'BORED' }, 'reason'],
+    ['an unknown field', { modelId: 'queue-model', priority: 99 }, 'priority'],
+    ['a data window ending before it starts', { modelId: 'queue-model', dataWindow: { startTime: T0, endTime: T0 - 1 } }, 'dataWindow.endTime'],
+    ['a data window without its end', { modelId: 'queue-model', dataWindow: { startTime: T0 } }, 'dataWindow.endTime'],
+    ['a fractional time', { modelId: 'queue-model', dataWindow: { startTime: 1.5, endTime: T0 } }, 'dataWindow.startTime'],
+    ['an unknown field in the data window', { modelId: 'queue-model', dataWindow: { startTime: 0, endTime: 1, partitions: [] } }, 'dataWindow.partitions'],
+    ['a requestId with spaces', { modelId: 'queue-model', requestId: 'a b' }, 'requestId'],
+    ['a body that is not an object', [1, 2, 3], 'body'],
+  ])('%s → 400 naming %s', async (_name, body, field) => {
+    const response = await submit(body);
+    expect(response.status).toBe(400);
+    const { error } = ErrorBody.parse(response.body);
+    expect(error).toMatchObject({ code: 'VALIDATION', field });
+    expect(error.message.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it('answers 400 naming the body for malformed JSON', async () => {
+    const response = await call(base, 'POST', '/v1/runs', { rawBody: '{"modelId": "queue-model",' });
+    expect(response.status).toBe(400);
+    expect(ErrorBody.parse(response.body).error.field).toBe('body');
+  });
+
+  it('answers 400 naming the body for a body that is not a JSON object', async () => {
+    const response = await call(base, 'POST', '/v1/runs', { rawBody: 'modelId=queue-model', headers: { 'content-type': 'text/plain' } });
+    expect(response.status).toBe(400);
+    expect(ErrorBody.parse(response.body).error.field).toBe('body');
+  });
+
+  it('answers 400 for no body at all', async () => {
+    const response = await call(base, 'POST', '/v1/runs', {});
+    expect(response.status).toBe(400);
+    expect(ErrorBody.parse(response.body).error.field).toBe('body');
+  });
+
+  it.each([
+    ['GET', '/v1/runs/not-a-run-id', 'runId'],
+    ['POST', '/v1/runs/RUN/cancel', 'runId'],
+    ['GET', '/v1/models/Bad_Model/runs', 'modelId'],
+    ['GET', '/v1/models/queue-model/runs?limit=0', 'limit'],
+    ['GET', '/v1/models/queue-model/runs?limit=abc', 'limit'],
+    ['GET', '/v1/models/queue-model/runs?state=DONE', 'state'],
+    ['GET', '/v1/models/queue-model/runs?colour=red', 'colour'],
+  ])('%s %s → 400 naming %s', async (method, path, field) => {
+    const response = await call(base, method, path);
+    expect(response.status).toBe(400);
+    expect(ErrorBody.parse(response.body).error.field).toBe(field);
+  });
+
+  it('answers 404 naming an unknown model', async () => {
+    const response = await submit({ modelId: 'no-such-model' });
+    expect(response.status).toBe(404);
+    expect(ErrorBody.parse(response.body).error).toMatchObject({ code: 'NOT_FOUND', field: 'modelId', message: expect.stringContaining('no-such-model') });
+    const listed = await call(base, 'GET', '/v1/models/no-such-model/runs');
+    expect(listed.status).toBe(404);
+    expect(ErrorBody.parse(listed.body).error.message).toContain('no-such-model');
+  });
+});
+
+describe('API runs', () => {
+  it('accepts a run (202), shows it, lists it, and cancels it', async () => {
+    const response = await submit({ modelId: 'queue-model', requestId: 'client-1', hyperparameters: { epochs: 3 }, dataWindow: { startTime: T0 - 1000, endTime: T0 }, requestedBy: 'alice' });
+    expect(response.status).toBe(202);
+    const accepted = RunAccepted.parse(response.body);
+    expect(accepted).toEqual({ runId: runIdFor('client-1'), requestId: 'client-1', modelId: 'queue-model', state: 'QUEUED' });
+    await waitFor(() => h.app.engine.store.get(accepted.runId)?.state === 'SUBMITTED', 'SUBMITTED');
+
+    const shown = await call(base, 'GET', `/v1/runs/${accepted.runId}`);
+    expect(shown.status).toBe(200);
+    const view = RunView.parse(shown.body);
+    expect(view).toMatchObject({ state: 'SUBMITTED', reason: 'MANUAL', priority: 50, requestedBy: 'alice', hyperparameters: { l2: 0.01, epochs: 3 }, dataWindow: { startTime: T0 - 1000, endTime: T0 } });
+    expect(view.history.map((e) => e.state)).toEqual(['QUEUED', 'SUBMITTED']);
+
+    const listed = RunList.parse((await call(base, 'GET', '/v1/models/queue-model/runs')).body);
+    expect(listed.runs.map((r) => r.runId)).toEqual([accepted.runId]);
+    expect(RunList.parse((await call(base, 'GET', '/v1/models/queue-model/runs?state=QUEUED')).body).runs).toEqual([]);
+
+    const cancelled = await call(base, 'POST', `/v1/runs/${accepted.runId}/cancel`);
+    expect(cancelled.status).toBe(202);
+    expect(RunAccepted.parse(cancelled.body).state).toBe('CANCELLED');
+    expect(h.world.executor.workloads.has(accepted.runId)).toBe(false);
+    const again = await call(base, 'POST', `/v1/runs/${accepted.runId}/cancel`);
+    expect(again.status).toBe(409);
+    expect(ErrorBody.parse(again.body).error.code).toBe('CONFLICT');
+  });
+
+  it('publishes the request to roundhouse.retrain-requests for lineage', async () => {
+    await submit({ modelId: 'queue-model', requestId: 'client-lineage' });
+    const requests = h.world.bus.messages('roundhouse.retrain-requests').map((m) => h.codec.decode('RetrainRequested', m.value));
+    expect(requests).toEqual([expect.objectContaining({ requestId: 'client-lineage', modelId: 'queue-model', reason: 'MANUAL', requestedBy: 'api' })]);
+  });
+
+  it('is idempotent by requestId, and refuses a requestId reused for another model', async () => {
+    const first = RunAccepted.parse((await submit({ modelId: 'queue-model', requestId: 'same' })).body);
+    const second = await submit({ modelId: 'queue-model', requestId: 'same' });
+    expect(second.status).toBe(202);
+    expect(RunAccepted.parse(second.body).runId).toBe(first.runId);
+    expect(h.world.bus.messages('roundhouse.retrain-requests')).toHaveLength(1);
+    const other = await submit({ modelId: 'gpu-model', requestId: 'same' });
+    expect(other.status).toBe(409);
+    expect(ErrorBody.parse(other.body).error.field).toBe('requestId');
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    const response = await call(base, 'GET', `/v1/runs/${runIdFor('never')}`);
+    expect(response.status).toBe(404);
+    expect(ErrorBody.parse(response.body).error.field).toBe('runId');
+    expect((await call(base, 'POST', `/v1/runs/${runIdFor('never')}/cancel`)).status).toBe(404);
+  });
+
+  it('counts requests by route and status', async () => {
+    await submit({ modelId: 'queue-model' });
+    await submit({}, null);
+    const text = (await call(base, 'GET', '/metrics', { token: null })).body as string;
+    expect(text).toContain('roundhouse_dispatcher_api_requests_total{route="/v1/runs",method="POST",status="202"} 1');
+    expect(text).toContain('roundhouse_dispatcher_api_requests_total{route="/v1/runs",method="POST",status="401"} 1');
+  });
+
+  it('1,000 concurrent submissions for one model: all accepted, never more than one in flight', async () => {
+    const responses = await Promise.all(Array.from({ length: 1000 }, (_, i) => submit({ modelId: 'queue-model', requestId: `burst-${i}`, reason: i % 2 ? 'DRIFT' : 'MANUAL' })));
+    expect(responses.every((r) => r.status === 202)).toBe(true);
+    const runIds = new Set(responses.map((r) => RunAccepted.parse(r.body).runId));
+    expect(runIds.size).toBe(1000);
+    await waitFor(() => h.world.executor.submitted().length === 1, 'the first run to be submitted');
+    await h.world.bus.drained();
+    await h.app.engine.idle();
+
+    const inFlight = () => [...h.app.engine.store.all()].filter((r) => r.state === 'SUBMITTED' || r.state === 'RUNNING');
+    expect(inFlight()).toHaveLength(1);
+    expect(h.app.engine.store.size).toBe(1000);
+    // Finish runs one after the other: each time exactly one successor starts.
+    for (let i = 0; i < 3; i++) {
+      const current = inFlight()[0]!;
+      h.world.executor.setPhase(current.runId, 'SUCCEEDED');
+      await waitFor(() => inFlight().length === 1 && inFlight()[0]!.runId !== current.runId, 'the next run to start');
+      expect(inFlight()[0]!.reason).toBe('MANUAL');
+    }
+    expect(h.world.executor.maxActivePerModel.get('queue-model')).toBe(1);
+    expect(h.world.executor.submitted()).toHaveLength(4);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1, generated from the route schemas', async () => {
+    interface Operation {
+      requestBody: { content: Record<string, { schema: { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> } }> };
+      responses: Record<string, unknown>;
+      parameters: { name: string; in: string }[];
+      security?: unknown[];
+    }
+    interface Doc {
+      openapi: string;
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, unknown> };
+    }
+    const doc = (await call(base, 'GET', '/openapi.json', { token: null })).body as Doc;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/models/{modelId}/runs', '/v1/runs', '/v1/runs/{runId}', '/v1/runs/{runId}/cancel']);
+    const submitOp = doc.paths['/v1/runs']!.post!;
+    const body = submitOp.requestBody.content['application/json']!.schema;
+    expect(body.required).toEqual(['modelId']);
+    expect(body.additionalProperties).toBe(false);
+    expect(Object.keys(body.properties)).toEqual(['modelId', 'requestId', 'reason', 'hyperparameters', 'dataWindow', 'segment', 'requestedBy']);
+    expect(Object.keys(submitOp.responses).sort()).toEqual(['202', '400', '401', '404', '409', '503']);
+    expect(doc.paths['/v1/runs/{runId}']!.get!.parameters).toEqual([expect.objectContaining({ name: 'runId', in: 'path', required: true })]);
+    expect(doc.paths['/v1/models/{modelId}/runs']!.get!.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:modelId', 'query:state', 'query:limit']);
+    expect(doc.paths['/openapi.json']!.get!.security).toEqual([]);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+});
