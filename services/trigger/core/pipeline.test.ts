@@ -9,6 +9,8 @@ import { ModelJudge, type Champion, type JudgeContext, type WindowVerdict } from
 import { decodePartial, encodePartial, type Partial as TriggerPartial } from './partials';
 
 const FEATURES = 20;
+// Tens of thousands of events per case: seconds of CPU, more on a loaded machine.
+jest.setTimeout(120_000);
 const START = Date.UTC(2026, 0, 1);
 const PROFILE: ReferenceProfile = referenceProfile(FEATURES, 20_000);
 

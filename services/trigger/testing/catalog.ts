@@ -1,4 +1,4 @@
-import { parseCatalog, type ModelSpec } from '../../../lib/catalog';
+import { parseCatalog, type Catalog, type ModelSpec } from '../../../lib/catalog';
 import { featureNames } from './stream';
 
 export interface TestModelOptions {
@@ -55,7 +55,7 @@ ${o.extraTriggers ?? ''}
 `;
 }
 
-export function testCatalog(...models: string[]): { models: readonly ModelSpec[] } {
+export function testCatalog(...models: string[]): Catalog {
   return parseCatalog(`version: 1\nmodels:\n${models.join('\n')}`, 'test-catalog.yaml');
 }
 

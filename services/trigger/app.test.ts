@@ -1,0 +1,78 @@
+import { MemoryEventBus } from '../../lib/bus';
+import { MemorySchemaRegistry } from '../../lib/codec';
+import type { RetrainRequested } from '../../lib/events';
+import { silentLogger } from '../../lib/log';
+import { createServiceMetrics } from '../../lib/metrics';
+import { createTriggerApp, type TriggerApp } from './app';
+import { testCatalog, testModelYaml } from './testing/catalog';
+import { championEvent, platformCodec, publishEvents } from './testing/harness';
+import { referenceProfile, syntheticStream } from './testing/stream';
+
+const FEATURES = 20;
+// Tens of thousands of events per case: seconds of CPU, more on a loaded machine.
+jest.setTimeout(120_000);
+const START = Date.UTC(2026, 0, 1);
+
+async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function scenario(instances: number): Promise<{ requests: RetrainRequested[]; bus: MemoryEventBus; apps: TriggerApp[]; metrics: string }> {
+  const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
+  const registry = new MemorySchemaRegistry();
+  const catalog = testCatalog(testModelYaml());
+  const model = catalog.models[0]!;
+  await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }]);
+  const codec = await platformCodec(registry);
+  await bus.ensureTopics([{ name: codec.topics.modelReady, compacted: true }]);
+  await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
+  const metrics = createServiceMetrics('trigger');
+  const apps = Array.from({ length: instances }, (_, i) =>
+    createTriggerApp({ bus, codec, catalog, logger: silentLogger(), metrics, instanceId: `t${i}` }),
+  );
+  for (const app of apps) await app.start();
+  await publishEvents(bus, registry, 'features', FEATURES, syntheticStream({ seed: 11, features: FEATURES, start: START, spacingMs: 10, changeAt: 30_000, changed: [2, 4, 8], shift: 0.5 }, 60_000));
+  await bus.publish([{ topic: 'features', key: 'poison', value: Buffer.from('not avro'), partition: 1 }]);
+  await bus.drained(60_000);
+  const requests = bus.messages(codec.topics.retrainRequests).map((m) => codec.decode('RetrainRequested', m.value));
+  return { requests, bus, apps, metrics: await metrics.registry.metrics() };
+}
+
+describe('trigger app on the in-memory bus', () => {
+  it('requests one retrain naming the drifted features, dead-letters poison, and exports its metrics', async () => {
+    const { requests, bus, apps, metrics } = await scenario(1);
+    try {
+      expect(requests).toHaveLength(1);
+      expect(requests[0]!.drift!.features.filter((f) => f.drifted).map((f) => f.feature).sort()).toEqual(['f2', 'f4', 'f8']);
+      expect(requests[0]!.championVersion).toBe(1);
+      const dead = bus.messages('features.dlq');
+      expect(dead).toHaveLength(1);
+      expect(dead[0]!.headers['roundhouse.dlq.error-code']).toBe('DECODE_MAGIC_BYTE');
+      expect(metrics).toMatch(/roundhouse_trigger_retrain_requests_total\{model="synthetic",reason="DRIFT"\} 1/);
+      expect(metrics).toMatch(/roundhouse_trigger_events_consumed_total\{topic="features",model="synthetic"\} 60000/);
+      expect(metrics).toMatch(/roundhouse_trigger_champion_version\{model="synthetic"\} 1/);
+      expect(metrics).toMatch(/roundhouse_trigger_drift_statistic\{model="synthetic",feature="f2"\}/);
+      expect(metrics).toMatch(/roundhouse_trigger_decode_failures_total\{topic="features",code="DECODE_MAGIC_BYTE"\} 1/);
+    } finally {
+      for (const app of apps) await app.stop();
+      await bus.close();
+    }
+  });
+
+  it('two instances in one group make the same requests as one', async () => {
+    const one = await scenario(1);
+    const two = await scenario(2);
+    try {
+      expect(two.requests.map((r) => r.requestId)).toEqual(one.requests.map((r) => r.requestId));
+      expect(two.requests).toHaveLength(1);
+    } finally {
+      for (const app of [...one.apps, ...two.apps]) await app.stop();
+      await one.bus.close();
+      await two.bus.close();
+    }
+  });
+});

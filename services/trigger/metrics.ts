@@ -1,0 +1,31 @@
+import type { Counter, Gauge } from 'prom-client';
+import type { ServiceMetrics } from '../../lib/metrics';
+
+/** The trigger's metrics (roundhouse_trigger_*). Labels use the catalog model id, never a segment or run. */
+export interface TriggerMetrics {
+  readonly events: Counter<'topic' | 'model'>;
+  readonly decodeFailures: Counter<'topic' | 'code'>;
+  readonly driftStatistic: Gauge<'model' | 'feature'>;
+  readonly windowsClosed: Counter<'model'>;
+  readonly requests: Counter<'model' | 'reason'>;
+  readonly suppressed: Counter<'model' | 'reason'>;
+  readonly lateEvents: Gauge<'model'>;
+  readonly stateBytes: Gauge<'stage' | 'key'>;
+  readonly lag: Gauge<'topic' | 'partition'>;
+  readonly championVersion: Gauge<'model'>;
+}
+
+export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
+  return {
+    events: m.counter('events_consumed_total', 'Feature and label events consumed, per model they feed.', ['topic', 'model']),
+    decodeFailures: m.counter('decode_failures_total', 'Events dead-lettered because they could not be decoded or read.', ['topic', 'code']),
+    driftStatistic: m.gauge('drift_statistic', 'Latest drift statistic per feature (test per the catalog; PSI, KS, JS, Wasserstein, chi-square or z).', ['model', 'feature']),
+    windowsClosed: m.counter('windows_closed_total', 'Windows judged.', ['model']),
+    requests: m.counter('retrain_requests_total', 'RetrainRequested events emitted.', ['model', 'reason']),
+    suppressed: m.counter('suppressed_total', 'Rule firings held back (cooldown, run in flight, segment not yet eligible).', ['model', 'reason']),
+    lateEvents: m.gauge('late_events', 'Events that arrived after their window closed (not used), since start.', ['model']),
+    stateBytes: m.gauge('state_bytes', 'Size of the latest checkpoint per stage and key.', ['stage', 'key']),
+    lag: m.gauge('consumer_lag_messages', 'Messages behind the end of each input partition after the last commit.', ['topic', 'partition']),
+    championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
+  };
+}
