@@ -1,4 +1,4 @@
-import { fitPipeline, fnv1a, transformRowInto, transformRows, type NumericEncoding, type OneHotEncoding } from './features';
+import { fitPipeline, fitTransform, fnv1a, transformRowInto, transformRows, type NumericEncoding, type OneHotEncoding } from './features';
 import type { Row } from './values';
 
 const rows: Row[] = [
@@ -98,5 +98,15 @@ describe('fitPipeline / transformRows', () => {
 
   it('is plain JSON', () => {
     expect(JSON.parse(JSON.stringify(pipeline))).toEqual(pipeline);
+  });
+
+  it.each([
+    ['one-hot', { maxCategories: 2 }],
+    ['hashing', { encoding: 'hashing' as const, hashBuckets: 4 }],
+  ])('fitTransform (%s) gives the same pipeline and matrix as fitPipeline + transformRows', (_name, options) => {
+    const { pipeline: p, matrix } = fitTransform(rows, features, options);
+    const expected = fitPipeline(rows, features, options);
+    expect(p).toEqual(expected);
+    expect(Array.from(matrix.data)).toEqual(Array.from(transformRows(expected, rows).data));
   });
 });

@@ -1,4 +1,4 @@
-import { fitPipeline, transformRows } from './features';
+import { fitTransform } from './features';
 import { MODEL_FORMAT, type LogisticModel, type MetadataValue } from './format';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters';
 import { fitLogistic } from './logistic';
@@ -19,8 +19,7 @@ export function fitModel(
   metadata: Readonly<Record<string, MetadataValue>> = {},
 ): LogisticModel {
   const hp = parseHyperparameters(hyperparameters as Readonly<Record<string, unknown>>);
-  const pipeline = fitPipeline(rows, features, hp);
-  const x = transformRows(pipeline, rows);
+  const { pipeline, matrix: x } = fitTransform(rows, features, hp);
   const fit = fitLogistic(x, labels, hp);
   let positives = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i] === 1 || labels[i] === true) positives++;

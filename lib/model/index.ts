@@ -19,6 +19,7 @@ export {
   MISSING_INDICATOR_SUFFIX,
   columnsOf,
   fitPipeline,
+  fitTransform,
   fnv1a,
   transformRowInto,
   transformRows,

@@ -13,7 +13,7 @@ export interface FeatureInput {
 }
 
 /** Same bound as lib/stats: larger magnitudes are treated as corrupt, not as values. */
-const MAX_MAGNITUDE = 1e100;
+export const MAX_MAGNITUDE = 1e100;
 
 /**
  * A numeric feature's value, or null when it is missing. Booleans count as 1/0,
