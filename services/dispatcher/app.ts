@@ -71,7 +71,7 @@ export interface DispatcherApp {
  * registry and the recording executor.
  */
 export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
-  const logger = deps.logger.child({ service: 'dispatcher' });
+  const logger = deps.logger.child({ component: 'dispatcher' });
   const metrics = createDispatcherMetrics(deps.metrics);
   const readiness = deps.readiness ?? new Readiness();
   const engine = new RunEngine({

@@ -38,6 +38,11 @@ describe('API authentication', () => {
     expect((await call(base, method, path, { token: null })).status).toBe(401);
   });
 
+  it('answers 401 before parsing the body (an unauthenticated client learns nothing about it)', async () => {
+    const response = await call(base, 'POST', '/v1/runs', { token: null, rawBody: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(response.status).toBe(401);
+  });
+
   it('serves the OpenAPI document and the probes without a token', async () => {
     expect((await call(base, 'GET', '/openapi.json', { token: null })).status).toBe(200);
     expect((await call(base, 'GET', '/healthz', { token: null })).status).toBe(200);
@@ -83,6 +88,12 @@ describe('API validation: a 4xx naming the field', () => {
     const response = await call(base, 'POST', '/v1/runs', { rawBody: '{"modelId": "queue-model",' });
     expect(response.status).toBe(400);
     expect(ErrorBody.parse(response.body).error.field).toBe('body');
+  });
+
+  it('answers 415 naming the body for a content type it does not read', async () => {
+    const response = await call(base, 'POST', '/v1/runs', { rawBody: 'modelId=queue-model', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(response.status).toBe(415);
+    expect(ErrorBody.parse(response.body).error).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', field: 'body' });
   });
 
   it('answers 400 naming the body for a body that is not a JSON object', async () => {

@@ -60,7 +60,8 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     // Fastify's own 4xx (malformed JSON, wrong content type, body too large) keep their status.
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return send(reply, status, { error: { code: status === 413 ? 'TOO_LARGE' : 'VALIDATION', message: `body: ${(error as Error).message}`, field: 'body' } });
+      const code = status === 413 ? 'TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION';
+      return send(reply, status, { error: { code, message: `body: ${(error as Error).message}`, field: 'body' } });
     }
     const response = toErrorResponse(error);
     if (response.status >= 500) deps.logger.error({ err: error }, 'request failed');
@@ -75,11 +76,17 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     app.route({
       method: route.method,
       url: fastifyPath(route.path),
+      // onRequest runs before the body is parsed: without a valid token, nothing about the request is looked at.
+      ...(route.auth
+        ? {
+            onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+              if (authenticate(request.headers.authorization)) return;
+              reply.header('www-authenticate', 'Bearer');
+              throw new ApiError(401, 'UNAUTHORIZED', deps.apiTokens.length === 0 ? 'the API is closed: no tokens are configured (DISPATCHER_API_TOKENS)' : 'missing or unknown bearer token');
+            },
+          }
+        : {}),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        if (route.auth && !authenticate(request.headers.authorization)) {
-          reply.header('www-authenticate', 'Bearer');
-          throw new ApiError(401, 'UNAUTHORIZED', deps.apiTokens.length === 0 ? 'the API is closed: no tokens are configured (DISPATCHER_API_TOKENS)' : 'missing or unknown bearer token');
-        }
         const params = parse(route.params, request.params, 'params');
         const query = parse(route.query, request.query, 'query');
         const body = parse(route.body, request.body, 'body');

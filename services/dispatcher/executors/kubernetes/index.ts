@@ -18,9 +18,13 @@ export type { JobInformer } from './informer';
 
 const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
+export type KubeConfigInstance = InstanceType<ReturnType<typeof loadKubernetesClient>['KubeConfig']>;
+
 export interface KubernetesExecutorConfig {
-  /** A kubeconfig file; null: the in-cluster ServiceAccount. */
+  /** A kubeconfig file; null: the in-cluster ServiceAccount. Ignored when `kubeConfig` is given. */
   readonly kubeconfigPath: string | null;
+  /** A ready KubeConfig (tests: a ServiceAccount token from the TokenRequest API). */
+  readonly kubeConfig?: KubeConfigInstance;
   /** Null: the kubeconfig context's namespace (or the in-cluster one), else "default". */
   readonly namespace: string | null;
   readonly jobOptions: Omit<JobOptions, 'namespace'>;
@@ -34,10 +38,14 @@ export interface KubernetesExecutorConfig {
 /** The Kubernetes executor over a real API server: client-node, rate limit, retries, restarting informer. */
 export function createKubernetesExecutor(config: KubernetesExecutorConfig): { executor: KubernetesExecutor; namespace: string } {
   const k8s = loadKubernetesClient();
-  const kubeConfig = new k8s.KubeConfig();
-  if (config.kubeconfigPath !== null) kubeConfig.loadFromFile(config.kubeconfigPath);
-  else kubeConfig.loadFromCluster();
-  const fromConfig = config.kubeconfigPath !== null ? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace : inClusterNamespace();
+  let kubeConfig = config.kubeConfig;
+  if (!kubeConfig) {
+    kubeConfig = new k8s.KubeConfig();
+    if (config.kubeconfigPath !== null) kubeConfig.loadFromFile(config.kubeconfigPath);
+    else kubeConfig.loadFromCluster();
+  }
+  const inCluster = !config.kubeConfig && config.kubeconfigPath === null;
+  const fromConfig = inCluster ? inClusterNamespace() : kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
   const namespace = config.namespace ?? fromConfig ?? 'default';
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? silentLogger();

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { loadCatalog } from '../../lib/catalog';
+import { systemClock } from '../../lib/clock';
+import { errorCode } from '../../lib/errors';
+import { runMain, createRuntime } from '../../lib/runtime';
+import { createDispatcherApp } from './app';
+import { busRunLog } from './engine/run-log';
+import { LocalExecutor } from './executors/local';
+import { createKubernetesExecutor } from './executors/kubernetes';
+import type { TrainingExecutor } from './executors/types';
+import { loadDispatcherSettings } from './settings';
+
+/**
+ * The dispatcher's composition root: Kafka + registry when KAFKA_BROKERS is set
+ * (else the in-memory bus), the Kubernetes executor with KUBECONFIG or in a
+ * cluster (else local child processes), one HTTP server for the API and the
+ * probes, and graceful shutdown through lib/lifecycle.
+ */
+runMain('dispatcher', async () => {
+  const runtime = await createRuntime('dispatcher', { allowEmbedded: true, probes: false });
+  const { config, logger } = runtime;
+  const settings = loadDispatcherSettings(process.env, config);
+  const catalog = loadCatalog(config.catalogPath);
+  const executorErrors = runtime.metrics.counter('executor_errors_total', 'Executor calls that failed (API server, process spawn, watch).', ['executor', 'operation', 'code']);
+
+  let executor: TrainingExecutor;
+  if (settings.executor === 'kubernetes') {
+    const created = createKubernetesExecutor({
+      kubeconfigPath: settings.kubernetes.kubeconfigPath,
+      namespace: settings.kubernetes.namespace,
+      qps: settings.kubernetes.qps,
+      burst: settings.kubernetes.burst,
+      logger,
+      jobOptions: { defaultServiceAccountName: settings.kubernetes.trainerServiceAccount, env: settings.trainerEnv, envFromSecret: settings.kubernetes.trainerEnvSecret },
+      // The engine counts failed submit/observe/cancel calls itself; the informer's watch failures are counted here.
+      onError: (operation, error) => {
+        if (operation === 'watch') executorErrors.inc({ executor: 'kubernetes', operation, code: errorCode(error) });
+      },
+    });
+    executor = created.executor;
+    logger.info({ namespace: created.namespace }, 'executor: Kubernetes Jobs');
+  } else {
+    executor = new LocalExecutor({ workDir: resolve(settings.local.workDir), env: { ...process.env, ...settings.trainerEnv }, command: settings.local.command, logger });
+    logger.info({ workDir: settings.local.workDir }, 'executor: local child processes');
+  }
+
+  const app = createDispatcherApp({
+    bus: runtime.bus,
+    codec: runtime.codec,
+    catalog,
+    executor,
+    runLog: busRunLog(runtime.bus, { groupPrefix: `${settings.app.groupId}-rebuild-${runtime.instanceId}`, clock: systemClock, logger }),
+    clock: systemClock,
+    logger,
+    metrics: runtime.metrics,
+    readiness: runtime.readiness,
+    config: settings.app,
+  });
+  await app.start();
+  const url = await app.http.listen({ host: config.metrics.host, port: config.dispatcher.port });
+  logger.info({ url, executor: settings.executor, tokens: settings.app.apiTokens.length }, 'dispatcher API, /openapi.json and probes listening');
+  runtime.shutdown.add({ name: 'dispatcher', stop: () => app.stop() });
+});

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { parseDuration } from '../../lib/catalog';
+import type { Config, RawEnv } from '../../lib/config';
+import { ErrorCodes, RoundhouseError } from '../../lib/errors';
+import type { ExecutorKind } from '../../lib/events';
+import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
+
+/**
+ * The dispatcher's own settings, from DISPATCHER_* variables that lib/config does
+ * not know yet. Same rules (STYLE.md item 8): main.ts passes the environment in,
+ * every problem is reported with its variable, the result is frozen.
+ */
+export interface DispatcherSettings {
+  readonly app: DispatcherConfig;
+  readonly executor: ExecutorKind;
+  readonly kubernetes: {
+    /** Null: in-cluster ServiceAccount. */
+    readonly kubeconfigPath: string | null;
+    readonly namespace: string | null;
+    readonly qps: number;
+    readonly burst: number;
+    readonly trainerServiceAccount: string | null;
+    readonly trainerEnvSecret: string | null;
+  };
+  readonly local: { readonly workDir: string; readonly command: readonly string[] | null };
+  /** Settings the trainer needs to reach Kafka and the registry (credentials go through trainerEnvSecret). */
+  readonly trainerEnv: Readonly<Record<string, string>>;
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.reason });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
+const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 name');
+
+const Env = z.object({
+  DISPATCHER_EXECUTOR: z.enum(['kubernetes', 'local']).optional(),
+  DISPATCHER_GROUP_ID: z.string().min(1).optional(),
+  DISPATCHER_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).default(DEFAULT_DISPATCHER_CONFIG.maxConcurrentRuns),
+  DISPATCHER_RESYNC_INTERVAL: duration.default(DEFAULT_DISPATCHER_CONFIG.resyncIntervalMs),
+  DISPATCHER_LOST_JOB_GRACE: duration.default(DEFAULT_DISPATCHER_CONFIG.lostJobGraceMs),
+  DISPATCHER_KUBE_QPS: z.coerce.number().positive().default(5),
+  DISPATCHER_KUBE_BURST: z.coerce.number().int().min(1).default(10),
+  DISPATCHER_TRAINER_SERVICE_ACCOUNT: dnsName.optional(),
+  DISPATCHER_TRAINER_ENV_SECRET: dnsName.optional(),
+  DISPATCHER_LOCAL_WORK_DIR: z.string().min(1).default('.roundhouse/runs'),
+  DISPATCHER_LOCAL_COMMAND: z.string().min(1).optional(),
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+});
+
+export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherSettings {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(environment)');
+      return `  ${variable}: ${issue.message}${env[variable] === undefined ? '' : ` (got ${JSON.stringify(env[variable])})`}`;
+    });
+    throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid dispatcher configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
+  const executor: ExecutorKind = e.DISPATCHER_EXECUTOR ?? (config.kubernetes.kubeconfig !== undefined || inCluster ? 'kubernetes' : 'local');
+  if (executor === 'kubernetes' && config.kubernetes.kubeconfig === undefined && !inCluster) {
+    throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, 'invalid dispatcher configuration:\n  DISPATCHER_EXECUTOR: kubernetes needs KUBECONFIG or an in-cluster ServiceAccount');
+  }
+  const trainerEnv: Record<string, string> = {};
+  if (config.kafka) {
+    trainerEnv.KAFKA_BROKERS = config.kafka.brokers.join(',');
+    trainerEnv.KAFKA_SSL = String(config.kafka.ssl);
+  }
+  if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = config.schemaRegistry.url;
+  if (config.topicPrefix) trainerEnv.ROUNDHOUSE_TOPIC_PREFIX = config.topicPrefix;
+  trainerEnv.LOG_LEVEL = config.logLevel;
+  return Object.freeze({
+    app: Object.freeze({
+      // Deployments sharing a cluster are told apart by their topic prefix; so are their groups.
+      groupId: e.DISPATCHER_GROUP_ID ?? `${config.topicPrefix}${DEFAULT_DISPATCHER_CONFIG.groupId}`,
+      maxConcurrentRuns: e.DISPATCHER_MAX_CONCURRENT_RUNS,
+      resyncIntervalMs: e.DISPATCHER_RESYNC_INTERVAL,
+      lostJobGraceMs: e.DISPATCHER_LOST_JOB_GRACE,
+      artifactRoot: config.artifactRoot,
+      apiTokens: Object.freeze([...config.dispatcher.apiTokens]),
+    }),
+    executor,
+    kubernetes: Object.freeze({
+      kubeconfigPath: config.kubernetes.kubeconfig ?? null,
+      namespace: config.kubernetes.namespace ?? null,
+      qps: e.DISPATCHER_KUBE_QPS,
+      burst: e.DISPATCHER_KUBE_BURST,
+      trainerServiceAccount: e.DISPATCHER_TRAINER_SERVICE_ACCOUNT ?? null,
+      trainerEnvSecret: e.DISPATCHER_TRAINER_ENV_SECRET ?? null,
+    }),
+    local: Object.freeze({ workDir: e.DISPATCHER_LOCAL_WORK_DIR, command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null }),
+    trainerEnv: Object.freeze(trainerEnv),
+  });
+}
