@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import * as nodeModule from 'node:module';
 import type * as K8s from '@kubernetes/client-node';
 import { KWOK_NODE_NAME, KWOK_NODE_SELECTOR, KWOK_TOLERATION } from '../stack/kubernetes-config';
+import { EXIT_CODE_ANNOTATION, HOLD_ANNOTATION } from '../stack/kubernetes-stages';
 
 export type KubernetesClientModule = typeof K8s;
 type NodeLoader = (request: string, parent: unknown, isMain: boolean) => unknown;
@@ -38,6 +39,17 @@ export function k8s(): KubernetesClientModule {
 export const kwokPlacement = {
   nodeSelector: { ...KWOK_NODE_SELECTOR } as Record<string, string>,
   tolerations: [{ ...KWOK_TOLERATION }] as K8s.V1Toleration[],
+};
+
+/**
+ * Pod-template annotations that change how kwok plays a pod on the stack's node
+ * (test/stack/kubernetes-stages.ts); without them a Job's pod succeeds at once.
+ */
+export const kwokBehaviour = {
+  /** The pod fails, every container terminated with this exit code. */
+  exitCode: (code: number): Record<string, string> => ({ [EXIT_CODE_ANNOTATION]: String(code) }),
+  /** The pod stays Running until deleted (deadlines, cancellation). */
+  hold: (): Record<string, string> => ({ [HOLD_ANNOTATION]: 'true' }),
 };
 
 /** The fake node's name, for asserting where a pod ran. */

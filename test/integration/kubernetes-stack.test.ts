@@ -11,6 +11,7 @@ import {
   createTestNamespace,
   k8s,
   KWOK_NODE,
+  kwokBehaviour,
   kwokPlacement,
   serviceAccountKubeConfig,
   waitForJobCondition,
@@ -69,6 +70,44 @@ describe('Kubernetes control plane of the test stack', () => {
     expect(pods.items).toHaveLength(1);
     expect(pods.items[0]?.spec?.nodeName).toBe(KWOK_NODE);
     expect(pods.items[0]?.status?.phase).toBe('Succeeded');
+  });
+
+  /** A Job of one pod on the kwok node; never retried unless `backoffLimit` says so. */
+  const kwokJob = (name: string, opts: { annotations?: Record<string, string>; activeDeadlineSeconds?: number; backoffLimit?: number; podFailurePolicy?: K8s.V1PodFailurePolicy } = {}): K8s.V1Job => ({
+    metadata: { name },
+    spec: {
+      backoffLimit: opts.backoffLimit ?? 0,
+      activeDeadlineSeconds: opts.activeDeadlineSeconds,
+      podFailurePolicy: opts.podFailurePolicy,
+      template: {
+        metadata: { annotations: opts.annotations },
+        spec: { restartPolicy: 'Never', ...kwokPlacement, containers: [{ name: 'main', image: 'registry.invalid/never-pulled:1' }] },
+      },
+    },
+  });
+
+  it("ends a pod with the annotated exit code, which a Job's podFailurePolicy sees", async () => {
+    const batch = admin.makeApiClient(k8s().BatchV1Api);
+    // Retries allowed, but exit code 3 means "do not retry": one pod, then Failed.
+    const podFailurePolicy = { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [3] } }] };
+    await batch.createNamespacedJob({ namespace: ns.name, body: kwokJob('exits-3', { annotations: kwokBehaviour.exitCode(3), backoffLimit: 4, podFailurePolicy }) });
+
+    const job = await waitForJobCondition(admin, ns.name, 'exits-3', 'Failed', 90_000);
+    expect(job.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('PodFailurePolicy');
+    const pods = await admin.makeApiClient(k8s().CoreV1Api).listNamespacedPod({ namespace: ns.name, labelSelector: 'job-name=exits-3' });
+    expect(pods.items.map((p) => p.status?.phase)).toEqual(['Failed']);
+    expect(pods.items[0]?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
+  });
+
+  it('keeps a held pod Running until the Job deadline fails it', async () => {
+    const batch = admin.makeApiClient(k8s().BatchV1Api);
+    await batch.createNamespacedJob({ namespace: ns.name, body: kwokJob('held', { annotations: kwokBehaviour.hold(), activeDeadlineSeconds: 3 }) });
+
+    const core = admin.makeApiClient(k8s().CoreV1Api);
+    await waitUntil('the held pod to run', async () => (await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'job-name=held' })).items.some((p) => p.status?.phase === 'Running'));
+    const job = await waitForJobCondition(admin, ns.name, 'held', 'Failed', 90_000);
+    expect(job.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('DeadlineExceeded');
+    expect(job.status?.succeeded ?? 0).toBe(0);
   });
 
   it('authorizes with RBAC: a fresh ServiceAccount may not list Secrets until a Role grants it', async () => {

@@ -65,6 +65,7 @@ async function main(command: string | undefined): Promise<number> {
       return env(file);
     case 'prepare':
       await prepareStack();
+      stderrLog(`everything the stack starts is fetched and built (in ${defaultCacheRoot()})`);
       return 0;
     default:
       stderrLog('usage: tsx test/stack/cli.ts up|down|env|prepare');

@@ -3,6 +3,8 @@ import { compareVersions, parseGoVersion } from './go';
 import { kubernetesVersionLdflags, kubernetesWrapperGoMod } from './kubernetes-build';
 import { apiserverArgs, controllerManagerArgs, kubeconfigYaml, kwokArgs, kwokNode, type ControlPlaneFiles, type ControlPlanePorts } from './kubernetes-config';
 import { subject } from './kubernetes-pki';
+import { EXIT_CODE_ANNOTATION, HOLD_ANNOTATION, runStages } from './kubernetes-stages';
+import { parseAllDocuments } from 'yaml';
 
 const UPSTREAM = `module k8s.io/kubernetes
 
@@ -141,5 +143,40 @@ describe('subject', () => {
   it('puts groups in O and the user in CN, escaping separators', () => {
     expect(subject('roundhouse-admin', ['system:masters'])).toBe('/O=system:masters/CN=roundhouse-admin');
     expect(subject('a/b=c')).toBe('/CN=a\\/b\\=c');
+  });
+});
+
+describe('runStages', () => {
+  const defaults = [
+    'apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata:\n  name: pod-ready\nspec:\n  selector:\n    matchExpressions:\n    - key: .status.phase\n      operator: In\n      values: [Pending]\n',
+    "apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata:\n  name: pod-complete\nspec:\n  selector:\n    matchExpressions:\n    - key: '.metadata.ownerReferences.[].kind'\n      operator: In\n      values: [Job]\n",
+  ].join('---\n');
+  type Doc = { metadata: { name: string }; spec: { selector: { matchExpressions: Array<{ key: string; operator: string }> }; next?: { statusTemplate?: string } } };
+  const docs = parseAllDocuments(runStages(defaults)).map((d) => d.toJS() as Doc);
+  const byName = (name: string): Doc | undefined => docs.find((d) => d.metadata.name === name);
+
+  it("keeps kwok's stages and adds the exit-code stage", () => {
+    expect(docs.map((d) => d.metadata.name)).toEqual(['pod-ready', 'pod-complete', 'roundhouse-pod-exit-code']);
+    expect(byName('pod-ready')?.spec.selector.matchExpressions).toHaveLength(1);
+  });
+
+  it('keeps annotated pods away from pod-complete', () => {
+    expect(byName('pod-complete')?.spec.selector.matchExpressions).toEqual(
+      expect.arrayContaining([
+        { key: `.metadata.annotations["${EXIT_CODE_ANNOTATION}"]`, operator: 'DoesNotExist' },
+        { key: `.metadata.annotations["${HOLD_ANNOTATION}"]`, operator: 'DoesNotExist' },
+      ]),
+    );
+  });
+
+  it('fails the pod with the code from its annotation', () => {
+    const stage = byName('roundhouse-pod-exit-code');
+    expect(stage?.spec.selector.matchExpressions).toEqual(expect.arrayContaining([{ key: `.metadata.annotations["${EXIT_CODE_ANNOTATION}"]`, operator: 'Exists' }]));
+    expect(stage?.spec.next?.statusTemplate).toContain(`index .metadata.annotations "${EXIT_CODE_ANNOTATION}"`);
+    expect(stage?.spec.next?.statusTemplate).toContain('phase: Failed');
+  });
+
+  it('refuses defaults without a pod-complete stage', () => {
+    expect(() => runStages('kind: Stage\nmetadata:\n  name: other\n')).toThrow(/no pod-complete stage/);
   });
 });

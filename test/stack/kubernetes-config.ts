@@ -116,7 +116,7 @@ export function schedulerArgs(ports: ControlPlanePorts, files: ControlPlaneFiles
 export function kwokArgs(files: ControlPlaneFiles): string[] {
   return [
     `--kubeconfig=${files.kwokKubeconfig}`,
-    // kwok reads stages only from config files; this one holds its own defaults.
+    // kwok reads stages only from config files: its defaults plus ours (kubernetes-stages.ts).
     `--config=${files.kwokStages}`,
     '--manage-all-nodes=false',
     `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=fake`,

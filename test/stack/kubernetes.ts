@@ -26,6 +26,7 @@ import {
   type ControlPlanePorts,
 } from './kubernetes-config';
 import { createPki, type ClientIdentity } from './kubernetes-pki';
+import { runStages } from './kubernetes-stages';
 import { pollUntilReady, spawnService, type ServiceProcess } from './util';
 
 const WHAT = `Kubernetes ${KUBERNETES_VERSION} control plane`;
@@ -91,7 +92,7 @@ async function startControlPlane(ctx: StackContext, home: string, runDir: string
     kwokStages: path.join(runDir, 'kwok-stages.yaml'),
     certDir: path.join(runDir, 'certs'),
   };
-  await fs.copyFile(kwokStagesPath(home), files.kwokStages);
+  await fs.writeFile(files.kwokStages, runStages(await read(kwokStagesPath(home))));
   const admin = pki.clients.admin as { cert: string; key: string };
   const api = new KubeApi(server, { ca: caPem, cert: await read(admin.cert), key: await read(admin.key) });
 

@@ -53,10 +53,19 @@ export async function liveProcesses(state: StackState): Promise<StackState['proc
   return live;
 }
 
-/** Stops what the state names (SIGTERM, SIGKILL after a grace period), removes its run dir and the file. */
+/**
+ * Stops what the state names (SIGTERM, SIGKILL after a grace period), removes its
+ * run dir and the file. Components stop side by side; within one, processes stop
+ * in reverse start order, so kube-apiserver is not left waiting on a dead etcd.
+ */
 export async function stopState(file: string, state: StackState, graceMs = 15_000): Promise<number> {
   const live = await liveProcesses(state);
-  await Promise.all(live.map((p) => stopPid(p.pid, graceMs)));
+  const components = [...new Set(live.map((p) => p.component))];
+  await Promise.all(
+    components.map(async (component) => {
+      for (const p of live.filter((q) => q.component === component).reverse()) await stopPid(p.pid, graceMs);
+    }),
+  );
   await fs.rm(state.runDir, { recursive: true, force: true });
   await fs.rm(file, { force: true });
   return live.length;
