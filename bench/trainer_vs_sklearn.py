@@ -42,10 +42,12 @@ def main(directory):
 
     # The estimator alone, on the already-scaled matrix.
     scaled = pipeline[0].transform(x_train)
-    alone = estimator()
-    t0 = time.perf_counter()
-    alone.fit(scaled, y_train)
-    estimator_seconds = time.perf_counter() - t0
+    estimator_seconds = float('inf')
+    for _ in range(meta.get('repeat', 1)):  # best of N: the machine may be shared
+        alone = estimator()
+        t0 = time.perf_counter()
+        alone.fit(scaled, y_train)
+        estimator_seconds = min(estimator_seconds, time.perf_counter() - t0)
 
     scores.astype('<f8').tofile(os.path.join(directory, 'sklearn.f64'))
     print(json.dumps({

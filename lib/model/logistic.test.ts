@@ -133,10 +133,11 @@ describe('fitLogistic', () => {
     expect((thrown as Error).message).toMatch(/no positive labels/);
   });
 
-  it('refuses labels that are not 0/1 and shapes that do not agree', () => {
+  it('refuses labels that are not 0/1, shapes that do not agree and non-finite values', () => {
     expect(() => fitLogistic({ data: new Float64Array(2), rows: 2, cols: 1 }, [0, 0.5])).toThrow(/label 1 is 0.5/);
     expect(() => fitLogistic({ data: new Float64Array(2), rows: 2, cols: 1 }, [0, 1, 1])).toThrow(/3 labels for 2 rows/);
     expect(() => fitLogistic({ data: new Float64Array(3), rows: 2, cols: 1 }, [0, 1])).toThrow(/3 values, not 2×1/);
+    expect(() => fitLogistic({ data: Float64Array.from([0, Infinity]), rows: 2, cols: 1 }, [0, 1])).toThrow(/entry \(1, 0\) is Infinity/);
   });
 
   it('predictProbabilities applies σ(b + x·w)', () => {

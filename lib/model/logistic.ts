@@ -40,6 +40,12 @@ export function fitLogistic(
   if (x.data.length !== n * d) {
     throw new RoundhouseError(ErrorCodes.VALIDATION, `fitLogistic: design matrix holds ${x.data.length} values, not ${n}×${d}`, { retriable: false });
   }
+  for (let i = 0; i < x.data.length; i++) {
+    if (!Number.isFinite(x.data[i] as number)) {
+      const row = Math.floor(i / d);
+      throw new RoundhouseError(ErrorCodes.VALIDATION, `fitLogistic: design matrix entry (${row}, ${i - row * d}) is ${x.data[i]}`, { retriable: false, context: { row } });
+    }
+  }
   const y = toBinary(labels);
   let positives = 0;
   for (let i = 0; i < n; i++) positives += y[i] as number;

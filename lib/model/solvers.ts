@@ -54,26 +54,37 @@ function stalled(fOld: number, fNew: number): boolean {
 
 export function newton(p: Problem, theta0: Float64Array, opts: SolverOptions): SolverResult {
   const m = parameterCount(p);
-  const theta = Float64Array.from(theta0);
-  const grad = new Float64Array(m);
-  const hess = new Float64Array(m * m);
-  const trial = new Float64Array(m);
+  let theta = Float64Array.from(theta0);
+  let grad = new Float64Array(m);
+  let hess = new Float64Array(m * m);
+  let trial = new Float64Array(m);
+  let trialGrad = new Float64Array(m);
+  let trialHess = new Float64Array(m * m);
   let f = objectiveGradientHessian(p, theta, grad, hess);
   for (let it = 0; it < opts.maxIter; it++) {
     if (maxAbs(grad) <= opts.tol) return result(theta, it, 'gradient', grad, f);
     const step = solveWithRidge(hess, grad, m);
     const slope = dot(grad, step);
+    // The full step is almost always accepted, so it is evaluated with its
+    // gradient and Hessian in one pass (the next iteration needs them anyway);
+    // shorter steps are tried on the objective alone.
     let t = 1;
-    let fTrial = Infinity;
-    for (; t >= MIN_STEP; t /= 2) {
+    for (let j = 0; j < m; j++) trial[j] = (theta[j] as number) + (step[j] as number);
+    let fTrial = objectiveGradientHessian(p, trial, trialGrad, trialHess);
+    let derivatives = true;
+    while (!(fTrial <= f + ARMIJO * t * slope)) {
+      t /= 2;
+      if (t < MIN_STEP) return result(theta, it, 'lineSearch', grad, f);
       for (let j = 0; j < m; j++) trial[j] = (theta[j] as number) + t * (step[j] as number);
       fTrial = objective(p, trial);
-      if (fTrial <= f + ARMIJO * t * slope) break;
+      derivatives = false;
     }
-    if (t < MIN_STEP) return result(theta, it, 'lineSearch', grad, f);
-    theta.set(trial);
+    if (!derivatives) fTrial = objectiveGradientHessian(p, trial, trialGrad, trialHess);
+    [theta, trial] = [trial, theta];
+    [grad, trialGrad] = [trialGrad, grad];
+    [hess, trialHess] = [trialHess, hess];
     const fOld = f;
-    f = objectiveGradientHessian(p, theta, grad, hess);
+    f = fTrial;
     if (stalled(fOld, f) && maxAbs(grad) > opts.tol) return result(theta, it + 1, 'objective', grad, f);
   }
   return result(theta, opts.maxIter, maxAbs(grad) <= opts.tol ? 'gradient' : 'maxIter', grad, f);
@@ -91,7 +102,8 @@ function solveWithRidge(hess: Float64Array, grad: Float64Array, m: number): Floa
     if (x !== null) return x;
     ridge = ridge === 0 ? 1e-10 * Math.max(trace / m, 1e-12) : ridge * 10;
     // Beyond this the step is gradient descent in all but name; still a descent direction.
-    if (ridge > 1e6) return neg;
+    // (Written so that a NaN ridge, from a NaN Hessian, also ends the loop.)
+    if (!(ridge <= 1e6)) return neg;
   }
 }
 
