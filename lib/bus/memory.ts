@@ -269,7 +269,7 @@ export class MemoryEventBus implements EventBus {
         const from = Number(group.committed.get(key) ?? 0n);
         if (from >= log.length) continue;
         const messages = log.slice(from, from + this.options.maxBatchSize);
-        const batch: PartitionBatch = { ...tp, messages, highWatermark: String(log.length) };
+        const batch: PartitionBatch = { ...tp, messages, highWatermark: String(log.length), lastOffset: messages[messages.length - 1]!.offset };
         const stillAssigned = (): boolean =>
           member.running && member.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
         const control: BatchControl = {

@@ -117,8 +117,7 @@ export function createBatchProcessor<T>(spec: BatchProcessorSpec<T>, deps: Batch
     }
 
     if (!control.isActive()) return;
-    const last = batch.messages[batch.messages.length - 1]!;
-    const nextOffset = (BigInt(last.offset) + 1n).toString();
+    const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     try {
       await control.commit(nextOffset, [...deadLetters, ...outputs]);
     } catch (error) {

@@ -43,6 +43,12 @@ export interface PartitionBatch extends TopicPartition {
   readonly messages: readonly InboundMessage[];
   /** Offset of the next message the broker will write (end of the partition at fetch). */
   readonly highWatermark: string;
+  /**
+   * Offset of the last record in the fetched batch, including transaction markers
+   * that follow the last message (they take offsets but are never delivered).
+   * Committing `lastOffset + 1` after processing every message moves past them.
+   */
+  readonly lastOffset: string;
 }
 
 /** What a subscription offers the code processing one partition batch. */

@@ -229,7 +229,7 @@ export class KafkaEventBus implements EventBus {
           heartbeat: () => payload.heartbeat(),
           isActive: () => payload.isRunning() && !payload.isStale() && !stopping,
         };
-        await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark }, control);
+        await options.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() }, control);
       },
     });
 

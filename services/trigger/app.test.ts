@@ -13,14 +13,6 @@ const FEATURES = 20;
 jest.setTimeout(120_000);
 const START = Date.UTC(2026, 0, 1);
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 async function scenario(instances: number): Promise<{ requests: RetrainRequested[]; bus: MemoryEventBus; apps: TriggerApp[]; metrics: string }> {
   const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
   const registry = new MemorySchemaRegistry();

@@ -163,7 +163,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     if (!control.isActive()) return reset();
     const last = batch.messages[batch.messages.length - 1]!;
     try {
-      await control.commit((BigInt(last.offset) + 1n).toString(), outputs);
+      await control.commit((BigInt(batch.lastOffset) + 1n).toString(), outputs);
     } catch (error) {
       if (isRetriable(error)) return retryLater(batch, control, error, reset);
       reset();
@@ -241,9 +241,8 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     const checkpointMessages = [...touched].map((id) => store.message(`judge/${id}`, judges.get(id)!.toJSON()));
     if (!control.isActive()) return reset();
-    const last = batch.messages[batch.messages.length - 1]!;
     try {
-      await control.commit((BigInt(last.offset) + 1n).toString(), [...deadLetters, ...requests, ...checkpointMessages]);
+      await control.commit((BigInt(batch.lastOffset) + 1n).toString(), [...deadLetters, ...requests, ...checkpointMessages]);
     } catch (error) {
       if (isRetriable(error)) return retryLater(batch, control, error, reset);
       reset();

@@ -14,6 +14,8 @@ runMain('trigger', async () => {
     metrics: runtime.metrics,
     readiness: runtime.readiness,
     instanceId: runtime.instanceId,
+    // Deployments that share a cluster are told apart by their topic prefix; so are their groups.
+    groupId: `${runtime.config.topicPrefix}roundhouse-trigger`,
   });
   await app.start();
   runtime.shutdown.add({ name: 'trigger', stop: () => app.stop() });

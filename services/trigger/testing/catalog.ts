@@ -55,8 +55,12 @@ ${o.extraTriggers ?? ''}
 `;
 }
 
+export function testCatalogYaml(...models: string[]): string {
+  return `version: 1\nmodels:\n${models.join('\n')}`;
+}
+
 export function testCatalog(...models: string[]): Catalog {
-  return parseCatalog(`version: 1\nmodels:\n${models.join('\n')}`, 'test-catalog.yaml');
+  return parseCatalog(testCatalogYaml(...models), 'test-catalog.yaml');
 }
 
 export function testModel(o: TestModelOptions = {}): ModelSpec {

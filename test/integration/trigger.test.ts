@@ -1,0 +1,222 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { topicNames, type PlatformCodec } from '../../lib/codec';
+import type { RetrainRequested } from '../../lib/events';
+import { silentLogger } from '../../lib/log';
+import { createServiceMetrics } from '../../lib/metrics';
+import { createTriggerApp, type TriggerApp } from '../../services/trigger/app';
+import { testCatalog, testCatalogYaml, testModelYaml } from '../../services/trigger/testing/catalog';
+import { championEvent, platformCodec, publishEvents } from '../../services/trigger/testing/harness';
+import { referenceProfile, syntheticStream, type StreamOptions } from '../../services/trigger/testing/stream';
+import { kafkaBus, rawKafka, registryClient, stackEnv, uniqueName, waitFor } from '../helpers';
+
+const FEATURES = 20;
+const START = Date.UTC(2026, 0, 1);
+const PARTITIONS = 3;
+const PROFILE = referenceProfile(FEATURES, 20_000);
+
+interface Deployment {
+  readonly prefix: string;
+  readonly featureTopic: string;
+  readonly labelTopic: string;
+  readonly catalogYaml: string;
+  readonly codec: PlatformCodec;
+}
+
+/** Topics, catalog and champion of one isolated trigger deployment (its own topic prefix). */
+async function deploy(name: string, stream: StreamOptions, count: number): Promise<Deployment> {
+  const prefix = `${uniqueName(name)}.`;
+  const featureTopic = `${prefix}features`;
+  const labelTopic = `${prefix}labels`;
+  const catalogYaml = testCatalogYaml(testModelYaml({ featureTopic, labelTopic }));
+  const model = testCatalog(testModelYaml({ featureTopic, labelTopic })).models[0]!;
+  const bus = kafkaBus(PARTITIONS);
+  try {
+    const codec = await platformCodec(registryClient(), topicNames(prefix));
+    await bus.ensureTopics([
+      { name: featureTopic, partitions: PARTITIONS },
+      { name: labelTopic, partitions: PARTITIONS },
+      { name: codec.topics.modelReady, compacted: true },
+      { name: codec.topics.retrainRequests },
+    ]);
+    await bus.publish([codec.message('ModelReady', championEvent(model, PROFILE, 1, START, START))]);
+    await publishEvents(bus, registryClient(), featureTopic, FEATURES, syntheticStream(stream, count), 5000);
+    return { prefix, featureTopic, labelTopic, catalogYaml, codec };
+  } finally {
+    await bus.close();
+  }
+}
+
+function inProcessTrigger(d: Deployment, instanceId: string): TriggerApp {
+  return createTriggerApp({
+    bus: kafkaBus(PARTITIONS),
+    codec: d.codec,
+    catalog: testCatalog(testModelYaml({ featureTopic: d.featureTopic, labelTopic: d.labelTopic })),
+    logger: silentLogger(),
+    metrics: createServiceMetrics('trigger'),
+    instanceId,
+    groupId: `${d.prefix}roundhouse-trigger`,
+  });
+}
+
+function childTrigger(d: Deployment, dir: string): ChildProcess {
+  const catalogPath = join(dir, `${d.prefix}catalog.yaml`);
+  writeFileSync(catalogPath, d.catalogYaml);
+  const { brokers, registryUrl } = stackEnv();
+  return spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'services', 'trigger', 'main.ts')], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: brokers.join(','),
+      SCHEMA_REGISTRY_URL: registryUrl,
+      ROUNDHOUSE_CATALOG: catalogPath,
+      ROUNDHOUSE_TOPIC_PREFIX: d.prefix,
+      ROUNDHOUSE_INSTANCE_ID: 'trigger-0',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Committed offsets of a group on a topic, per partition (0 when none). */
+async function committedByPartition(groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = rawKafka().admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset === '-1' ? 0n : BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function committed(groupId: string, topic: string): Promise<bigint> {
+  return [...(await committedByPartition(groupId, topic)).values()].reduce((a, b) => a + b, 0n);
+}
+
+async function endOffsetsByPartition(topic: string): Promise<Map<number, bigint>> {
+  const bus = kafkaBus();
+  try {
+    return new Map([...(await bus.endOffsets(topic))].map(([p, o]) => [p, BigInt(o)]));
+  } finally {
+    await bus.close();
+  }
+}
+
+/**
+ * Whether a group has consumed a topic to its end. On a topic written in
+ * transactions the end may sit one past the last record (the commit marker),
+ * which a consumer commits past only when the marker came in the same fetch.
+ */
+async function consumedToEnd(groupId: string, topic: string, transactional: boolean): Promise<boolean> {
+  const ends = await endOffsetsByPartition(topic);
+  const done = await committedByPartition(groupId, topic);
+  return [...ends].every(([p, end]) => end === 0n || (done.get(p) ?? 0n) >= end - (transactional ? 1n : 0n));
+}
+
+/** Wait until both stages have committed everything there is, then read the requests. */
+async function settledRequests(d: Deployment, timeoutMs: number): Promise<RetrainRequested[]> {
+  const group = `${d.prefix}roundhouse-trigger`;
+  const partials = `${d.prefix}roundhouse.trigger-partials`;
+  await waitFor(async () => (await consumedToEnd(`${group}-ingest`, d.featureTopic, false)) || undefined, 'the ingest stage to consume every event', timeoutMs);
+  await waitFor(async () => (await consumedToEnd(`${group}-judge`, partials, true)) || undefined, 'the judge stage to consume every partial', timeoutMs);
+  const requests: RetrainRequested[] = [];
+  const readerGroup = uniqueName('requests-reader');
+  const consumer = rawKafka().consumer({ groupId: readerGroup });
+  await consumer.connect();
+  await consumer.subscribe({ topic: d.codec.topics.retrainRequests, fromBeginning: true });
+  // kafkajs' auto-commit also moves past batches made only of transaction markers,
+  // so "the reader's committed offset reached the end" means "everything was read".
+  await consumer.run({
+    autoCommitInterval: 100,
+    eachMessage: async ({ message }) => {
+      requests.push(d.codec.decode('RetrainRequested', message.value));
+    },
+  });
+  try {
+    await waitFor(async () => (await consumedToEnd(readerGroup, d.codec.topics.retrainRequests, false)) || undefined, 'every request to be read', 60_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return requests.sort((a, b) => a.requestId.localeCompare(b.requestId));
+}
+
+const ids = (requests: readonly RetrainRequested[]): string[] => requests.map((r) => r.requestId);
+
+describe('trigger on the real stack', () => {
+  const changeStream: StreamOptions = { seed: 21, features: FEATURES, start: START, spacingMs: 10, changeAt: 60_000, changed: [3, 9, 14], shift: 0.5 };
+
+  it('a change point on 3 of 20 features gives exactly one request naming them, within two windows', async () => {
+    const d = await deploy('trg-change', changeStream, 120_000);
+    const app = inProcessTrigger(d, 'a');
+    await app.start();
+    try {
+      const requests = await settledRequests(d, 180_000);
+      expect(requests).toHaveLength(1);
+      const request = requests[0]!;
+      expect(request.reason).toBe('DRIFT');
+      expect(request.drift!.features.filter((f) => f.drifted).map((f) => f.feature).sort()).toEqual(['f14', 'f3', 'f9']);
+      const changeTime = START + 60_000 * 10;
+      expect(request.drift!.windowStart).toBeGreaterThanOrEqual(changeTime);
+      expect(request.drift!.windowEnd - changeTime).toBeLessThanOrEqual(2 * 60_000);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('a stationary stream of 1M events gives no request', async () => {
+    const d = await deploy('trg-stationary', { seed: 5, features: FEATURES, start: START, spacingMs: 10 }, 1_000_000);
+    const app = inProcessTrigger(d, 'a');
+    await app.start();
+    try {
+      expect(await settledRequests(d, 900_000)).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('SIGKILL mid-stream and a restart give the same requests as an uninterrupted run, and two instances the same as one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roundhouse-trigger-'));
+    const [reference, killed, pair] = await Promise.all([
+      deploy('trg-ref', changeStream, 120_000),
+      deploy('trg-kill', changeStream, 120_000),
+      deploy('trg-pair', changeStream, 120_000),
+    ]);
+
+    const single = inProcessTrigger(reference, 'a');
+    await single.start();
+    const expected = await settledRequests(reference, 180_000);
+    await single.stop();
+    expect(expected).toHaveLength(1);
+
+    let child = childTrigger(killed, dir);
+    const group = `${killed.prefix}roundhouse-trigger`;
+    // Kill it once it is part-way through the input.
+    await waitFor(async () => ((await committed(`${group}-ingest`, killed.featureTopic)) > 20_000n ? true : undefined), 'the first trigger to make progress', 120_000);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const before = await committed(`${group}-ingest`, killed.featureTopic);
+    expect(before).toBeLessThan(120_000n);
+    child = childTrigger(killed, dir);
+    try {
+      const afterRestart = await settledRequests(killed, 240_000);
+      expect(ids(afterRestart)).toEqual(ids(expected));
+      expect(afterRestart).toEqual(expected);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+
+    const a = inProcessTrigger(pair, 'a');
+    const b = inProcessTrigger(pair, 'b');
+    await Promise.all([a.start(), b.start()]);
+    try {
+      const together = await settledRequests(pair, 240_000);
+      expect(ids(together)).toEqual(ids(expected));
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
