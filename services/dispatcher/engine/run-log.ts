@@ -55,10 +55,11 @@ export function busRunLog(bus: EventBus, options: BusRunLogOptions): RunLogReade
         topics: [topic],
         fromBeginning: true,
         onBatch: async (batch, control) => {
-          if (!remaining.has(batch.partition) || batch.messages.length === 0) return;
+          if (!remaining.has(batch.partition)) return;
           const end = ends.get(batch.partition)!;
           for (const message of batch.messages) if (BigInt(message.offset) < end) collected.push(message);
-          const next = BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n;
+          // lastOffset counts trailing transaction markers too, which are never delivered as messages.
+          const next = BigInt(batch.lastOffset) + 1n;
           await control.commit(next.toString(), []);
           if (next >= end) remaining.delete(batch.partition);
           armIdle();
