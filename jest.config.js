@@ -4,7 +4,7 @@
 // ts-jest in transpile-only mode: type checking is `npm run lint`'s job (tsc --noEmit),
 // and ts-jest is pure JavaScript, so `npm ci` needs no platform-specific binaries.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
 };
 
 /** @type {import('jest').Config} */
