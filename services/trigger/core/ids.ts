@@ -10,7 +10,4 @@ export function requestIdFor(modelId: string, rule: string, ...parts: (string | 
   return `rq-${digest.slice(0, 32)}`;
 }
 
-/** A family member's model id: `<family>.<segment>`. Segment values are kept verbatim. */
-export function memberModelId(familyId: string, segment: string): string {
-  return `${familyId}.${segment}`;
-}
+export { memberModelId } from '../../../lib/catalog';
