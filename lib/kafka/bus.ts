@@ -85,28 +85,37 @@ export class KafkaEventBus implements EventBus {
     this.clock = options.clock ?? systemClock;
   }
 
+  /**
+   * Create the topics that do not exist yet. Retried a few times: right after a
+   * creation the broker may briefly answer "does not host this topic-partition"
+   * while metadata propagates, and another instance may create the same topic.
+   */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     const admin = await this.getAdmin();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = specs.filter((spec) => !existing.has(spec.name));
-      if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: spec.name,
-          numPartitions: spec.partitions ?? this.options.defaultPartitions ?? 3,
-          replicationFactor: this.options.replicationFactor ?? 1,
-          configEntries: Object.entries({ ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}), ...(spec.config ?? {}) }).map(
-            ([name, value]) => ({ name, value }),
-          ),
-        })),
-      });
-      this.logger.info({ topics: missing.map((s) => s.name) }, 'created topics');
-    } catch (error) {
-      // Another instance may have created it between list and create.
-      if ((error as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return;
-      throw asKafkaError(error, 'creating topics');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = specs.filter((spec) => !existing.has(spec.name));
+        if (missing.length === 0) return;
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({
+            topic: spec.name,
+            numPartitions: spec.partitions ?? this.options.defaultPartitions ?? 3,
+            replicationFactor: this.options.replicationFactor ?? 1,
+            configEntries: Object.entries({ ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}), ...(spec.config ?? {}) }).map(
+              ([name, value]) => ({ name, value }),
+            ),
+          })),
+        });
+        this.logger.info({ topics: missing.map((s) => s.name) }, 'created topics');
+        return;
+      } catch (error) {
+        const type = (error as { type?: string }).type;
+        const retriable = type === 'TOPIC_ALREADY_EXISTS' || isRetriable(error);
+        if (!retriable || attempt >= 5) throw asKafkaError(error, 'creating topics');
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
     }
   }
 

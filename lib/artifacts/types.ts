@@ -1,0 +1,47 @@
+/**
+ * Artifacts: the directory a training run writes (model, profile, metrics,
+ * holdout rows, manifest) behind an interface of ours, so file://, s3:// or an
+ * in-memory fake are interchangeable. A directory is named by a URI ending in "/".
+ */
+export interface ArtifactStore {
+  /** Write (or overwrite) one file of an artifact directory. */
+  writeFile(dirUri: string, name: string, data: Buffer): Promise<void>;
+  /** Read one file; throws RoundhouseError NOT_FOUND (not retriable) when absent. */
+  readFile(dirUri: string, name: string): Promise<Buffer>;
+  exists(dirUri: string, name: string): Promise<boolean>;
+}
+
+/** File names inside an artifact directory (docs/trainer-contract.md). */
+export const ARTIFACT_FILES = {
+  model: 'model.json',
+  profile: 'profile.json',
+  metrics: 'metrics.json',
+  /** The holdout rows (features, label, event time), gzipped JSON lines: the evaluator rescores champion and candidate on them. */
+  holdout: 'holdout.jsonl.gz',
+  manifest: 'manifest.json',
+} as const;
+
+export interface ManifestFile {
+  readonly name: string;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** manifest.json: what the run wrote and from what; TrainingCompleted.artifactSha256 is the sha256 of this file. */
+export interface Manifest {
+  readonly version: 1;
+  readonly runId: string;
+  readonly modelId: string;
+  readonly modelFormat: string;
+  readonly files: readonly ManifestFile[];
+  readonly dataWindow: {
+    readonly startTime: number;
+    readonly endTime: number;
+    readonly partitions: readonly { topic: string; partition: number; startOffset: number; endOffset: number }[];
+  };
+  readonly rows: number;
+  readonly positives: number;
+  /** Trainer name and version (e.g. roundhouse-trainer 0.1.0, or a custom image's). */
+  readonly codeVersion: string;
+  readonly createdAt: number;
+}
