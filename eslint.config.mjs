@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/config/**', 'test/**', 'bench/**', 'scripts/**', '**/*.test.ts', '**/main.ts'],
+    files: ['lib/config/**', 'lib/runtime/**', 'test/**', 'bench/**', 'scripts/**', '**/*.test.ts', '**/main.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
