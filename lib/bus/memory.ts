@@ -3,6 +3,7 @@ import type {
   BatchControl,
   EventBus,
   InboundMessage,
+  OffsetRange,
   OutboundMessage,
   PartitionBatch,
   SubscribeOptions,
@@ -122,6 +123,27 @@ export class MemoryEventBus implements EventBus {
     return new Map(this.topic(topic).partitions.map((log, partition) => [partition, String(log.length)]));
   }
 
+  async offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
+    return new Map(
+      this.topic(topic).partitions.map((log, partition) => {
+        const first = log.findIndex((m) => m.timestamp >= timestampMs);
+        return [partition, String(first < 0 ? log.length : first)];
+      }),
+    );
+  }
+
+  async readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void> {
+    const logs = this.topic(topic).partitions;
+    for (const range of ranges) {
+      const log = logs[range.partition];
+      if (!log) throw new Error(`topic ${topic} has no partition ${range.partition}`);
+      const end = Math.min(Number(range.endOffset), log.length);
+      for (let from = Number(range.startOffset); from < end; from += this.options.maxBatchSize) {
+        await onBatch(log.slice(from, Math.min(end, from + this.options.maxBatchSize)));
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const group of this.groups.values()) for (const member of group.members) member.running = false;
@@ -214,7 +236,7 @@ export class MemoryEventBus implements EventBus {
         key: message.key === null ? null : Buffer.from(message.key),
         value: message.value,
         headers: { ...(message.headers ?? {}) },
-        timestamp: now,
+        timestamp: message.timestamp ?? now,
       });
       this.published.push(message);
     }

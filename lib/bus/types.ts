@@ -24,6 +24,12 @@ export interface OutboundMessage {
   readonly value: Buffer | null;
   readonly headers?: Headers;
   readonly partition?: number;
+  /**
+   * Record timestamp, epoch ms (default: when it is published). Producers of
+   * feature and label events set it to the event time, so a trainer can turn
+   * event-time bounds into offsets with offsetsForTime.
+   */
+  readonly timestamp?: number;
 }
 
 export interface TopicSpec {
@@ -87,6 +93,13 @@ export interface Subscription {
   readonly done: Promise<void>;
 }
 
+/** A half-open offset range [startOffset, endOffset) of one partition, for readRange. */
+export interface OffsetRange {
+  readonly partition: number;
+  readonly startOffset: string;
+  readonly endOffset: string;
+}
+
 export interface EventBus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Idempotent, acknowledged by all in-sync replicas before resolving. */
@@ -98,6 +111,18 @@ export interface EventBus {
    * topic's partition count.
    */
   endOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
+  /**
+   * Per partition, the first offset whose record timestamp is ≥ timestampMs, or
+   * the end offset when there is none. Record timestamps are producer (or broker)
+   * times, not event times: callers that bound by event time leave some slack.
+   */
+  offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>>;
+  /**
+   * Read the committed records in [startOffset, endOffset) of each range, in
+   * offset order per partition, then resolve. No consumer group offsets are
+   * committed. `onBatch` is awaited before the next batch (back-pressure).
+   */
+  readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 

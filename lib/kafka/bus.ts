@@ -8,12 +8,14 @@ import type {
   EventBus,
   Headers,
   InboundMessage,
+  OffsetRange,
   OutboundMessage,
   SubscribeOptions,
   Subscription,
   TopicPartition,
   TopicSpec,
 } from '../bus/types';
+import { readRangeWithKafka } from './range-reader';
 
 export interface KafkaBusOptions {
   readonly logger: Logger;
@@ -28,6 +30,8 @@ export interface KafkaBusOptions {
    * transactional id fences it), holding back read_committed readers; keep it short.
    */
   readonly transactionTimeoutMs?: number;
+  /** readRange: how long a range may see no progress before it counts as finished (trailing markers). Default 5 s. */
+  readonly rangeIdleMs?: number;
 }
 
 function toHeaders(headers: IHeaders | undefined): Headers {
@@ -49,6 +53,7 @@ function toTopicMessages(messages: readonly OutboundMessage[]): TopicMessages[] 
       value: m.value,
       ...(m.headers ? { headers: { ...m.headers } } : {}),
       ...(m.partition !== undefined ? { partition: m.partition } : {}),
+      ...(m.timestamp !== undefined ? { timestamp: String(m.timestamp) } : {}),
     });
     byTopic.set(m.topic, list);
   }
@@ -272,6 +277,26 @@ export class KafkaEventBus implements EventBus {
     } catch (error) {
       throw asKafkaError(error, `reading end offsets of ${topic}`);
     }
+  }
+
+  async offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
+    const admin = await this.getAdmin();
+    try {
+      // kafkajs answers the end offset for partitions with no record at or after the time.
+      const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+      return new Map(offsets.map((o) => [o.partition, o.offset]));
+    } catch (error) {
+      throw asKafkaError(error, `reading offsets of ${topic} at ${timestampMs}`);
+    }
+  }
+
+  /** See range-reader.ts: a throwaway consumer group, seeks after the join, a guard against trailing transaction markers. */
+  readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void> {
+    return readRangeWithKafka(this.kafka, topic, ranges, onBatch, {
+      logger: this.logger,
+      ...(this.options.rangeIdleMs !== undefined ? { idleMs: this.options.rangeIdleMs } : {}),
+      ...(this.options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: this.options.maxBytesPerPartition } : {}),
+    });
   }
 
   async close(): Promise<void> {
