@@ -1,0 +1,116 @@
+import type { ArtifactStore } from '../../lib/artifacts';
+import type { EventBus, RunningConsumer } from '../../lib/bus';
+import { startConsumer } from '../../lib/bus';
+import { resolveModel, type Catalog } from '../../lib/catalog';
+import { Clock, systemClock } from '../../lib/clock';
+import type { PlatformCodec } from '../../lib/codec';
+import type { Logger } from '../../lib/log';
+import type { Readiness, ServiceMetrics } from '../../lib/metrics';
+import { commandsTopicFor, decodeCommand, type EvaluatorCommand } from './commands';
+import { createEvaluatorEngine } from './engine';
+import { StateFollower } from './follower';
+import { createEvaluatorMetrics } from './metrics';
+import { EvaluatorState, type StateLimits } from './state';
+
+/**
+ * The evaluator service: follows its state topics (model-ready, evaluations,
+ * retrain-requests, training-results), then consumes
+ * roundhouse.training-results (judge each candidate, publish ModelEvaluated and,
+ * on PROMOTE, ModelReady) and roundhouse.evaluator-commands (operators'
+ * force-promote, force-reject, rollback). Offsets commit after the events are
+ * acknowledged; redelivery changes nothing (engine.ts).
+ */
+export interface EvaluatorDeps {
+  readonly bus: EventBus;
+  readonly codec: PlatformCodec;
+  readonly catalog: Catalog;
+  readonly artifacts: ArtifactStore;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  readonly readiness?: Readiness;
+  readonly clock?: Clock;
+  /** Consumer group of the results consumer; the commands consumer uses `<groupId>-commands`. */
+  readonly groupId?: string;
+  /** How long start() waits for the state to catch up before consuming anyway. */
+  readonly catchUpTimeoutMs?: number;
+  readonly stateLimits?: StateLimits;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+export interface EvaluatorApp {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** What the evaluator knows (champions, versions, evaluations): ops and tests. */
+  readonly state: EvaluatorState;
+  readonly commandsTopic: string;
+}
+
+export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
+  const logger = deps.logger.child({ service: 'evaluator' });
+  const clock = deps.clock ?? systemClock;
+  const groupId = deps.groupId ?? 'roundhouse-evaluator';
+  const { codec, bus } = deps;
+  const state = new EvaluatorState(deps.stateLimits);
+  const metrics = createEvaluatorMetrics(deps.metrics);
+  const commandsTopic = commandsTopicFor(codec.topics);
+  const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, state, metrics, clock, logger });
+  const followerSkips = deps.metrics.counter('state_skipped_total', 'Undecodable messages the state follower skipped.', ['topic', 'code']);
+  const follower = new StateFollower(bus, codec, state, logger, groupId, (topic, code) => followerSkips.inc({ topic, code }));
+  const consumers: RunningConsumer[] = [];
+  const consumerDeps = { logger, metrics: deps.metrics, clock, ...(deps.readiness ? { readiness: deps.readiness } : {}), ...(deps.backoff ? { backoff: deps.backoff } : {}) };
+
+  return {
+    state,
+    commandsTopic,
+    async start() {
+      await bus.ensureTopics([
+        { name: codec.topics.trainingResults },
+        { name: codec.topics.retrainRequests },
+        { name: codec.topics.evaluations },
+        { name: codec.topics.modelReady, compacted: true },
+        { name: commandsTopic },
+      ]);
+      await follower.start(deps.catchUpTimeoutMs ?? 60_000);
+      for (const [modelId, version] of state.championVersions()) {
+        const model = resolveModel(deps.catalog, modelId)?.id;
+        if (model === modelId) metrics.championVersion.set({ model }, version);
+      }
+      consumers.push(
+        await startConsumer(
+          bus,
+          {
+            name: 'results',
+            groupId,
+            topics: [codec.topics.trainingResults],
+            prepare: (messages) => codec.avro.prepare(messages.map((m) => m.value)),
+            decode: (message) => codec.decode('TrainingCompleted', message.value),
+            handle: async (records) => {
+              for (const { value } of records) await engine.onCompleted(value);
+            },
+          },
+          consumerDeps,
+        ),
+      );
+      consumers.push(
+        await startConsumer<EvaluatorCommand>(
+          bus,
+          {
+            name: 'commands',
+            groupId: `${groupId}-commands`,
+            topics: [commandsTopic],
+            decode: (message) => decodeCommand(message.value),
+            handle: async (records) => {
+              for (const { value } of records) await engine.onCommand(value);
+            },
+          },
+          consumerDeps,
+        ),
+      );
+      logger.info({ groupId, commandsTopic }, 'evaluator consuming');
+    },
+    async stop() {
+      for (const consumer of consumers.splice(0).reverse()) await consumer.stop();
+      await follower.stop();
+    },
+  };
+}
