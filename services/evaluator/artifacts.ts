@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { ARTIFACT_FILES, type ArtifactStore } from '../../lib/artifacts';
+import { parseManifest, sha256Hex } from '../../lib/artifacts/manifest';
 import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { GateResult, ModelMetrics, ModelReady, TrainingCompleted } from '../../lib/events';
 import { MODEL_FORMAT, parseModel, type LogisticModel, type Row } from '../../lib/model';
@@ -10,20 +10,18 @@ import type { Holdout } from './core/rescore';
 
 /**
  * Reading artifacts for an evaluation. Every file is checked against the
- * artifact's manifest.json, whose own sha256 the event carries: a promoted
- * model is exactly the bytes the trainer wrote. Infrastructure faults
+ * artifact's manifest.json (lib/artifacts/manifest), whose own sha256 the event
+ * carries: a promoted model is exactly the bytes the trainer wrote. Unlike
+ * verifyArtifact, files are verified as they are read, so each is read once. Infrastructure faults
  * (retriable) propagate so the consumer backs off; anything else is a fact
  * about the artifact and ends up in the evaluation (a failed integrity gate, or
  * REPORTED mode with the reason logged and counted).
  */
 
 const gunzipAsync = promisify(gunzip);
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const dirOf = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`);
 
 export const INTEGRITY_GATE = 'artifact-integrity';
-
-const ManifestShape = z.object({ files: z.array(z.object({ name: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/i) })) });
 
 function integrityError(message: string, context: Record<string, string>): RoundhouseError {
   return new RoundhouseError(ErrorCodes.VALIDATION, message, { retriable: false, context: { ...context, integrity: true } });
@@ -48,17 +46,16 @@ export async function openVerified(store: ArtifactStore, artifactUri: string, ma
     }
   };
   const manifestBytes = await readOrExplain(ARTIFACT_FILES.manifest);
-  const actual = sha256(manifestBytes);
+  const actual = sha256Hex(manifestBytes);
   if (actual !== manifestSha256.toLowerCase()) {
     throw integrityError(`${dirUri}${ARTIFACT_FILES.manifest} has sha256 ${actual}, the event says ${manifestSha256}`, { dirUri });
   }
-  let parsed: z.infer<typeof ManifestShape>;
+  let digests: Map<string, string>;
   try {
-    parsed = ManifestShape.parse(JSON.parse(manifestBytes.toString('utf8')));
+    digests = new Map(parseManifest(manifestBytes).files.map((f) => [f.name, f.sha256]));
   } catch (error) {
     throw integrityError(`${dirUri}${ARTIFACT_FILES.manifest} is not a manifest: ${errorMessage(error)}`, { dirUri });
   }
-  const digests = new Map(parsed.files.map((f) => [f.name, f.sha256.toLowerCase()]));
   return {
     dirUri,
     has: (name) => digests.has(name),
@@ -66,7 +63,7 @@ export async function openVerified(store: ArtifactStore, artifactUri: string, ma
       const expected = digests.get(name);
       if (expected === undefined) throw integrityError(`${dirUri}${name} is not listed in the manifest`, { dirUri, name });
       const data = await readOrExplain(name);
-      const got = sha256(data);
+      const got = sha256Hex(data);
       if (got !== expected) throw integrityError(`${dirUri}${name} has sha256 ${got}, the manifest says ${expected}`, { dirUri, name });
       return data;
     },
@@ -74,9 +71,11 @@ export async function openVerified(store: ArtifactStore, artifactUri: string, ma
 }
 
 /**
- * holdout.jsonl.gz: one JSON object per line. Either `{"features": {...},
- * "label": 0|1, "eventTime": ...}` or a flat row holding the features and the
- * label under the catalog's label field (or "label"). Labels are 0/1 or booleans.
+ * holdout.jsonl.gz: one JSON object per line. The built-in trainer writes
+ * `{"eventId", "eventTime", "label": 0|1, "record": {...the feature record...}}`
+ * (services/trainer/holdout.ts); `features` is accepted for `record`, and a flat
+ * row holding the features and the label under the catalog's label field (or
+ * "label") is accepted from custom trainers. Labels are 0/1 or booleans.
  */
 export async function parseHoldout(gzipped: Buffer, labelField: string): Promise<Holdout> {
   const text = (await gunzipAsync(gzipped)).toString('utf8');
@@ -96,8 +95,9 @@ export async function parseHoldout(gzipped: Buffer, labelField: string): Promise
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not a JSON object');
     const record = value as Record<string, unknown>;
-    const nested = typeof record.features === 'object' && record.features !== null && !Array.isArray(record.features);
-    const row = nested ? (record.features as Row) : record;
+    const inner = record.record ?? record.features;
+    const nested = typeof inner === 'object' && inner !== null && !Array.isArray(inner);
+    const row = nested ? (inner as Row) : record;
     const label = nested ? (record.label ?? record[labelField]) : (record[labelField] ?? record.label);
     if (label === 1 || label === true) labels.push(1);
     else if (label === 0 || label === false) labels.push(0);

@@ -16,7 +16,7 @@ import { buildModelReady, buildRollbackReady, nextVersion } from './core/ready';
 import { rescore } from './core/rescore';
 import { KeyedLock } from './lock';
 import type { EvaluatorMetrics } from './metrics';
-import { COMMAND_ID_HEADER, EvaluatorState } from './state';
+import { COMMAND_ID_HEADER, EvaluatorState, type ForceCommand } from './state';
 
 /**
  * The evaluator's effects, one model at a time. Each step is a reconcile
@@ -169,6 +169,18 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
       deps.logger.info({ modelId: completed.modelId, runId: completed.runId, evaluationId }, 'result already evaluated; nothing to do');
       return;
     }
+    const pending = state.pendingOverride(completed.modelId, completed.runId);
+    if (pending) {
+      try {
+        await applyForce(pending, completed);
+        return;
+      } catch (error) {
+        if (isRetriable(error)) throw error;
+        // The operator's decision cannot be carried out (e.g. the artifact failed verification): the gates decide.
+        metrics.errors.inc({ model: label(completed.modelId), stage: 'command', code: errorCode(error) });
+        deps.logger.warn({ commandId: pending.commandId, modelId: completed.modelId, runId: completed.runId, reason: errorMessage(error) }, 'waiting force decision refused');
+      }
+    }
     const spec = specFor(completed.modelId);
     const champion = state.champion(completed.modelId);
     const judged = await judge(completed, spec, champion);
@@ -187,16 +199,26 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
     if (evaluation.decision === 'PROMOTE') await promote(completed, evaluation, 'PROMOTION', null);
   }
 
-  async function forceDecision(command: Extract<EvaluatorCommand, { action: 'FORCE_PROMOTE' | 'FORCE_REJECT' }>): Promise<void> {
+  async function forceDecision(command: ForceCommand): Promise<void> {
+    const completed = state.result(command.modelId, command.runId);
+    if (!completed) {
+      // Given before the run's result: carried out when the result arrives (the follower re-reads commands at start-up).
+      state.applyCommand(command);
+      deps.logger.info({ commandId: command.commandId, modelId: command.modelId, runId: command.runId, action: command.action }, 'no result for this run yet; the decision waits for it');
+      return;
+    }
+    await applyForce(command, completed);
+  }
+
+  async function applyForce(command: ForceCommand, completed: TrainingCompleted): Promise<void> {
     const progress = state.commandProgress(command.commandId);
     const evaluationId = evaluationIdFor(command.modelId, command.runId);
-    const completed = state.result(command.modelId, command.runId);
-    if (!completed) throw refused(ErrorCodes.NOT_FOUND, `no successful TrainingCompleted of run ${command.runId} for model ${command.modelId} is known`, command);
     if (progress.evaluation) {
       // Redelivered after the evaluation was published: only a promotion can be left to do.
       if (command.action === 'FORCE_PROMOTE' && !progress.ready) {
         const full = state.evaluation(evaluationId);
-        await promote(completed, { evaluationId, candidateMetrics: full?.candidateMetrics ?? completed.metrics ?? unmeasuredMetrics(0, 0) }, 'FORCED', command.commandId);
+        const candidateMetrics = full?.candidateMetrics ?? completed.metrics ?? unmeasuredMetrics(completed.holdoutRows, completed.holdoutPositives);
+        await promote(completed, { evaluationId, candidateMetrics }, 'FORCED', command.commandId);
       }
       return;
     }
@@ -229,6 +251,7 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
     });
     await publishEvaluation(evaluation, command.commandId);
     if (command.action === 'FORCE_PROMOTE') await promote(completed, evaluation, 'FORCED', command.commandId);
+    metrics.overrides.inc({ model: label(command.modelId), action: command.action });
   }
 
   async function rollback(command: Extract<EvaluatorCommand, { action: 'ROLLBACK' }>): Promise<void> {
@@ -267,6 +290,7 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
       promotedAt: clock.now(),
     });
     await publishReady(ready, command.commandId);
+    metrics.overrides.inc({ model: label(command.modelId), action: command.action });
   }
 
   return {
@@ -283,7 +307,6 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
         deps.logger.info({ commandId: command.commandId, modelId: command.modelId, action: command.action, actor: command.actor, source: command.source }, 'operator command');
         if (command.action === 'ROLLBACK') await rollback(command);
         else await forceDecision(command);
-        metrics.overrides.inc({ model: label(command.modelId), action: command.action });
       }),
   };
 }

@@ -5,12 +5,17 @@ import type { PlatformCodec } from '../../lib/codec';
 import { errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { EventName } from '../../lib/events';
 import type { Logger } from '../../lib/log';
+import { decodeCommand } from './commands';
 import { COMMAND_ID_HEADER, EvaluatorState } from './state';
 
 const FOLLOWED: readonly EventName[] = ['ModelReady', 'ModelEvaluated', 'RetrainRequested', 'TrainingCompleted'];
 
+/** Which event (or the JSON commands) a followed topic carries. */
+type Followed = EventName | 'command';
+
 /**
- * Follows the topics EvaluatorState is built from, from the beginning, with a
+ * Follows the topics EvaluatorState is built from (and the operator commands,
+ * for force decisions waiting for their run's result), from the beginning, with a
  * group of its own per start (like the trigger's ChampionFollower). Start-up
  * waits until every partition is read up to the end it had when we started, so
  * the first evaluation already knows every earlier one (idempotency) and every
@@ -29,11 +34,12 @@ export class StateFollower {
     private readonly state: EvaluatorState,
     private readonly logger: Logger,
     private readonly groupPrefix: string,
+    private readonly commandsTopic: string,
     private readonly onSkipped: (topic: string, code: string) => void = () => undefined,
   ) {}
 
   async start(catchUpTimeoutMs: number): Promise<void> {
-    const names = new Map(FOLLOWED.map((name) => [this.codec.topicOf(name), name]));
+    const names = new Map<string, Followed>([...FOLLOWED.map((name) => [this.codec.topicOf(name), name] as const), [this.commandsTopic, 'command']]);
     const ends = new Map<string, bigint>();
     for (const topic of names.keys()) {
       for (const [partition, offset] of await this.bus.endOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(offset));
@@ -60,10 +66,11 @@ export class StateFollower {
     await this.subscription?.stop();
   }
 
-  private async onBatch(names: ReadonlyMap<string, EventName>, batch: PartitionBatch, control: BatchControl): Promise<void> {
+  private async onBatch(names: ReadonlyMap<string, Followed>, batch: PartitionBatch, control: BatchControl): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
+    const name = names.get(batch.topic);
     try {
-      await this.codec.avro.prepare(batch.messages.map((m) => m.value));
+      if (name !== 'command') await this.codec.avro.prepare(batch.messages.map((m) => m.value));
     } catch (error) {
       if (!isRetriable(error)) throw error;
       const attempt = this.attempts.get(key) ?? 0;
@@ -72,7 +79,6 @@ export class StateFollower {
       return;
     }
     this.attempts.delete(key);
-    const name = names.get(batch.topic);
     for (const message of batch.messages) if (name) this.apply(name, message);
     if (!control.isActive()) return;
     // lastOffset counts trailing transaction markers, so a caught-up partition reaches its end offset.
@@ -81,7 +87,7 @@ export class StateFollower {
     this.processed.set(key, next);
   }
 
-  private apply(name: EventName, message: InboundMessage): void {
+  private apply(name: Followed, message: InboundMessage): void {
     const commandId = message.headers[COMMAND_ID_HEADER] ?? null;
     try {
       switch (name) {
@@ -96,6 +102,9 @@ export class StateFollower {
           break;
         case 'TrainingCompleted':
           this.state.applyResult(this.codec.decode('TrainingCompleted', message.value));
+          break;
+        case 'command':
+          this.state.applyCommand(decodeCommand(message.value));
           break;
         default:
           break;

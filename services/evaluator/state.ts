@@ -1,3 +1,4 @@
+import type { EvaluatorCommand } from './commands';
 import type { Decision, ModelEvaluated, ModelReady, RetrainRequested, TrainingCompleted } from '../../lib/events';
 
 /**
@@ -10,8 +11,12 @@ import type { Decision, ModelEvaluated, ModelReady, RetrainRequested, TrainingCo
  * - roundhouse.retrain-requests: the request behind a run (lineage, drift
  *   evidence, time to promotion); bounded, tolerated missing;
  * - roundhouse.training-results: recent successful results per model, so a
- *   person can force-promote or force-reject a candidate by run id.
+ *   person can force-promote or force-reject a candidate by run id;
+ * - roundhouse.evaluator-commands: force decisions given before their run's
+ *   result arrived, applied when it does.
  */
+
+export type ForceCommand = Extract<EvaluatorCommand, { action: 'FORCE_PROMOTE' | 'FORCE_REJECT' }>;
 
 /** Header carrying the operator command that produced an event. */
 export const COMMAND_ID_HEADER = 'roundhouse.command-id';
@@ -60,6 +65,7 @@ export class EvaluatorState {
   private readonly commands = new Map<string, CommandProgress>();
   private readonly requests: Bounded<RetrainRequested>;
   private readonly results = new Map<string, Bounded<TrainingCompleted>>();
+  private readonly pending = new Map<string, ForceCommand>();
 
   constructor(private readonly limits: StateLimits = DEFAULT_STATE_LIMITS) {
     this.evaluations = new Bounded(limits.evaluations);
@@ -89,6 +95,18 @@ export class EvaluatorState {
     let results = this.results.get(event.modelId);
     if (!results) this.results.set(event.modelId, (results = new Bounded(this.limits.resultsPerModel)));
     results.set(event.runId, event);
+  }
+
+  /** A force decision is remembered per candidate; the latest one given wins. */
+  applyCommand(command: EvaluatorCommand): void {
+    if (command.action === 'ROLLBACK') return;
+    this.pending.set(`${command.modelId}\u0000${command.runId}`, command);
+  }
+
+  /** The force decision waiting for this candidate's result, unless already carried out. */
+  pendingOverride(modelId: string, runId: string): ForceCommand | undefined {
+    const command = this.pending.get(`${modelId}\u0000${runId}`);
+    return command && !this.commandProgress(command.commandId).evaluation ? command : undefined;
   }
 
   /** The current champion: the highest version (a rollback is a new, higher version). */
