@@ -271,11 +271,16 @@ export class KafkaEventBus implements EventBus {
 
   async endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     const admin = await this.getAdmin();
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(offsets.map((o) => [o.partition, o.high]));
-    } catch (error) {
-      throw asKafkaError(error, `reading end offsets of ${topic}`);
+    // Right after a topic is created, or during a leader move, the broker may
+    // answer "not the leader" / "unknown partition" for a moment: retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        return new Map(offsets.map((o) => [o.partition, o.high]));
+      } catch (error) {
+        if (!isRetriable(error) || attempt >= 5) throw asKafkaError(error, `reading end offsets of ${topic}`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
     }
   }
 
