@@ -7,6 +7,7 @@ import type { DispatcherMetrics } from '../metrics';
 import { bearerAuthenticator } from './auth';
 import { ApiError, toErrorResponse, validationError } from './errors';
 import { openApiDocument } from './openapi';
+import { OVERRIDE_ROUTES } from './overrides';
 import { AnyRoute, defineRoute, fastifyPath } from './route';
 import { ApiContext, ROUTES } from './routes';
 
@@ -29,7 +30,7 @@ const OPENAPI_ROUTE = defineRoute<ApiContext>({
   handle: async () => ({ status: 200, body: DOCUMENT }),
 });
 
-const ALL_ROUTES: readonly AnyRoute<ApiContext>[] = [...ROUTES, OPENAPI_ROUTE];
+const ALL_ROUTES: readonly AnyRoute<ApiContext>[] = [...ROUTES, ...OVERRIDE_ROUTES, OPENAPI_ROUTE];
 const DOCUMENT = openApiDocument(ALL_ROUTES as readonly AnyRoute<unknown>[], { title: 'Roundhouse dispatcher API', version: '1.0.0' });
 
 /** The OpenAPI document served at /openapi.json. */
