@@ -65,31 +65,32 @@ export function holdoutMetrics(model: LogisticModel, holdout: Holdout): ModelMet
   return toModelMetrics(computeMetrics(holdout.labels, scoreRows(model, holdout.rows)));
 }
 
-/** The catalog entry under test: rocAuc ≥ 0.65 and at most 0.01 below the champion, on ≥ 500 rows with ≥ 30 positives. */
-export function evaluatorCatalog(evaluation: Record<string, unknown> = {}): Catalog {
+/** The catalog under test, as YAML: rocAuc ≥ 0.65 and at most 0.01 below the champion, on ≥ 500 rows with ≥ 30 positives. */
+export function evaluatorCatalogYaml(evaluation: Record<string, unknown> = {}): string {
   const base = minimalModel(MODEL_ID) as { data: Record<string, unknown> };
-  return parseCatalog(
-    catalogText({
-      version: 1,
-      models: [
-        {
-          ...base,
-          data: { ...base.data, labelField: LABEL_FIELD, features: trainModels().features.map((name) => ({ name, type: 'numeric' })) },
-          evaluation: {
-            gates: [
-              { metric: 'rocAuc', min: 0.65 },
-              { metric: 'rocAuc', maxDrop: 0.01 },
-            ],
-            minHoldoutRows: 500,
-            minHoldoutPositives: 30,
-            maxCalibrationError: 0.5,
-            ...evaluation,
-          },
+  return catalogText({
+    version: 1,
+    models: [
+      {
+        ...base,
+        data: { ...base.data, labelField: LABEL_FIELD, features: trainModels().features.map((name) => ({ name, type: 'numeric' })) },
+        evaluation: {
+          gates: [
+            { metric: 'rocAuc', min: 0.65 },
+            { metric: 'rocAuc', maxDrop: 0.01 },
+          ],
+          minHoldoutRows: 500,
+          minHoldoutPositives: 30,
+          maxCalibrationError: 0.5,
+          ...evaluation,
         },
-      ],
-    }),
-    'evaluator-test-catalog.yaml',
-  );
+      },
+    ],
+  });
+}
+
+export function evaluatorCatalog(evaluation: Record<string, unknown> = {}): Catalog {
+  return parseCatalog(evaluatorCatalogYaml(evaluation), 'evaluator-test-catalog.yaml');
 }
 
 export interface ArtifactParts {
