@@ -72,6 +72,23 @@ describe('runTraining on the memory bus', () => {
     expect(event!.profile!.score?.name).toBe('model_score');
   });
 
+  it('reads the offsets the spec names, and labels from there to the end of the label topic', async () => {
+    const w = await world(3000);
+    const ends = await w.bus.endOffsets('fraud.features');
+    // Only the first half of each feature partition; label partition 0 from offset 1.
+    const features = [...ends].map(([partition, end]) => ({ topic: 'fraud.features', partition, startOffset: 0, endOffset: Math.floor(Number(end) / 2) }));
+    const result = await runTraining(spec(w, { partitions: [...features, { topic: 'fraud.labels', partition: 0, startOffset: 1, endOffset: 2 }] }), w.deps);
+    expect(result.event.status).toBe('SUCCEEDED');
+    const read = result.event.dataWindow.partitions;
+    expect(read.filter((p) => p.topic === 'fraud.features')).toEqual(features);
+    const labelEnds = await w.bus.endOffsets('fraud.labels');
+    expect(read.filter((p) => p.topic === 'fraud.labels')).toEqual(
+      [...labelEnds].map(([partition, end]) => ({ topic: 'fraud.labels', partition, startOffset: partition === 0 ? 1 : 0, endOffset: Number(end) })),
+    );
+    const halfEvents = features.reduce((n, p) => n + p.endOffset, 0);
+    expect(result.event.rows).toBeLessThanOrEqual(halfEvents);
+  });
+
   it('a rerun of the same runId overwrites the artifact with the same model', async () => {
     const w = await world(3000);
     const first = await runTraining(spec(w), w.deps);
