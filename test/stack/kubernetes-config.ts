@@ -75,6 +75,10 @@ export function apiserverArgs(ports: ControlPlanePorts, files: ControlPlaneFiles
     // The `kubernetes` Service's Endpoints may not hold a loopback address, and
     // nothing in-cluster dials it (kwok's pods never run): skip that reconciler.
     '--endpoint-reconciler-type=none',
+    // One API server, one version: no peer proxy. Its shutdown hook (beta, on by
+    // default since 1.36) waits on etcd, so an apiserver signalled together with
+    // etcd (Ctrl-C reaches the whole process group) never exited.
+    '--feature-gates=UnknownVersionInteroperabilityProxy=false',
     '--profiling=false',
   ];
 }
