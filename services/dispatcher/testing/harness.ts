@@ -39,6 +39,12 @@ export class FlakyBus implements EventBus {
   endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.inner.endOffsets(topic);
   }
+  offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
+    return this.inner.offsetsForTime(topic, timestampMs);
+  }
+  readRange(...args: Parameters<EventBus['readRange']>): Promise<void> {
+    return this.inner.readRange(...args);
+  }
   close(): Promise<void> {
     return this.inner.close();
   }
