@@ -230,7 +230,7 @@ describe('OpenAPI document', () => {
     }
     const doc = (await call(base, 'GET', '/openapi.json', { token: null })).body as Doc;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/models/{modelId}/runs', '/v1/runs', '/v1/runs/{runId}', '/v1/runs/{runId}/cancel']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/openapi.json', '/v1/models/{modelId}/promotions', '/v1/models/{modelId}/rollback', '/v1/models/{modelId}/runs', '/v1/runs', '/v1/runs/{runId}', '/v1/runs/{runId}/cancel']);
     const submitOp = doc.paths['/v1/runs']!.post!;
     const body = submitOp.requestBody.content['application/json']!.schema;
     expect(body.required).toEqual(['modelId']);
