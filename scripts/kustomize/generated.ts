@@ -1,0 +1,64 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, stringify } from 'yaml';
+
+/**
+ * Files under k8s/ written from sources elsewhere in the repository, because
+ * kustomize reads no data file outside a kustomization's directory:
+ *   k8s/base/catalog.yaml                       ← config/catalog.yaml (verbatim)
+ *   k8s/base/monitoring/prometheus-rule.yaml    ← deploy/prometheus/rules/roundhouse.rules.yml
+ *                                                 (wrapped in a PrometheusRule)
+ * `npx tsx scripts/render-kustomize.ts sync` writes them; test/integration/manifests.test.ts
+ * fails when a committed copy differs from what its source gives.
+ */
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface GeneratedFile {
+  /** Repository-relative paths. */
+  readonly target: string;
+  readonly source: string;
+  readonly content: string;
+}
+
+const RULES_SOURCE = 'deploy/prometheus/rules/roundhouse.rules.yml';
+
+function prometheusRule(root: string): string {
+  const rules = parseYaml(readFileSync(path.join(root, RULES_SOURCE), 'utf8')) as { groups?: unknown };
+  if (!Array.isArray(rules.groups)) throw new Error(`${RULES_SOURCE}: no groups`);
+  const header = [
+    `# GENERATED from ${RULES_SOURCE} by \`npx tsx scripts/render-kustomize.ts sync\`.`,
+    '# Do not edit: change the rules file and re-run the sync (a test compares them).',
+  ].join('\n');
+  const object = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'roundhouse', labels: { 'app.kubernetes.io/name': 'roundhouse-alerts', 'app.kubernetes.io/component': 'monitoring' } },
+    spec: { groups: rules.groups },
+  };
+  return `${header}\n${stringify(object, { lineWidth: 0 })}`;
+}
+
+export function generatedFiles(root: string = REPO_ROOT): GeneratedFile[] {
+  return [
+    { target: 'k8s/base/catalog.yaml', source: 'config/catalog.yaml', content: readFileSync(path.join(root, 'config/catalog.yaml'), 'utf8') },
+    { target: 'k8s/base/monitoring/prometheus-rule.yaml', source: RULES_SOURCE, content: prometheusRule(root) },
+  ];
+}
+
+/** Targets whose committed content differs from what their source gives now. */
+export function staleGeneratedFiles(root: string = REPO_ROOT): GeneratedFile[] {
+  return generatedFiles(root).filter((file) => {
+    try {
+      return readFileSync(path.join(root, file.target), 'utf8') !== file.content;
+    } catch {
+      return true;
+    }
+  });
+}
+
+export function writeGeneratedFiles(root: string = REPO_ROOT): GeneratedFile[] {
+  const stale = staleGeneratedFiles(root);
+  for (const file of stale) writeFileSync(path.join(root, file.target), file.content);
+  return stale;
+}
