@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configMapHash } from './hash';
-import { mergeObject } from './merge';
+import { mergeObject, type JsonObject } from './merge';
 import { KustomizeError, renderKustomization, type KubeObject } from './render';
 
 describe('configMapHash', () => {
@@ -13,7 +13,7 @@ describe('configMapHash', () => {
 });
 
 describe('mergeObject (strategic merge subset)', () => {
-  const deployment = {
+  const deployment: JsonObject = {
     spec: {
       replicas: 2,
       template: {
@@ -56,7 +56,7 @@ describe('mergeObject (strategic merge subset)', () => {
     });
     expect(mergeObject(deployment, { spec: { replicas: null } }).spec).not.toHaveProperty('replicas');
     // the inputs are left alone
-    expect(deployment.spec.replicas).toBe(2);
+    expect((deployment.spec as JsonObject).replicas).toBe(2);
   });
 
   it('refuses patch directives instead of guessing', () => {
