@@ -1,13 +1,14 @@
 /**
  * The end-to-end catalog: one global model over the CardTransaction example
- * fields (lib/synthetic cards), sized so the whole loop runs in a minute or two
- * of event time: 60 s drift windows, a 2 min training lookback, 30 s label
- * maturity. Training runs the built-in trainer with the image's command, placed
- * on the test node agent's node.
+ * fields (lib/synthetic cards), sized so the whole loop runs in a few minutes
+ * of event time: 60 s drift windows, a 5 min training lookback (enough rows for
+ * the candidate to beat the pre-drift champion on the post-drift holdout), 30 s
+ * label maturity. Training runs the built-in trainer with the image's command,
+ * placed on the test node agent's node. Gates as in config/catalog.yaml.
  */
 export const MODEL_ID = 'card-fraud';
 export const WINDOW_MS = 60_000;
-export const LOOKBACK_MS = 120_000;
+export const LOOKBACK_MS = 300_000;
 
 export interface E2eCatalogOptions {
   readonly featureTopic: string;
@@ -71,7 +72,7 @@ models:
     evaluation:
       gates:
         - { metric: rocAuc, min: 0.6 }
-        - { metric: rocAuc, maxDrop: 0.05 }
+        - { metric: rocAuc, maxDrop: 0.02 }
       minHoldoutRows: 300
       minHoldoutPositives: 15
       maxCalibrationError: null

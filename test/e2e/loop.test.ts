@@ -223,6 +223,7 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
 
       // 5. The evaluator judged the candidate against champion v1 on the same holdout and promoted it.
       const evaluation = await waitFor(() => recorder.seen.evaluations.find((e) => e.runId === runId), `ModelEvaluated of ${runId}`, 120_000);
+      step(`evaluation ${evaluation.decision}: ${evaluation.gates.map((g) => `${g.gate} ${g.detail ?? ''}`).join('; ')}`);
       expect(evaluation).toMatchObject({ decision: 'PROMOTE', mode: 'RESCORED', championVersion: 1 });
       const v2 = await waitFor(() => recorder.seen.ready.find((r) => r.version === 2), 'ModelReady version 2', 120_000);
       expect(v2).toMatchObject({ modelId: MODEL_ID, cause: 'PROMOTION', artifactUri: result.artifactUri, artifactSha256: result.artifactSha256 });
