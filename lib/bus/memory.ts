@@ -311,7 +311,10 @@ export class MemoryEventBus implements EventBus {
         await member.options.onBatch(batch, control);
         delivered = true;
       }
+      // Yield to timers and I/O between rounds: a handler that neither commits nor
+      // backs off gets its batch again, and must not starve the event loop doing so.
       if (!delivered) await this.waitForWork(member);
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -40,7 +40,7 @@ export class CheckpointStore {
       groupId: `roundhouse-trigger-checkpoint-reader-${randomUUID()}`,
       topics: [this.topic],
       fromBeginning: true,
-      onBatch: async (batch) => {
+      onBatch: async (batch, control) => {
         for (const message of batch.messages) {
           const key = message.key?.toString() ?? '';
           if (key === sentinel) {
@@ -60,6 +60,10 @@ export class CheckpointStore {
             states.delete(key);
           }
         }
+        // Move on: a subscription fetches from its committed offset, so without
+        // this the reader would see its first batch again and again (a state topic
+        // larger than one fetch never reached the sentinel).
+        if (control.isActive()) await control.commit((BigInt(batch.lastOffset) + 1n).toString(), []);
       },
     });
     let timer: NodeJS.Timeout | undefined;

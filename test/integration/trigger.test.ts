@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicNames, type PlatformCodec } from '../../lib/codec';
 import type { RetrainRequested } from '../../lib/events';
-import { silentLogger } from '../../lib/log';
+import { createLogger, silentLogger } from '../../lib/log';
 import { createServiceMetrics } from '../../lib/metrics';
 import { createTriggerApp, type TriggerApp } from '../../services/trigger/app';
 import { testCatalog, testCatalogYaml, testModelYaml } from '../../services/trigger/testing/catalog';
@@ -54,7 +54,8 @@ function inProcessTrigger(d: Deployment, instanceId: string): TriggerApp {
     bus: kafkaBus(PARTITIONS),
     codec: d.codec,
     catalog: testCatalog(testModelYaml({ featureTopic: d.featureTopic, labelTopic: d.labelTopic })),
-    logger: silentLogger(),
+    // TRIGGER_TEST_LOG=1 shows the trigger's warnings while debugging a run.
+    logger: process.env.TRIGGER_TEST_LOG ? createLogger({ level: 'warn', service: `trigger-${instanceId}` }) : silentLogger(),
     metrics: createServiceMetrics('trigger'),
     instanceId,
     groupId: `${d.prefix}roundhouse-trigger`,
@@ -169,31 +170,38 @@ describe('trigger on the real stack', () => {
     } finally {
       await app.stop();
     }
-  });
+  }, 600_000);
 
   it('a stationary stream of 1M events gives no request', async () => {
     const d = await deploy('trg-stationary', { seed: 5, features: FEATURES, start: START, spacingMs: 10 }, 1_000_000);
     const app = inProcessTrigger(d, 'a');
     await app.start();
     try {
-      expect(await settledRequests(d, 900_000)).toEqual([]);
+      expect(await settledRequests(d, 1_500_000)).toEqual([]);
     } finally {
       await app.stop();
     }
-  });
+  }, 1_800_000);
 
-  it('SIGKILL mid-stream and a restart give the same requests as an uninterrupted run, and two instances the same as one', async () => {
+  let uninterrupted: Promise<RetrainRequested[]> | undefined;
+  /** The requests of one uninterrupted in-process run over the change stream (shared by the next two tests). */
+  function expectedRequests(): Promise<RetrainRequested[]> {
+    uninterrupted ??= (async () => {
+      const reference = await deploy('trg-ref', changeStream, 120_000);
+      const single = inProcessTrigger(reference, 'a');
+      await single.start();
+      try {
+        return await settledRequests(reference, 240_000);
+      } finally {
+        await single.stop();
+      }
+    })();
+    return uninterrupted;
+  }
+
+  it('SIGKILL mid-stream and a restart give the same requests as an uninterrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'roundhouse-trigger-'));
-    const [reference, killed, pair] = await Promise.all([
-      deploy('trg-ref', changeStream, 120_000),
-      deploy('trg-kill', changeStream, 120_000),
-      deploy('trg-pair', changeStream, 120_000),
-    ]);
-
-    const single = inProcessTrigger(reference, 'a');
-    await single.start();
-    const expected = await settledRequests(reference, 180_000);
-    await single.stop();
+    const [expected, killed] = await Promise.all([expectedRequests(), deploy('trg-kill', changeStream, 120_000)]);
     expect(expected).toHaveLength(1);
 
     let child = childTrigger(killed, dir);
@@ -206,7 +214,7 @@ describe('trigger on the real stack', () => {
     expect(before).toBeLessThan(120_000n);
     child = childTrigger(killed, dir);
     try {
-      const afterRestart = await settledRequests(killed, 240_000);
+      const afterRestart = await settledRequests(killed, 300_000);
       expect(ids(afterRestart)).toEqual(ids(expected));
       // Same decisions, same evidence (statistics, windows, offsets) — only the topic names differ.
       expect(comparable(afterRestart)).toEqual(comparable(expected));
@@ -214,16 +222,19 @@ describe('trigger on the real stack', () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
+  }, 900_000);
 
+  it('two instances in one group give the same requests as one', async () => {
+    const [expected, pair] = await Promise.all([expectedRequests(), deploy('trg-pair', changeStream, 120_000)]);
     const a = inProcessTrigger(pair, 'a');
     const b = inProcessTrigger(pair, 'b');
     await Promise.all([a.start(), b.start()]);
     try {
-      const together = await settledRequests(pair, 240_000);
+      const together = await settledRequests(pair, 300_000);
       expect(ids(together)).toEqual(ids(expected));
       expect(comparable(together)).toEqual(comparable(expected));
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
-  });
+  }, 900_000);
 });
