@@ -1,0 +1,284 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createBatchProcessor, type EventBus, type OutboundMessage } from '../../lib/bus';
+import { loadCatalog, type Catalog } from '../../lib/catalog';
+import { systemClock } from '../../lib/clock';
+import { AvroCodec, type PlatformCodec } from '../../lib/codec';
+import type { ModelEvaluated, ModelMetrics, ModelReady, RetrainRequested, TrainingCompleted, TrainingRun } from '../../lib/events';
+import { FileArtifactStore } from '../../lib/artifacts/file-store';
+import type { Logger } from '../../lib/log';
+import { createServiceMetrics } from '../../lib/metrics';
+import { createRuntime } from '../../lib/runtime';
+import { createCardStream, type CardTransaction, type Chargeback } from '../../lib/synthetic';
+import { createDispatcherApp, DEFAULT_DISPATCHER_CONFIG } from '../dispatcher/app';
+import { busRunLog } from '../dispatcher/engine/run-log';
+import { InProcessExecutor } from '../dispatcher/executors/in-process';
+import { createEvaluatorApp } from '../evaluator/app';
+import { runTraining } from '../trainer/train';
+import { createTriggerApp } from '../trigger/app';
+import { Progress } from './progress';
+
+/**
+ * The whole loop in one process: a synthetic card-transaction stream with a fraud
+ * pattern flows into the trigger; enough matured labels train the first model;
+ * part-way through, a drift is injected (amounts, countries and velocity shift);
+ * the trigger detects it, the dispatcher runs the trainer, the evaluator judges
+ * the candidate against the champion and promotes it, and the trigger switches to
+ * the new reference profile. On the in-memory bus by default; on Kafka and the
+ * schema registry when KAFKA_BROKERS and SCHEMA_REGISTRY_URL are set.
+ */
+export interface DemoOptions {
+  readonly events: number;
+  readonly driftAt: number;
+  readonly out: { write(s: string): boolean; isTTY?: boolean };
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly timeoutMs?: number;
+}
+
+export interface DemoSummary {
+  readonly requests: RetrainRequested[];
+  readonly runs: Map<string, TrainingRun>;
+  readonly results: TrainingCompleted[];
+  readonly evaluations: ModelEvaluated[];
+  readonly promotions: ModelReady[];
+  readonly artifactDir: string;
+  readonly transport: string;
+}
+
+const MODEL = 'card-fraud';
+const CARD_SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'examples', 'CardTransaction.avsc'), 'utf8')) as object;
+const CHARGEBACK_SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'examples', 'Chargeback.avsc'), 'utf8')) as object;
+
+/** The demo catalog: the card-fraud model of config/catalog.yaml, on this run's topics. */
+function demoCatalog(path: string, prefix: string): Catalog {
+  const catalog = loadCatalog(path);
+  const model = catalog.models.find((m) => m.id === MODEL);
+  if (!model) throw new Error(`${path} has no ${MODEL} model`);
+  return {
+    version: 1,
+    models: [{ ...model, data: { ...model.data, featureTopic: `${prefix}fraud.features`, labelTopic: `${prefix}fraud.labels` } }],
+  };
+}
+
+const fmt = (n: number | null | undefined, digits = 3): string => (n === null || n === undefined ? 'n/a' : n.toFixed(digits));
+const metricsLine = (m: ModelMetrics | null): string =>
+  m ? `ROC-AUC ${fmt(m.rocAuc)}  PR-AUC ${fmt(m.prAuc)}  log-loss ${fmt(m.logLoss, 4)}  recall@1%FPR ${fmt(m.recallAt1PctFpr)}  rows ${m.rows}` : 'n/a';
+
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const runtime = await createRuntime('demo', { allowEmbedded: true, probes: false, env: { LOG_LEVEL: 'error', ...(options.env ?? process.env) } });
+  const embedded = runtime.config.kafka === undefined;
+  const prefix = embedded ? '' : `demo-${Date.now().toString(36)}.`;
+  const logger: Logger = runtime.logger;
+  const catalog = demoCatalog(runtime.config.catalogPath, prefix);
+  const model = catalog.models[0]!;
+  const bus: EventBus = runtime.bus;
+  const codec: PlatformCodec = embedded ? runtime.codec : await (await import('../../lib/codec')).createPlatformCodec(new AvroCodec(runtime.registry), (await import('../../lib/codec')).topicNames(prefix));
+  const artifactDir = mkdtempSync(join(tmpdir(), 'roundhouse-demo-'));
+  const artifacts = new FileArtifactStore();
+  const progress = new Progress(options.out, options.events);
+  const say = (text: string): void => progress.say(text);
+
+  await bus.ensureTopics([
+    { name: model.data.featureTopic, partitions: 3 },
+    { name: model.data.labelTopic, partitions: 3 },
+    { name: codec.topics.modelReady, compacted: true },
+    { name: codec.topics.trainingRuns },
+    { name: codec.topics.retrainRequests },
+    { name: codec.topics.trainingResults },
+    { name: codec.topics.evaluations },
+  ]);
+
+  // ---- the four services, wired as their main.ts files do, on one bus ------
+  const metricsFor = (service: string) => createServiceMetrics(service, { registry: runtime.metrics.registry });
+  const trigger = createTriggerApp({ bus, codec, catalog, logger, metrics: metricsFor('trigger'), instanceId: 'demo', groupId: `${prefix}roundhouse-trigger` });
+  const trainerDeps = { bus, avroCodec: codec.avro, platformCodec: codec, artifacts, clock: systemClock, logger };
+  const dispatcher = createDispatcherApp({
+    bus,
+    codec,
+    catalog,
+    executor: new InProcessExecutor(async (spec) => (await runTraining(spec, trainerDeps, { timestampSlackMs: 0 })).exitCode, logger, model.training.retries),
+    runLog: busRunLog(bus, { groupPrefix: `${prefix}roundhouse-dispatcher-rebuild`, clock: systemClock, logger }),
+    clock: systemClock,
+    logger,
+    metrics: metricsFor('dispatcher'),
+    config: { ...DEFAULT_DISPATCHER_CONFIG, groupId: `${prefix}roundhouse-dispatcher`, resyncIntervalMs: 2_000, artifactRoot: pathToFileURL(artifactDir).href, apiTokens: [] },
+  });
+  const evaluator = createEvaluatorApp({ bus, codec, catalog, artifacts, logger, metrics: metricsFor('evaluator'), groupId: `${prefix}roundhouse-evaluator` });
+
+  // ---- a narrator following every platform topic ----------------------------
+  const summary: DemoSummary = { requests: [], runs: new Map(), results: [], evaluations: [], promotions: [], artifactDir, transport: embedded ? 'in-memory bus' : `Kafka ${runtime.config.kafka!.brokers.join(',')}` };
+  let published = 0;
+  const eventIndexAt = (time: number): number => Math.max(0, Math.round((time - start) / 1000 * eventsPerSecond));
+  const narratorGroup = `${prefix}roundhouse-demo-narrator`;
+  const topicEvents = new Map<string, 'RetrainRequested' | 'TrainingRun' | 'TrainingCompleted' | 'ModelEvaluated' | 'ModelReady'>([
+    [codec.topics.retrainRequests, 'RetrainRequested'],
+    [codec.topics.trainingRuns, 'TrainingRun'],
+    [codec.topics.trainingResults, 'TrainingCompleted'],
+    [codec.topics.evaluations, 'ModelEvaluated'],
+    [codec.topics.modelReady, 'ModelReady'],
+  ]);
+  const narrator = await bus.subscribe({
+    groupId: narratorGroup,
+    topics: [...topicEvents.keys()],
+    onBatch: createBatchProcessor({
+      name: 'narrator',
+      groupId: narratorGroup,
+      prepare: (messages) => codec.avro.prepare(messages.map((m) => m.value)),
+      decode: (m) => ({ name: topicEvents.get(m.topic)!, value: codec.decode(topicEvents.get(m.topic)!, m.value) }),
+      handle: async (records) => {
+        for (const { value } of records) narrate(value.name, value.value);
+      },
+    }),
+  });
+  function narrate(name: string, event: unknown): void {
+    if (name === 'RetrainRequested') {
+      const r = event as RetrainRequested;
+      summary.requests.push(r);
+      const drifted = r.drift?.features.filter((f) => f.drifted).map((f) => `${f.feature} (${f.test.toLowerCase()} ${f.statistic.toFixed(3)})`) ?? [];
+      const why =
+        r.reason === 'DRIFT'
+          ? `drift in ${drifted.length ? drifted.join(', ') : 'the score'}${r.drift?.bootstrapReference ? ' vs the bootstrap reference' : ''}, window ending at event ~${eventIndexAt(r.drift!.windowEnd).toLocaleString('en-US')}`
+          : r.reason === 'VOLUME'
+            ? `${r.volume!.newMaturedLabels.toLocaleString('en-US')} new matured labels`
+            : r.reason.toLowerCase();
+      say(`→ trigger: retraining requested (${r.reason}): ${why}`);
+    } else if (name === 'TrainingRun') {
+      const run = event as TrainingRun;
+      summary.runs.set(run.runId, run);
+      if (run.state === 'SUBMITTED' || run.state === 'SUCCEEDED' || run.state === 'FAILED') say(`→ dispatcher: run ${run.runId.slice(0, 18)}… ${run.state}${run.failure ? ` (${run.failure.code}: ${run.failure.message})` : ''}`);
+    } else if (name === 'TrainingCompleted') {
+      const result = event as TrainingCompleted;
+      summary.results.push(result);
+      say(`→ trainer: ${result.status} on ${result.rows.toLocaleString('en-US')} rows (${result.positives} frauds); holdout ${metricsLine(result.metrics)}`);
+    } else if (name === 'ModelEvaluated') {
+      const evaluation = event as ModelEvaluated;
+      summary.evaluations.push(evaluation);
+      const failed = evaluation.gates.filter((g) => !g.passed).map((g) => g.gate);
+      say(`→ evaluator: ${evaluation.decision} (${evaluation.mode.toLowerCase()}${evaluation.championVersion ? ` against champion v${evaluation.championVersion}` : ', no champion yet'})${failed.length ? `; failed gates: ${failed.join(', ')}` : ''}`);
+    } else if (name === 'ModelReady') {
+      const ready = event as ModelReady;
+      summary.promotions.push(ready);
+      say(`→ model-ready: ${ready.modelId} v${ready.version} is the champion; the trigger now judges drift against its training profile`);
+    }
+  }
+
+  // ---- the stream ------------------------------------------------------------
+  const eventsPerSecond = 50;
+  const start = Date.UTC(2026, 0, 1);
+  const stream = createCardStream({
+    seed: 42,
+    startTime: start,
+    eventsPerSecond,
+    drift: { fromIndex: options.driftAt, amountScale: 2.5, countryWeights: { BR: 0.35, NG: 0.25, US: 0.2, GB: 0.2 }, velocityScale: 2 },
+  });
+  const cardWriter = await codec.avro.writer<CardTransaction>(`${model.data.featureTopic}-value`, CARD_SCHEMA);
+  const labelWriter = await codec.avro.writer<Chargeback>(`${model.data.labelTopic}-value`, CHARGEBACK_SCHEMA);
+
+  await trigger.start();
+  await dispatcher.start();
+  await evaluator.start();
+  say(`Roundhouse demo on the ${summary.transport}: ${options.events.toLocaleString('en-US')} card transactions (~1% fraud), drift injected at event ${options.driftAt.toLocaleString('en-US')}`);
+  say(`  model ${MODEL}: ${model.data.features.length} features, count windows of ${model.triggers.drift.window.type === 'count' ? model.triggers.drift.window.size : '?'} events, first model after ${model.triggers.volume.minNewLabels.toLocaleString('en-US')} matured labels; artifacts in ${artifactDir}`);
+
+  const counters = (): string => {
+    const states = [...summary.runs.values()].reduce<Record<string, number>>((acc, r) => ((acc[r.state] = (acc[r.state] ?? 0) + 1), acc), {});
+    const champion = summary.promotions[summary.promotions.length - 1];
+    return `requests ${summary.requests.length} | runs ${Object.entries(states).map(([s, n]) => `${s.toLowerCase()} ${n}`).join(' ') || 0} | champion ${champion ? `v${champion.version}` : 'none'}`;
+  };
+  const pendingLabels: Chargeback[] = [];
+  const chunk = 500;
+  for (let i = 0; i < options.events; i += chunk) {
+    const messages: OutboundMessage[] = [];
+    let lastTime = 0;
+    for (let j = i; j < Math.min(options.events, i + chunk); j++) {
+      const event = stream.next();
+      lastTime = event.transaction.event_time;
+      messages.push({ topic: model.data.featureTopic, key: event.transaction.merchant_id, value: cardWriter.encode(event.transaction), timestamp: lastTime });
+      if (event.label) pendingLabels.push(event.label);
+      if (j === options.driftAt) say(`!! drift injected at event ${j.toLocaleString('en-US')}: amounts ×2.5, new country mix, card velocity ×2`);
+    }
+    pendingLabels.sort((a, b) => a.label_time - b.label_time);
+    while (pendingLabels.length > 0 && pendingLabels[0]!.label_time <= lastTime) {
+      const label = pendingLabels.shift()!;
+      messages.push({ topic: model.data.labelTopic, key: label.event_id, value: labelWriter.encode(label), timestamp: label.label_time });
+    }
+    await bus.publish(messages);
+    published = Math.min(options.events, i + chunk);
+    progress.update(published, counters());
+    // Let the services keep up, so the story unfolds while the stream flows.
+    await new Promise((resolve) => setTimeout(resolve, embedded ? 15 : 5));
+  }
+
+  // ---- wait for the loop to settle -----------------------------------------
+  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
+  const settled = (): boolean => {
+    const drift = summary.requests.find((r) => r.reason === 'DRIFT');
+    if (!drift) return false;
+    const runs = [...summary.runs.values()];
+    const inFlight = runs.some((r) => r.state === 'QUEUED' || r.state === 'SUBMITTED' || r.state === 'RUNNING');
+    const driftRun = runs.find((r) => r.requestId === drift.requestId);
+    return !inFlight && driftRun !== undefined && summary.evaluations.some((e) => e.runId === driftRun.runId);
+  };
+  while (!settled() && Date.now() < deadline) {
+    progress.update(published, counters());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  progress.update(published, counters());
+  progress.done();
+
+  await narrator.stop();
+  await evaluator.stop();
+  await dispatcher.stop();
+  await trigger.stop();
+  await runtime.shutdown.stop().catch(() => undefined);
+  return summary;
+}
+
+export function printSummary(summary: DemoSummary, out: { write(s: string): boolean }): boolean {
+  const line = (s = ''): boolean => out.write(`${s}\n`);
+  line();
+  line('Summary');
+  line('=======');
+  const drifts = summary.requests.filter((r) => r.reason === 'DRIFT');
+  const runOf = (r: RetrainRequested) => [...summary.runs.values()].find((run) => run.requestId === r.requestId);
+  const promotedRun = (r: RetrainRequested) => summary.promotions.some((p) => p.lineage.runId === runOf(r)?.runId);
+  // Feature the drift whose retraining was promoted; else the latest one that was evaluated.
+  const drift =
+    drifts.find(promotedRun) ??
+    [...drifts].reverse().find((r) => summary.evaluations.some((e) => e.runId === runOf(r)?.runId)) ??
+    drifts[0];
+  if (!drift) {
+    line('No drift was detected before the stream ended (try more events: npm run demo -- --events 80000).');
+    return false;
+  }
+  const drifted = drift.drift!.features.filter((f) => f.drifted);
+  line(`Drift detected in the window [${new Date(drift.drift!.windowStart).toISOString()}, ${new Date(drift.drift!.windowEnd).toISOString()}) (event time)`);
+  line(`  dataset rule: ${drift.drift!.datasetRule}; drifted share ${(drift.drift!.driftedShare * 100).toFixed(0)}%`);
+  for (const f of drifted) line(`  - ${f.feature.padEnd(24)} ${f.test.padEnd(14)} statistic ${f.statistic.toFixed(4)}  threshold ${f.threshold}${f.critical ? '  (critical)' : ''}`);
+  if (drift.drift!.scoreDrift?.drifted) line(`  - serving score ${drift.drift!.scoreDrift.feature}: ${drift.drift!.scoreDrift.test} ${drift.drift!.scoreDrift.statistic.toFixed(4)}`);
+  const run = [...summary.runs.values()].find((r) => r.requestId === drift.requestId);
+  const result = run ? summary.results.find((r) => r.runId === run.runId) : undefined;
+  const evaluation = run ? summary.evaluations.find((e) => e.runId === run.runId) : undefined;
+  line();
+  line(`Retraining run ${run?.runId ?? '(none)'}: ${run?.state ?? 'not started'}${result ? ` on ${result.rows.toLocaleString('en-US')} rows, ${result.positives} frauds, artifact ${result.artifactUri}` : ''}`);
+  if (evaluation) {
+    line(`  champion  v${evaluation.championVersion ?? '-'}: ${metricsLine(evaluation.championMetrics)}`);
+    line(`  candidate    : ${metricsLine(evaluation.candidateMetrics)}`);
+    line(`  (both scored on the candidate's holdout: ${evaluation.mode})`);
+    for (const gate of evaluation.gates) line(`  ${gate.passed ? 'pass' : 'FAIL'}  ${gate.gate.padEnd(26)} observed ${fmt(gate.observed, 4)}  threshold ${gate.threshold}`);
+    line(`Decision: ${evaluation.decision}${summary.promotions.some((p) => p.lineage.runId === run!.runId) ? ` — promoted as v${summary.promotions.find((p) => p.lineage.runId === run!.runId)!.version}` : ''}`);
+  }
+  line();
+  line('Timeline');
+  for (const request of summary.requests) {
+    const r = runOf(request);
+    const e = r ? summary.evaluations.find((x) => x.runId === r.runId) : undefined;
+    const p = r ? summary.promotions.find((x) => x.lineage.runId === r.runId) : undefined;
+    line(`  ${request.reason.padEnd(7)} ${request.requestId.slice(0, 14)}…  run ${r?.state ?? '-'}  ${e ? e.decision : 'not evaluated'}${e && e.decision === 'REJECT' ? ` (${e.gates.filter((g) => !g.passed).map((g) => g.gate).join(', ')})` : ''}${p ? ` → v${p.version}` : ''}`);
+  }
+  line(`Artifacts: ${summary.artifactDir}`);
+  return evaluation !== undefined;
+}
