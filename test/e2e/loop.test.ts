@@ -12,7 +12,7 @@
  * window and promoted by the evaluator (first model: absolute gates only).
  * See docs/testing.md.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,7 +29,7 @@ import { runSpecFor } from '../../services/trainer/testing/fixtures';
 import { runTraining } from '../../services/trainer/train';
 import { NodeAgent } from '../agent/node-agent';
 import { kafkaBus, registryClient, stackEnv, uniqueName, waitFor } from '../helpers';
-import { adminKubeConfig, createTestNamespace, k8s, serviceAccountKubeConfig, waitForJobCondition, waitUntil } from '../helpers/kubernetes';
+import { adminKubeConfig, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil } from '../helpers/kubernetes';
 import { cardEvents, cardTimeline, produceTimeline } from './cards';
 import { LOOKBACK_MS, MODEL_ID, WINDOW_MS, e2eCatalogYaml } from './catalog';
 import { DISPATCHER_SERVICE_ACCOUNT, TRAINER_SERVICE_ACCOUNT, applyRbac } from './rbac';
@@ -63,13 +63,11 @@ function summary(seen: Recorded): string {
 describe('the loop, end to end on Kafka, the registry and the Kubernetes API server', () => {
   it('drift → RetrainRequested → Job → trainer pod on the agent → TrainingCompleted → ModelEvaluated → ModelReady v2 → trigger baseline v2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'roundhouse-e2e-'));
-    const logStream = createWriteStream(path.join(dir, 'services.log'));
-    const logger = createLogger({ level: 'info', destination: logStream });
-    const agentLog = createWriteStream(path.join(dir, 'agent.log'));
+    // Appended synchronously: nothing to close, and a late line after teardown cannot fail.
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => appendFileSync(path.join(dir, 'services.log'), line) } });
     const t0 = Date.now();
-    const step = (what: string): void => void agentLog.write(`[e2e +${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`);
+    const step = (what: string): void => appendFileSync(path.join(dir, 'agent.log'), `[e2e +${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`);
     const teardown = new Teardown(step);
-    teardown.add('logs', () => new Promise<void>((resolve) => logStream.end(() => agentLog.end(() => resolve()))));
     let agent: NodeAgent | undefined;
     let seen: Recorded | undefined;
     let passed = false;
@@ -80,7 +78,7 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
       const ns = await createTestNamespace('rh-e2e', admin);
       teardown.add('namespace', () => ns.delete());
       mkdirSync(path.join(dir, 'pods'));
-      agent = await NodeAgent.start({ kubeConfig: admin, repoRoot: ROOT, workDir: path.join(dir, 'pods'), log: (line) => void agentLog.write(`${new Date().toISOString()} ${line}\n`) });
+      agent = await NodeAgent.start({ kubeConfig: admin, repoRoot: ROOT, workDir: path.join(dir, 'pods'), log: (line) => step(line) });
       const nodeAgent = agent;
       teardown.add('node agent', () => nodeAgent.stop());
       await applyRbac(admin, ns.name);
@@ -126,7 +124,8 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
       const recorder = await startRecorder(codec);
       seen = recorder.seen;
       teardown.add('recorder', () => recorder.stop());
-      const ctx: ServiceContext = { env, codec, logger, onTeardown: teardown.add };
+      // The services stop side by side, before the recorder, the agent and the namespace.
+      const ctx: ServiceContext = { env, codec, logger, onTeardown: teardown.group('services') };
 
       // ---- The card stream: two hours ago, aligned to a window, drifting from event PRE_DRIFT on.
       const start = Math.floor((Date.now() - 2 * 3_600_000) / WINDOW_MS) * WINDOW_MS;
@@ -196,7 +195,13 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
 
       // 3. The agent ran the trainer pod: the Job's command (dist → source), the Job's environment, exit 0.
       const pod = await waitUntil(`the agent to run run ${runId}'s pod`, () => nodeAgent.runs().find((r) => r.labels['roundhouse.dev/run-id'] === runId), { timeoutMs: 120_000 });
-      await waitForJobCondition(admin, ns.name, jobName, 'Complete', 600_000);
+      // Complete or Failed, whichever comes: a failed Job fails the test now, with its reason.
+      const finished = await waitUntil(
+        `Job ${jobName} to finish`,
+        async () => (await batch.readNamespacedJob({ name: jobName, namespace: ns.name })).status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True'),
+        { timeoutMs: 600_000 },
+      );
+      expect({ type: finished.type, reason: finished.reason ?? null, message: finished.message ?? null }).toMatchObject({ type: 'Complete' });
       step('job complete');
       const container = job!.spec!.template.spec!.containers[0]!;
       expect(container.command).toEqual(['node', 'dist/services/trainer/main.js']);

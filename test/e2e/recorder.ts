@@ -34,7 +34,7 @@ export async function startRecorder(codec: PlatformCodec): Promise<Recorder> {
     [t.evaluations, (v) => seen.evaluations.push(codec.decode('ModelEvaluated', v))],
     [t.modelReady, (v) => seen.ready.push(codec.decode('ModelReady', v))],
   ]);
-  const consumer: Consumer = rawKafka().consumer({ groupId: uniqueName('e2e-recorder'), readUncommitted: false });
+  const consumer: Consumer = rawKafka().consumer({ groupId: uniqueName('e2e-recorder'), readUncommitted: false, maxWaitTimeInMs: 250 });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...decoders.keys()], fromBeginning: true });

@@ -29,21 +29,31 @@ export interface ServiceContext {
   readonly env: RawEnv;
   readonly codec: PlatformCodec;
   readonly logger: Logger;
-  /** Runs at teardown, last registered first. */
+  /** Registers how to stop a started service (registered before start(), so a half-started one is stopped too). */
   readonly onTeardown: (name: string, stop: () => Promise<void>) => void;
 }
 
-function busFor(ctx: ServiceContext, config: Config): KafkaEventBus {
-  const bus = kafkaBus(config.kafka?.topicPartitions ?? 3);
-  ctx.onTeardown('bus', () => bus.close());
-  return bus;
+function busFor(config: Config): KafkaEventBus {
+  return kafkaBus(config.kafka?.topicPartitions ?? 3);
+}
+
+/** The service first (it finishes its work and leaves its groups), then its Kafka clients. */
+function stopWith(ctx: ServiceContext, name: string, app: { stop(): Promise<void> }, bus: KafkaEventBus): void {
+  ctx.onTeardown(name, async () => {
+    try {
+      await app.stop();
+    } finally {
+      await bus.close();
+    }
+  });
 }
 
 export async function startEvaluator(ctx: ServiceContext): Promise<EvaluatorApp> {
   const config = loadConfig(ctx.env);
   const settings = loadEvaluatorSettings(ctx.env, config);
+  const bus = busFor(config);
   const app = createEvaluatorApp({
-    bus: busFor(ctx, config),
+    bus,
     codec: ctx.codec,
     catalog: loadCatalog(config.catalogPath),
     artifacts: artifactStoreFor(config.artifactRoot, settings.artifactBaseDir ?? undefined),
@@ -52,16 +62,17 @@ export async function startEvaluator(ctx: ServiceContext): Promise<EvaluatorApp>
     groupId: settings.groupId,
     catchUpTimeoutMs: settings.catchUpTimeoutMs,
   });
+  stopWith(ctx, 'evaluator', app, bus);
   await app.start();
-  ctx.onTeardown('evaluator', () => app.stop());
   return app;
 }
 
 export async function startTrigger(ctx: ServiceContext): Promise<{ app: TriggerApp; metrics: ServiceMetrics }> {
   const config = loadConfig(ctx.env);
   const metrics = createServiceMetrics('trigger');
+  const bus = busFor(config);
   const app = createTriggerApp({
-    bus: busFor(ctx, config),
+    bus,
     codec: ctx.codec,
     catalog: loadCatalog(config.catalogPath),
     logger: ctx.logger,
@@ -69,8 +80,8 @@ export async function startTrigger(ctx: ServiceContext): Promise<{ app: TriggerA
     instanceId: config.instanceId ?? 'e2e-trigger-0',
     groupId: `${config.topicPrefix}roundhouse-trigger`,
   });
+  stopWith(ctx, 'trigger', app, bus);
   await app.start();
-  ctx.onTeardown('trigger', () => app.stop());
   return { app, metrics };
 }
 
@@ -89,7 +100,7 @@ export async function startDispatcher(ctx: ServiceContext, kubeConfig: K8s.KubeC
     logger,
     jobOptions: { defaultServiceAccountName: settings.kubernetes.trainerServiceAccount, env: settings.trainerEnv, envFromSecret: settings.kubernetes.trainerEnvSecret },
   });
-  const bus = busFor(ctx, config);
+  const bus = busFor(config);
   const app = createDispatcherApp({
     bus,
     codec: ctx.codec,
@@ -101,7 +112,7 @@ export async function startDispatcher(ctx: ServiceContext, kubeConfig: K8s.KubeC
     metrics: createServiceMetrics('dispatcher'),
     config: settings.app,
   });
+  stopWith(ctx, 'dispatcher', app, bus);
   await app.start();
-  ctx.onTeardown('dispatcher', () => app.stop());
   return app;
 }

@@ -11,6 +11,17 @@ export class Teardown {
     this.steps.push({ name, stop });
   };
 
+  /** One step whose members stop side by side (independent services): returns the members' `add`. */
+  group(name: string): (member: string, stop: () => Promise<void>) => void {
+    const members: { name: string; stop: () => Promise<void> }[] = [];
+    this.add(name, async () => {
+      const results = await Promise.allSettled(members.map((m) => m.stop()));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${members[i]!.name}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
+      if (failed.length > 0) throw new Error(failed.join('; '));
+    });
+    return (member, stop) => void members.push({ name: member, stop });
+  }
+
   /** Runs every step, last added first; returns what failed. */
   async run(): Promise<string[]> {
     const failures: string[] = [];
