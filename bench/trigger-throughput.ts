@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     await bus.ensureTopics([{ name: featureTopic, partitions: PARTITIONS }, { name: `${prefix}labels`, partitions: PARTITIONS }, { name: codec.topics.modelReady, compacted: true }]);
     await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
     process.stderr.write(`producing ${EVENTS} events…\n`);
-    await publishEvents(bus, registry, featureTopic, FEATURES, syntheticStream({ seed: 1, features: FEATURES, start: START, spacingMs: 10 }, EVENTS), 5000);
+    await publishEvents(bus, registry, featureTopic, FEATURES, syntheticStream({ seed: 1, features: FEATURES, start: START, spacingMs: 10 }, EVENTS), 1000);
     await bus.close();
 
     const results: { baseline: number; trigger: number }[] = [];

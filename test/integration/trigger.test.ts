@@ -42,7 +42,7 @@ async function deploy(name: string, stream: StreamOptions, count: number): Promi
       { name: codec.topics.retrainRequests },
     ]);
     await bus.publish([codec.message('ModelReady', championEvent(model, PROFILE, 1, START, START))]);
-    await publishEvents(bus, registryClient(), featureTopic, FEATURES, syntheticStream(stream, count), 5000);
+    await publishEvents(bus, registryClient(), featureTopic, FEATURES, syntheticStream(stream, count), 1000);
     return { prefix, featureTopic, labelTopic, catalogYaml, codec };
   } finally {
     await bus.close();
