@@ -31,7 +31,12 @@ runMain('dispatcher', async () => {
       qps: settings.kubernetes.qps,
       burst: settings.kubernetes.burst,
       logger,
-      jobOptions: { defaultServiceAccountName: settings.kubernetes.trainerServiceAccount, env: settings.trainerEnv, envFromSecret: settings.kubernetes.trainerEnvSecret },
+      jobOptions: {
+        defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
+        env: settings.trainerEnv,
+        envFromSecret: settings.kubernetes.trainerEnvSecret,
+        artifactVolume: settings.kubernetes.artifactVolume,
+      },
       // The engine counts failed submit/observe/cancel calls itself; the informer's watch failures are counted here.
       onError: (operation, error) => {
         if (operation === 'watch') executorErrors.inc({ executor: 'kubernetes', operation, code: errorCode(error) });

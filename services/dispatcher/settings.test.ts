@@ -12,6 +12,13 @@ describe('loadDispatcherSettings', () => {
     expect(Object.isFrozen(s.app)).toBe(true);
   });
 
+  it('mounts the artifact claim at the file:// artifact root, and only for file:// roots', () => {
+    const s = settings({ KUBECONFIG: '/k', DISPATCHER_ARTIFACT_CLAIM: 'roundhouse-artifacts', ARTIFACT_ROOT: 'file:///var/lib/roundhouse/artifacts/' });
+    expect(s.kubernetes.artifactVolume).toEqual({ claimName: 'roundhouse-artifacts', mountPath: '/var/lib/roundhouse/artifacts' });
+    expect(settings({ KUBECONFIG: '/k' }).kubernetes.artifactVolume).toBeNull();
+    expect(settings({ KUBECONFIG: '/k', DISPATCHER_ARTIFACT_CLAIM: 'x', ARTIFACT_ROOT: 'file://./artifacts' }).kubernetes.artifactVolume).toBeNull();
+  });
+
   it('picks Kubernetes with KUBECONFIG or in a cluster', () => {
     expect(settings({ KUBECONFIG: '/k' }).executor).toBe('kubernetes');
     expect(settings({ KUBECONFIG: '/k' }).kubernetes.kubeconfigPath).toBe('/k');

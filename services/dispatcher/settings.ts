@@ -21,6 +21,7 @@ export interface DispatcherSettings {
     readonly burst: number;
     readonly trainerServiceAccount: string | null;
     readonly trainerEnvSecret: string | null;
+    readonly artifactVolume: { readonly claimName: string; readonly mountPath: string } | null;
   };
   readonly local: { readonly workDir: string; readonly command: readonly string[] | null };
   /** Settings the trainer needs to reach Kafka and the registry (credentials go through trainerEnvSecret). */
@@ -47,6 +48,8 @@ const Env = z.object({
   DISPATCHER_KUBE_BURST: z.coerce.number().int().min(1).default(10),
   DISPATCHER_TRAINER_SERVICE_ACCOUNT: dnsName.optional(),
   DISPATCHER_TRAINER_ENV_SECRET: dnsName.optional(),
+  /** PVC with the file:// artifact store, mounted into trainer Jobs at ARTIFACT_ROOT's path. */
+  DISPATCHER_ARTIFACT_CLAIM: dnsName.optional(),
   DISPATCHER_LOCAL_WORK_DIR: z.string().min(1).default('.roundhouse/runs'),
   DISPATCHER_LOCAL_COMMAND: z.string().min(1).optional(),
   KUBERNETES_SERVICE_HOST: z.string().optional(),
@@ -93,6 +96,10 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       burst: e.DISPATCHER_KUBE_BURST,
       trainerServiceAccount: e.DISPATCHER_TRAINER_SERVICE_ACCOUNT ?? null,
       trainerEnvSecret: e.DISPATCHER_TRAINER_ENV_SECRET ?? null,
+      artifactVolume:
+        e.DISPATCHER_ARTIFACT_CLAIM && config.artifactRoot.startsWith('file:///')
+          ? Object.freeze({ claimName: e.DISPATCHER_ARTIFACT_CLAIM, mountPath: new URL(config.artifactRoot).pathname.replace(/\/+$/, '') || '/' })
+          : null,
     }),
     local: Object.freeze({ workDir: e.DISPATCHER_LOCAL_WORK_DIR, command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null }),
     trainerEnv: Object.freeze(trainerEnv),

@@ -163,3 +163,17 @@ describe('ownershipProblem', () => {
     expect(ownershipProblem(foreign, { runId })).toMatch(/managed-by/);
   });
 });
+
+describe('desiredJob: the artifact volume', () => {
+  it('mounts the artifact claim where ARTIFACT_ROOT points, so the evaluator can read what the Job wrote', () => {
+    const { job } = jobFor('gpu-model', { artifactVolume: { claimName: 'roundhouse-artifacts', mountPath: '/var/lib/roundhouse/artifacts' } });
+    expect(job.spec!.template.spec!.volumes).toEqual([{ name: 'artifacts', persistentVolumeClaim: { claimName: 'roundhouse-artifacts' } }]);
+    expect(container(job).volumeMounts).toEqual([{ name: 'artifacts', mountPath: '/var/lib/roundhouse/artifacts' }]);
+  });
+
+  it('mounts nothing without a claim', () => {
+    const { job } = jobFor('gpu-model');
+    expect(job.spec!.template.spec!.volumes).toBeUndefined();
+    expect(container(job).volumeMounts).toBeUndefined();
+  });
+});

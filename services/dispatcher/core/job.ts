@@ -21,9 +21,15 @@ export interface JobOptions {
   /** A Secret whose keys become environment variables (credentials). Referenced, never read by the dispatcher. */
   readonly envFromSecret: string | null;
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /**
+   * A PersistentVolumeClaim (ReadWriteMany) holding the file:// artifact store,
+   * mounted where ARTIFACT_ROOT points, so the evaluator reads what the Job wrote.
+   */
+  readonly artifactVolume?: { readonly claimName: string; readonly mountPath: string } | null;
 }
 
 export const TRAINER_CONTAINER = 'trainer';
+export const ARTIFACT_VOLUME = 'artifacts';
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
@@ -117,6 +123,7 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
           ...(spec.priorityClassName !== null ? { priorityClassName: spec.priorityClassName } : {}),
           ...(Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: { ...spec.nodeSelector } } : {}),
           ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations.map(toleration) } : {}),
+          ...(options.artifactVolume ? { volumes: [{ name: ARTIFACT_VOLUME, persistentVolumeClaim: { claimName: options.artifactVolume.claimName } }] } : {}),
           containers: [
             {
               name: TRAINER_CONTAINER,
@@ -129,6 +136,7 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
               // Requests = limits: a training run gets what it asked for (Guaranteed QoS without GPUs).
               resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits },
               securityContext: { allowPrivilegeEscalation: false },
+              ...(options.artifactVolume ? { volumeMounts: [{ name: ARTIFACT_VOLUME, mountPath: options.artifactVolume.mountPath }] } : {}),
             },
           ],
         },
