@@ -30,16 +30,31 @@ export async function registerNode(kc: K8s.KubeConfig, shape: NodeShape, opts: {
   const created = await core.createNode({ body: nodeObject(shape, since) });
   let beats = 0;
 
-  const refreshStatus = async (): Promise<void> => {
-    const node = await core.readNodeStatus({ name: shape.name });
-    const transitions = new Map((node.status?.conditions ?? []).map((c) => [c.type, c.lastTransitionTime ?? since]));
-    const fresh = nodeConditions(new Date(), since).map((c) => ({ ...c, lastTransitionTime: transitions.get(c.type) ?? since }));
-    await core.replaceNodeStatus({ name: shape.name, body: { ...node, status: { ...node.status, conditions: fresh } } });
+  // Read-modify-write races with the controllers (the node lifecycle controller
+  // taints and untaints new nodes): on 409 Conflict, read again and retry, as a kubelet does.
+  const onConflictRetry = async (write: () => Promise<unknown>): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (apiStatus(error) !== 409 || attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+      }
+    }
   };
-  const renewLease = async (): Promise<void> => {
-    const lease = await coordination.readNamespacedLease({ name: shape.name, namespace: LEASE_NAMESPACE });
-    await coordination.replaceNamespacedLease({ name: shape.name, namespace: LEASE_NAMESPACE, body: { ...lease, spec: { ...lease.spec, renewTime: micro() } } });
-  };
+  const refreshStatus = (): Promise<void> =>
+    onConflictRetry(async () => {
+      const node = await core.readNodeStatus({ name: shape.name });
+      const transitions = new Map((node.status?.conditions ?? []).map((c) => [c.type, c.lastTransitionTime ?? since]));
+      const fresh = nodeConditions(new Date(), since).map((c) => ({ ...c, lastTransitionTime: transitions.get(c.type) ?? since }));
+      await core.replaceNodeStatus({ name: shape.name, body: { ...node, status: { ...node.status, conditions: fresh } } });
+    });
+  const renewLease = (): Promise<void> =>
+    onConflictRetry(async () => {
+      const lease = await coordination.readNamespacedLease({ name: shape.name, namespace: LEASE_NAMESPACE });
+      await coordination.replaceNamespacedLease({ name: shape.name, namespace: LEASE_NAMESPACE, body: { ...lease, spec: { ...lease.spec, renewTime: micro() } } });
+    });
 
   const removeAll = async (): Promise<void> => {
     const ignoreMissing = (error: unknown): void => {
