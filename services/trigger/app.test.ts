@@ -68,3 +68,58 @@ describe('trigger app on the in-memory bus', () => {
     }
   });
 });
+
+describe('trigger app: partitions progressing unevenly', () => {
+  it('checkpoints pending windows one record each, survives a restart, and decides as a single pass would', async () => {
+    const catalog = testCatalog(testModelYaml());
+    const model = catalog.models[0]!;
+    const events = [...syntheticStream({ seed: 11, features: FEATURES, start: START, spacingMs: 10, changeAt: 30_000, changed: [2, 4, 8], shift: 0.5 }, 60_000)];
+    const partitionOf = (merchant: string): number => Number(merchant.slice(1)) % 3;
+
+    async function run(split: boolean): Promise<{ requests: RetrainRequested[]; largestCheckpoint: number; pendingKeys: number }> {
+      const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
+      const registry = new MemorySchemaRegistry();
+      await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }]);
+      const codec = await platformCodec(registry);
+      await bus.ensureTopics([{ name: codec.topics.modelReady, compacted: true }]);
+      await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
+      const writer = await codec.avro.writer<(typeof events)[number]>('features-value', (await import('./testing/schema')).syntheticFeatureSchema(FEATURES));
+      const publish = (filter: (p: number) => boolean) =>
+        bus.publish(events.filter((e) => filter(partitionOf(e.merchant_id))).map((e) => ({ topic: 'features', key: e.merchant_id, value: writer.encode(e), partition: partitionOf(e.merchant_id) })));
+      const start = async (id: string): Promise<TriggerApp> => {
+        const app = createTriggerApp({ bus, codec, catalog, logger: silentLogger(), metrics: createServiceMetrics('trigger'), instanceId: id });
+        await app.start();
+        return app;
+      };
+      let app = await start('x');
+      if (split) {
+        await publish((p) => p !== 1);
+        await bus.drained(60_000);
+        await app.stop();
+        app = await start('x'); // a restart while many windows wait for partition 1
+        await publish((p) => p === 1);
+      } else {
+        await publish(() => true);
+      }
+      await bus.drained(60_000);
+      await app.stop();
+      const state = bus.messages(codec.topics.triggerState);
+      const requests = bus.messages(codec.topics.retrainRequests).map((m) => codec.decode('RetrainRequested', m.value));
+      await bus.close();
+      return {
+        requests,
+        largestCheckpoint: Math.max(...state.map((m) => m.value?.length ?? 0)),
+        pendingKeys: new Set(state.map((m) => m.key?.toString() ?? '').filter((k) => k.includes('/pending/'))).size,
+      };
+    }
+
+    const single = await run(false);
+    const uneven = await run(true);
+    expect(single.requests).toHaveLength(1);
+    expect(uneven.requests.map((r) => r.requestId)).toEqual(single.requests.map((r) => r.requestId));
+    expect(uneven.requests[0]!.drift!.features.filter((f) => f.drifted).map((f) => f.feature).sort()).toEqual(['f2', 'f4', 'f8']);
+    // Ten windows waited for partition 1, each in a record of its own.
+    expect(uneven.pendingKeys).toBeGreaterThanOrEqual(8);
+    expect(uneven.largestCheckpoint).toBeLessThan(256 * 1024);
+  });
+});

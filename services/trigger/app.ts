@@ -182,11 +182,21 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const judgeStage: StageContext = { checkpoints: undefined, stale: true };
   const judges = new Map<string, ModelJudge>();
 
+  const pendingKey = (modelId: string, window: string): string => `judge/${modelId}/pending/${window}`;
+
   function judgeFor(model: ModelSpec, checkpoints: Map<string, string>): ModelJudge {
     let judge = judges.get(model.id);
     if (!judge) {
-      const saved = checkpoints.get(`judge/${model.id}`);
-      judge = new ModelJudge(model, saved ? (JSON.parse(saved) as JudgeState) : undefined);
+      const savedText = checkpoints.get(`judge/${model.id}`);
+      const saved = savedText ? (JSON.parse(savedText) as JudgeState) : undefined;
+      if (saved) {
+        // Pending windows live in records of their own (see toJSONWithoutPending).
+        const prefix = pendingKey(model.id, '');
+        for (const [key, value] of checkpoints) {
+          if (key.startsWith(prefix)) saved.pending[key.slice(prefix.length)] = JSON.parse(value) as JudgeState['pending'][string];
+        }
+      }
+      judge = new ModelJudge(model, saved);
       judges.set(model.id, judge);
     }
     return judge;
@@ -239,7 +249,22 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         logger.info({ modelId: request.modelId, requestId: request.requestId, reason: request.reason, drifted: request.drift?.features.filter((f) => f.drifted).map((f) => f.feature) }, 'retraining requested');
       }
     }
-    const checkpointMessages = [...touched].map((id) => store.message(`judge/${id}`, judges.get(id)!.toJSON()));
+    const checkpointMessages: OutboundMessage[] = [];
+    const pendingUpdates: [string, string | null][] = [];
+    for (const id of touched) {
+      const judge = judges.get(id)!;
+      checkpointMessages.push(store.message(`judge/${id}`, judge.toJSONWithoutPending()));
+      const { changed, judged } = judge.takePendingChanges();
+      for (const window of changed) {
+        const summary = judge.pendingWindow(window)!;
+        checkpointMessages.push(store.message(pendingKey(id, window), summary));
+        pendingUpdates.push([pendingKey(id, window), JSON.stringify(summary)]);
+      }
+      for (const window of judged) {
+        checkpointMessages.push({ topic: topics.triggerState, key: pendingKey(id, window), value: null, partition: 0 });
+        pendingUpdates.push([pendingKey(id, window), null]);
+      }
+    }
     if (!control.isActive()) return reset();
     try {
       await control.commit((BigInt(batch.lastOffset) + 1n).toString(), [...deadLetters, ...requests, ...checkpointMessages]);
@@ -250,9 +275,13 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     attempts.delete(`${batch.topic}:${batch.partition}`);
     for (const id of touched) {
-      const state = JSON.stringify(judges.get(id)!.toJSON());
+      const state = JSON.stringify(judges.get(id)!.toJSONWithoutPending());
       checkpoints.set(`judge/${id}`, state);
       metrics.stateBytes.set({ stage: 'judge', key: id }, state.length);
+    }
+    for (const [key, value] of pendingUpdates) {
+      if (value === null) checkpoints.delete(key);
+      else checkpoints.set(key, value);
     }
   }
 

@@ -163,6 +163,9 @@ function mergeSegments(summaries: readonly SegmentSummary[]): { count: number; f
 
 export class ModelJudge {
   private readonly state: JudgeState;
+  /** Pending windows changed or judged since the last takePendingChanges(). */
+  private readonly dirty = new Set<string>();
+  private readonly judged = new Set<string>();
 
   constructor(
     private readonly model: ModelSpec,
@@ -173,6 +176,27 @@ export class ModelJudge {
 
   toJSON(): JudgeState {
     return this.state;
+  }
+
+  /**
+   * The state without its pending windows, which are checkpointed one record per
+   * window: a partition that runs far ahead of another leaves many windows
+   * pending, and one record holding them all outgrows Kafka's message size.
+   */
+  toJSONWithoutPending(): JudgeState {
+    return { ...this.state, pending: {} };
+  }
+
+  pendingWindow(index: string): Record<string, WindowSummary> | undefined {
+    return this.state.pending[index];
+  }
+
+  /** Pending windows written to or judged since the last call. */
+  takePendingChanges(): { changed: string[]; judged: string[] } {
+    const changes = { changed: [...this.dirty].filter((w) => !this.judged.has(w)), judged: [...this.judged] };
+    this.dirty.clear();
+    this.judged.clear();
+    return changes;
   }
 
   memberIds(): string[] {
@@ -214,6 +238,7 @@ export class ModelJudge {
     for (const window of partial.windows) {
       const bucket = (state.pending[String(window.index)] ??= {});
       bucket[source] = window;
+      this.dirty.add(String(window.index));
     }
     state.sources[source] = Math.max(state.sources[source] ?? -Infinity, partial.closedThrough);
 
@@ -227,6 +252,7 @@ export class ModelJudge {
     for (const index of ready) {
       const bySource = state.pending[String(index)]!;
       delete state.pending[String(index)];
+      this.judged.add(String(index));
       this.judgeWindow(index, bySource, ctx, output);
       state.judgedThrough = Math.max(state.judgedThrough, index);
     }
