@@ -34,6 +34,7 @@ export interface DemoOptions {
   readonly events: number;
   readonly driftAt: number;
   readonly out: { write(s: string): boolean; isTTY?: boolean };
+  /** The environment (main.ts passes process.env); LOG_LEVEL defaults to error so progress stays readable. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs?: number;
 }
@@ -68,7 +69,7 @@ const metricsLine = (m: ModelMetrics | null): string =>
   m ? `ROC-AUC ${fmt(m.rocAuc)}  PR-AUC ${fmt(m.prAuc)}  log-loss ${fmt(m.logLoss, 4)}  recall@1%FPR ${fmt(m.recallAt1PctFpr)}  rows ${m.rows}` : 'n/a';
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
-  const runtime = await createRuntime('demo', { allowEmbedded: true, probes: false, env: { LOG_LEVEL: 'error', ...(options.env ?? process.env) } });
+  const runtime = await createRuntime('demo', { allowEmbedded: true, probes: false, env: { LOG_LEVEL: 'error', ...(options.env ?? {}) } });
   const embedded = runtime.config.kafka === undefined;
   const prefix = embedded ? '' : `demo-${Date.now().toString(36)}.`;
   const logger: Logger = runtime.logger;

@@ -14,7 +14,7 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const events = arg('events', 48_000);
   const driftAt = arg('drift-at', Math.floor(events * 0.6));
-  const summary = await runDemo({ events, driftAt, out: process.stdout });
+  const summary = await runDemo({ events, driftAt, out: process.stdout, env: process.env });
   const complete = printSummary(summary, process.stdout);
   process.exit(complete ? 0 : 1);
 }
