@@ -30,6 +30,8 @@ interface Member {
   readonly id: number;
   readonly options: SubscribeOptions;
   assigned: TopicPartition[];
+  /** Fetch positions moved past the committed offset by advance(); reset on every rebalance. */
+  readonly positions: Map<string, bigint>;
   readonly pausedUntil: Map<string, number>;
   running: boolean;
   wake: () => void;
@@ -99,7 +101,7 @@ export class MemoryEventBus implements EventBus {
       resolveDone = resolve;
       rejectDone = reject;
     });
-    const member: Member = { id: this.nextMemberId++, options, assigned: [], pausedUntil: new Map(), running: true, wake: () => undefined };
+    const member: Member = { id: this.nextMemberId++, options, assigned: [], positions: new Map(), pausedUntil: new Map(), running: true, wake: () => undefined };
     group.members.push(member);
     this.rebalance(group);
     const loop = this.runMember(group, member).then(resolveDone, (error: unknown) => {
@@ -254,7 +256,10 @@ export class MemoryEventBus implements EventBus {
   /** Round-robin assignment of every subscribed partition over the group's members. */
   private rebalance(group: Group): void {
     const members = group.members.filter((m) => m.running).sort((a, b) => a.id - b.id);
-    for (const member of members) member.assigned = [];
+    for (const member of members) {
+      member.assigned = [];
+      member.positions.clear();
+    }
     const topics = [...new Set(members.flatMap((m) => m.options.topics))].sort();
     let next = 0;
     for (const topic of topics) {
@@ -288,7 +293,7 @@ export class MemoryEventBus implements EventBus {
         if (pausedUntil !== undefined && pausedUntil > this.options.clock.now()) continue;
         member.pausedUntil.delete(key);
         const log = this.topics.get(tp.topic)!.partitions[tp.partition]!;
-        const from = Number(group.committed.get(key) ?? 0n);
+        const from = Number(member.positions.get(key) ?? group.committed.get(key) ?? 0n);
         if (from >= log.length) continue;
         const messages = log.slice(from, from + this.options.maxBatchSize);
         const batch: PartitionBatch = { ...tp, messages, highWatermark: String(log.length), lastOffset: messages[messages.length - 1]!.offset };
@@ -300,8 +305,13 @@ export class MemoryEventBus implements EventBus {
             // One synchronous step: outputs and offsets become visible together.
             this.append(outputs);
             group.committed.set(key, BigInt(nextOffset));
+            member.positions.delete(key);
+          },
+          advance: (nextOffset) => {
+            member.positions.set(key, BigInt(nextOffset));
           },
           backoff: (ms) => {
+            member.positions.delete(key);
             member.pausedUntil.set(key, this.options.clock.now() + ms);
             this.options.clock.schedule(ms, () => member.wake());
           },

@@ -156,3 +156,33 @@ describe('batch processor on the memory bus', () => {
     expect(byMember.b!.length).toBeGreaterThan(0);
   });
 });
+
+describe('BatchControl.advance', () => {
+  it('moves the fetch position without committing; a backoff redelivers from the last commit', async () => {
+    const bus = new MemoryEventBus({ defaultPartitions: 1, maxBatchSize: 2 });
+    await bus.publish(['1', '2', '3', '4', '5', '6'].map((v) => msg('in', 'k', v)));
+    const seen: string[] = [];
+    let failedOnce = false;
+    const sub = await bus.subscribe({
+      groupId: 'g',
+      topics: ['in'],
+      onBatch: async (batch, control) => {
+        const values = batch.messages.map(text);
+        seen.push(...values);
+        const next = (BigInt(batch.lastOffset) + 1n).toString();
+        if (values.includes('5') && !failedOnce) {
+          failedOnce = true;
+          control.backoff(1);
+          return;
+        }
+        if (values.includes('1')) return control.commit(next, []);
+        control.advance(next);
+        if (values.includes('5')) await control.commit(next, []);
+      },
+    });
+    await until(() => bus.committedOffset('g', 'in', 0) === '6', 'the final commit');
+    await sub.stop();
+    // 1,2 committed; 3,4 advanced only; 5,6 failed once → redelivered from offset 2 (3,4 again), then committed.
+    expect(seen).toEqual(['1', '2', '3', '4', '5', '6', '3', '4', '5', '6']);
+  });
+});

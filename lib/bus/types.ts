@@ -65,6 +65,12 @@ export interface BatchControl {
    * Kafka transaction; otherwise outputs are acknowledged first, then offsets.
    */
   commit(nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void>;
+  /**
+   * Move this member's fetch position to `nextOffset` without committing: the
+   * next batch starts there, but a restart or a rebalance resumes from the last
+   * commit. For handlers that commit every few batches (state + offsets together).
+   */
+  advance(nextOffset: string): void;
   /** Stop fetching this partition for `ms`, then redeliver from the last commit. */
   backoff(ms: number): void;
   heartbeat(): Promise<void>;

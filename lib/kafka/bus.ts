@@ -1,4 +1,4 @@
-import { Partitioners } from 'kafkajs';
+import { CompressionTypes, Partitioners } from 'kafkajs';
 import type { Admin, EachBatchPayload, IHeaders, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { Clock, systemClock } from '../clock';
 import { ErrorCodes, RoundhouseError, isRetriable } from '../errors';
@@ -128,7 +128,7 @@ export class KafkaEventBus implements EventBus {
     if (messages.length === 0) return;
     const producer = await this.getProducer();
     try {
-      await producer.sendBatch({ topicMessages: toTopicMessages(messages), acks: -1 });
+      await producer.sendBatch({ topicMessages: toTopicMessages(messages), acks: -1, compression: CompressionTypes.GZIP });
     } catch (error) {
       throw asKafkaError(error, 'publishing');
     }
@@ -164,9 +164,15 @@ export class KafkaEventBus implements EventBus {
     });
     done.catch(() => undefined);
     const resumeTimers = new Set<() => void>();
+    // Where each partition was last committed (or where this assignment started),
+    // and which partitions advanced past it: backoff must redeliver from the commit.
+    const lastCommitted = new Map<string, string>();
+    const advanced = new Set<string>();
 
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       consuming = true;
+      lastCommitted.clear();
+      advanced.clear();
       const assigned: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
@@ -187,7 +193,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
 
     const commitPlain = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
-      if (outputs.length > 0) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1 });
+      if (outputs.length > 0) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1, compression: CompressionTypes.GZIP });
       await payload.commitOffsetsIfNecessary({
         topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
       });
@@ -195,7 +201,7 @@ export class KafkaEventBus implements EventBus {
     const commitTransactional = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
       const tx = await txProducer!.transaction();
       try {
-        if (outputs.length > 0) await tx.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1 });
+        if (outputs.length > 0) await tx.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1, compression: CompressionTypes.GZIP });
         await tx.sendOffsets({
           consumerGroupId: options.groupId,
           topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
@@ -221,6 +227,9 @@ export class KafkaEventBus implements EventBus {
           headers: toHeaders(m.headers),
           timestamp: Number(m.timestamp),
         }));
+        const tpKey = `${batch.topic}:${batch.partition}`;
+        // A fresh assignment fetches from the committed offset: the first batch starts there.
+        if (!lastCommitted.has(tpKey) && messages.length > 0) lastCommitted.set(tpKey, messages[0]!.offset);
         const control: BatchControl = {
           commit: async (nextOffset, outputs) => {
             try {
@@ -231,8 +240,21 @@ export class KafkaEventBus implements EventBus {
             // Move the fetch position; resolving the batch's last message also skips
             // a trailing transaction marker (kafkajs handles that in resolveOffset).
             payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
+            lastCommitted.set(tpKey, nextOffset);
+            advanced.delete(tpKey);
+          },
+          advance: (nextOffset) => {
+            advanced.add(tpKey);
+            // kafkajs fetches from the resolved offset; a rejoin starts from the committed one.
+            payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
           },
           backoff: (ms) => {
+            const from = lastCommitted.get(tpKey);
+            if (advanced.has(tpKey) && from !== undefined) {
+              // Progress past the commit was not made durable: redeliver from the commit.
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: from });
+              advanced.delete(tpKey);
+            }
             const resume = payload.pause();
             const cancel = this.clock.schedule(ms, () => {
               resumeTimers.delete(cancel);
