@@ -1,12 +1,12 @@
 import { CompressionTypes, Partitioners } from 'kafkajs';
-import type { Admin, EachBatchPayload, IHeaders, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { Clock, systemClock } from '../clock';
+import { toHeaders } from './headers';
 import { ErrorCodes, RoundhouseError, isRetriable } from '../errors';
 import type { Logger } from '../log';
 import type {
   BatchControl,
   EventBus,
-  Headers,
   InboundMessage,
   OffsetRange,
   OutboundMessage,
@@ -34,15 +34,6 @@ export interface KafkaBusOptions {
   readonly rangeIdleMs?: number;
 }
 
-function toHeaders(headers: IHeaders | undefined): Headers {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-}
 
 function toTopicMessages(messages: readonly OutboundMessage[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { ErrorCodes, RoundhouseError, isRetriable } from '../errors';
 import type { Logger } from '../log';
-import type { Headers, InboundMessage, OffsetRange } from '../bus/types';
+import type { InboundMessage, OffsetRange } from '../bus/types';
+import { toHeaders } from './headers';
 
 /**
  * EventBus.readRange over kafkajs: read the committed records in [start, end) of
@@ -31,16 +32,6 @@ interface Progress {
   readonly start: bigint;
   readonly end: bigint;
   position: bigint;
-}
-
-function toHeaders(headers: IHeaders | undefined): Headers {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
 }
 
 export async function readRangeWithKafka(

@@ -1,14 +1,8 @@
+import { mulberry32 } from '../../synthetic/random';
+
 /** Seeded generators for behaviour tests (mulberry32 + Box–Muller): the same numbers on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the synthetic generators (lib/synthetic/random.ts). */
+export const rng = (seed: number): (() => number) => mulberry32(seed);
 
 export function normal(random: () => number, mean = 0, sd = 1): number {
   const u = 1 - random();

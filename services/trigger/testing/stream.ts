@@ -1,5 +1,8 @@
 import type { FeatureProfile, ReferenceProfile } from '../../../lib/events';
 import { buildCategoricalReference, buildNumericReference } from '../../../lib/stats';
+import { mulberry32 } from '../../../lib/synthetic/random';
+
+export { mulberry32 };
 
 /**
  * A seeded synthetic stream for the trigger's tests and benchmark: `numeric`
@@ -7,17 +10,6 @@ import { buildCategoricalReference, buildNumericReference } from '../../../lib/s
  * per `spacingMs` of event time, with an optional change point from which the
  * chosen features shift by `shift` standard deviations.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface StreamOptions {
   readonly seed: number;
   readonly features: number;
