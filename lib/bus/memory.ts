@@ -125,6 +125,17 @@ export class MemoryEventBus implements EventBus {
     return new Map(this.topic(topic).partitions.map((log, partition) => [partition, String(log.length)]));
   }
 
+  async committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
+    const committed = new Map<number, string>();
+    const group = this.groups.get(groupId);
+    if (!group) return committed;
+    this.topic(topic).partitions.forEach((_, partition) => {
+      const offset = group.committed.get(tpKey(topic, partition));
+      if (offset !== undefined) committed.set(partition, offset.toString());
+    });
+    return committed;
+  }
+
   async offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
     return new Map(
       this.topic(topic).partitions.map((log, partition) => {

@@ -106,6 +106,12 @@ export interface OffsetRange {
   readonly endOffset: string;
 }
 
+/** A consumer group and the topics it commits offsets on (lag probes, the demo's lockstep). */
+export interface ConsumerGroupTopics {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+}
+
 export interface EventBus {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   /** Idempotent, acknowledged by all in-sync replicas before resolving. */
@@ -129,6 +135,12 @@ export interface EventBus {
    * committed. `onBatch` is awaited before the next batch (back-pressure).
    */
   readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void>;
+  /**
+   * The offsets a consumer group has committed on a topic, per partition (a
+   * partition it never committed is absent). With endOffsets this is the group's
+   * lag: the demo waits on it to run in lockstep, operators read it for alerts.
+   */
+  committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>>;
   close(): Promise<void>;
 }
 

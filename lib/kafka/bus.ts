@@ -297,6 +297,17 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
+  async committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
+    const admin = await this.getAdmin();
+    try {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      // kafkajs reports "-1" for a partition the group never committed.
+      return new Map((offsets?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => [p.partition, p.offset]));
+    } catch (error) {
+      throw asKafkaError(error, `reading the offsets group ${groupId} committed on ${topic}`);
+    }
+  }
+
   async offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
     const admin = await this.getAdmin();
     try {

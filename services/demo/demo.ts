@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { createBatchProcessor, type EventBus, type OutboundMessage } from '../../lib/bus';
+import { createBatchProcessor, type ConsumerGroupTopics, type EventBus, type OutboundMessage } from '../../lib/bus';
+import { isTerminal } from '../dispatcher/core/states';
 import { loadCatalog, type Catalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import { AvroCodec, type PlatformCodec } from '../../lib/codec';
 import type { ModelEvaluated, ModelMetrics, ModelReady, RetrainRequested, TrainingCompleted, TrainingRun } from '../../lib/events';
 import { FileArtifactStore } from '../../lib/artifacts/file-store';
 import type { Logger } from '../../lib/log';
-import { createServiceMetrics } from '../../lib/metrics';
+import { createServiceMetrics, startProbeServer } from '../../lib/metrics';
 import { createRuntime } from '../../lib/runtime';
 import { createCardStream, type CardTransaction, type Chargeback } from '../../lib/synthetic';
 import { createDispatcherApp, DEFAULT_DISPATCHER_CONFIG } from '../dispatcher/app';
@@ -37,6 +38,8 @@ export interface DemoOptions {
   /** The environment (main.ts passes process.env); LOG_LEVEL defaults to error so progress stays readable. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs?: number;
+  /** Serve /metrics (every service's registry) on this port while the demo runs; 0 picks a free port. */
+  readonly metricsPort?: number;
 }
 
 export interface DemoSummary {
@@ -47,6 +50,10 @@ export interface DemoSummary {
   readonly promotions: ModelReady[];
   readonly artifactDir: string;
   readonly transport: string;
+  readonly driftAt: number;
+  /** Where /metrics is served (with metricsPort); closeMetrics() stops it. */
+  readonly metricsUrl?: string;
+  closeMetrics(): Promise<void>;
 }
 
 const MODEL = 'card-fraud';
@@ -63,6 +70,11 @@ function demoCatalog(path: string, prefix: string): Catalog {
     models: [{ ...model, data: { ...model.data, featureTopic: `${prefix}fraud.features`, labelTopic: `${prefix}fraud.labels` } }],
   };
 }
+
+/** The synthetic stream's clock: event i happens at STREAM_START + i / EVENTS_PER_SECOND s. */
+const STREAM_START = Date.UTC(2026, 0, 1);
+const EVENTS_PER_SECOND = 50;
+const eventIndexAt = (time: number): number => Math.max(0, Math.round(((time - STREAM_START) / 1000) * EVENTS_PER_SECOND));
 
 const fmt = (n: number | null | undefined, digits = 3): string => (n === null || n === undefined ? 'n/a' : n.toFixed(digits));
 const metricsLine = (m: ModelMetrics | null): string =>
@@ -110,9 +122,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const evaluator = createEvaluatorApp({ bus, codec, catalog, artifacts, logger, metrics: metricsFor('evaluator'), groupId: `${prefix}roundhouse-evaluator` });
 
   // ---- a narrator following every platform topic ----------------------------
-  const summary: DemoSummary = { requests: [], runs: new Map(), results: [], evaluations: [], promotions: [], artifactDir, transport: embedded ? 'in-memory bus' : `Kafka ${runtime.config.kafka!.brokers.join(',')}` };
+  const metricsServer =
+    options.metricsPort === undefined ? undefined : await startProbeServer({ registry: runtime.metrics.registry, readiness: runtime.readiness, host: runtime.config.metrics.host, port: options.metricsPort });
+  const summary: DemoSummary = {
+    requests: [],
+    runs: new Map(),
+    results: [],
+    evaluations: [],
+    promotions: [],
+    artifactDir,
+    transport: embedded ? 'in-memory bus' : `Kafka ${runtime.config.kafka!.brokers.join(',')}`,
+    driftAt: options.driftAt,
+    ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
+    closeMetrics: async () => metricsServer?.close(),
+  };
   let published = 0;
-  const eventIndexAt = (time: number): number => Math.max(0, Math.round((time - start) / 1000 * eventsPerSecond));
   const narratorGroup = `${prefix}roundhouse-demo-narrator`;
   const topicEvents = new Map<string, 'RetrainRequested' | 'TrainingRun' | 'TrainingCompleted' | 'ModelEvaluated' | 'ModelReady'>([
     [codec.topics.retrainRequests, 'RetrainRequested'],
@@ -167,12 +191,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   }
 
   // ---- the stream ------------------------------------------------------------
-  const eventsPerSecond = 50;
-  const start = Date.UTC(2026, 0, 1);
   const stream = createCardStream({
     seed: 42,
-    startTime: start,
-    eventsPerSecond,
+    startTime: STREAM_START,
+    eventsPerSecond: EVENTS_PER_SECOND,
     drift: { fromIndex: options.driftAt, amountScale: 2.5, countryWeights: { BR: 0.35, NG: 0.25, US: 0.2, GB: 0.2 }, velocityScale: 2 },
   });
   const cardWriter = await codec.avro.writer<CardTransaction>(`${model.data.featureTopic}-value`, CARD_SCHEMA);
@@ -181,6 +203,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await trigger.start();
   await dispatcher.start();
   await evaluator.start();
+  if (summary.metricsUrl) say(`  metrics: ${summary.metricsUrl}`);
   say(`Roundhouse demo on the ${summary.transport}: ${options.events.toLocaleString('en-US')} card transactions (~1% fraud), drift injected at event ${options.driftAt.toLocaleString('en-US')}`);
   say(`  model ${MODEL}: ${model.data.features.length} features, count windows of ${model.triggers.drift.window.type === 'count' ? model.triggers.drift.window.size : '?'} events, first model after ${model.triggers.volume.minNewLabels.toLocaleString('en-US')} matured labels; artifacts in ${artifactDir}`);
 
@@ -189,6 +212,42 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const champion = summary.promotions[summary.promotions.length - 1];
     return `requests ${summary.requests.length} | runs ${Object.entries(states).map(([s, n]) => `${s.toLowerCase()} ${n}`).join(' ') || 0} | champion ${champion ? `v${champion.version}` : 'none'}`;
   };
+  // ---- the stream, in lockstep with the loop ---------------------------------
+  // One chunk is published, then the demo waits until the whole loop is quiet:
+  // every consumer group has committed the end of its topics, every request has
+  // a run, every run has ended, every successful run has been judged and the
+  // trigger judges against the latest champion. What each service sees at each
+  // step is then a function of the data alone, so the same seed tells the same
+  // story on a fast machine, on one core or under load (issue 10: a free-running
+  // stream let CPU speed decide which run was judged against which champion).
+  const groups: ConsumerGroupTopics[] = [
+    ...trigger.consumerGroups(),
+    ...dispatcher.consumerGroups(),
+    ...evaluator.consumerGroups(),
+    { groupId: narratorGroup, topics: [...topicEvents.keys()] },
+  ];
+  const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+  const settle = async (): Promise<void> => {
+    for (let quiet = 0; quiet < 2; ) {
+      if (Date.now() > deadline) throw new Error(`the loop did not settle within the demo's deadline (${counters()}); ${stuckOn() ?? 'consumers still behind'}`);
+      await sleep(quiet === 0 ? 10 : 25);
+      quiet = stuckOn() === undefined && (await caughtUp(bus, groups)) ? quiet + 1 : 0;
+    }
+  };
+  /** What the loop is still doing, or undefined when nothing is in flight. */
+  const stuckOn = (): string | undefined => {
+    const runs = [...summary.runs.values()];
+    const unrun = summary.requests.find((r) => !runs.some((run) => run.requestId === r.requestId));
+    if (unrun) return `request ${unrun.requestId} has no run yet`;
+    const active = runs.find((r) => !isTerminal(r.state));
+    if (active) return `run ${active.runId} is ${active.state}`;
+    const unjudged = runs.find((r) => r.state === 'SUCCEEDED' && !summary.evaluations.some((e) => e.runId === r.runId));
+    if (unjudged) return `run ${unjudged.runId} is not evaluated yet`;
+    const champion = summary.promotions[summary.promotions.length - 1];
+    if (champion && trigger.championVersions().get(MODEL) !== champion.version) return `the trigger has not adopted v${champion.version} yet`;
+    return undefined;
+  };
+
   const pendingLabels: Chargeback[] = [];
   const chunk = 500;
   for (let i = 0; i < options.events; i += chunk) {
@@ -208,26 +267,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
     await bus.publish(messages);
     published = Math.min(options.events, i + chunk);
+    await settle();
     progress.update(published, counters());
-    // Let the services keep up, so the story unfolds while the stream flows.
-    await new Promise((resolve) => setTimeout(resolve, embedded ? 15 : 5));
   }
-
-  // ---- wait for the loop to settle -----------------------------------------
-  const deadline = Date.now() + (options.timeoutMs ?? 300_000);
-  const settled = (): boolean => {
-    const drift = summary.requests.find((r) => r.reason === 'DRIFT');
-    if (!drift) return false;
-    const runs = [...summary.runs.values()];
-    const inFlight = runs.some((r) => r.state === 'QUEUED' || r.state === 'SUBMITTED' || r.state === 'RUNNING');
-    const driftRun = runs.find((r) => r.requestId === drift.requestId);
-    return !inFlight && driftRun !== undefined && summary.evaluations.some((e) => e.runId === driftRun.runId);
-  };
-  while (!settled() && Date.now() < deadline) {
-    progress.update(published, counters());
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  progress.update(published, counters());
   progress.done();
 
   await narrator.stop();
@@ -236,6 +278,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await trigger.stop();
   await runtime.shutdown.stop().catch(() => undefined);
   return summary;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether every group has committed the end of every topic it reads. */
+async function caughtUp(bus: EventBus, groups: readonly ConsumerGroupTopics[]): Promise<boolean> {
+  for (const { groupId, topics } of groups) {
+    for (const topic of topics) {
+      const [end, committed] = await Promise.all([bus.endOffsets(topic), bus.committedOffsets(groupId, topic)]);
+      for (const [partition, offset] of end) if (BigInt(committed.get(partition) ?? '0') < BigInt(offset)) return false;
+    }
+  }
+  return true;
 }
 
 export function printSummary(summary: DemoSummary, out: { write(s: string): boolean }): boolean {
@@ -274,12 +329,75 @@ export function printSummary(summary: DemoSummary, out: { write(s: string): bool
   }
   line();
   line('Timeline');
-  for (const request of summary.requests) {
-    const r = runOf(request);
-    const e = r ? summary.evaluations.find((x) => x.runId === r.runId) : undefined;
-    const p = r ? summary.promotions.find((x) => x.lineage.runId === r.runId) : undefined;
-    line(`  ${request.reason.padEnd(7)} ${request.requestId.slice(0, 14)}…  run ${r?.state ?? '-'}  ${e ? e.decision : 'not evaluated'}${e && e.decision === 'REJECT' ? ` (${e.gates.filter((g) => !g.passed).map((g) => g.gate).join(', ')})` : ''}${p ? ` → v${p.version}` : ''}`);
+  for (const entry of timeline(summary)) line(`  ${entry}`);
+  const rejections = explainRejections(summary);
+  if (rejections.length > 0) {
+    line();
+    line('Why candidates were rejected');
+    for (const why of rejections) line(`  ${why}`);
   }
   line(`Artifacts: ${summary.artifactDir}`);
   return evaluation !== undefined;
+}
+
+const runOfRequest = (summary: DemoSummary, request: RetrainRequested): TrainingRun | undefined => [...summary.runs.values()].find((run) => run.requestId === request.requestId);
+
+/**
+ * One line per request, in request order: reason, the data it trains on (as
+ * stream event indices), the run's end state, the decision with every failed
+ * gate's observed value, and the version it became. Only data-derived facts (no
+ * run ids' wall-clock parts, no durations), so the same seed prints the same lines.
+ */
+export function timeline(summary: DemoSummary): string[] {
+  return summary.requests.map((request) => {
+    const run = runOfRequest(summary, request);
+    const result = run ? summary.results.find((r) => r.runId === run.runId) : undefined;
+    const evaluation = run ? summary.evaluations.find((e) => e.runId === run.runId) : undefined;
+    const promotion = run ? summary.promotions.find((p) => p.lineage.runId === run.runId) : undefined;
+    const data = `events ${eventIndexAt(request.window.startTime).toLocaleString('en-US')}–${eventIndexAt(request.window.endTime).toLocaleString('en-US')}`;
+    const trained = result ? `, ${result.rows.toLocaleString('en-US')} rows / ${result.positives} frauds` : '';
+    const failed = evaluation?.gates.filter((g) => !g.passed).map((g) => `${g.gate} ${fmt(g.observed, 3)} vs ${g.threshold}`) ?? [];
+    const decision = evaluation ? `${evaluation.decision}${failed.length ? ` (${failed.join('; ')})` : ''}` : 'not evaluated';
+    return `${request.reason.padEnd(7)} ${data}${trained} → run ${run?.state ?? '-'} → ${decision}${promotion ? ` → v${promotion.version}` : ''}`;
+  });
+}
+
+/**
+ * Why each rejected candidate was rejected, in terms of its data: a run asked
+ * for by a drift trains on the window that ends where the drift was detected,
+ * and the out-of-time holdout is the newest share of it — so the first
+ * candidate after a change sees few post-change rows in training and is judged
+ * on a holdout that is mostly post-change. The trigger keeps seeing the drift
+ * against the champion after its cooldown and asks again, with more post-change
+ * data in training.
+ */
+export function explainRejections(summary: DemoSummary): string[] {
+  const lines: string[] = [];
+  for (const request of summary.requests) {
+    const run = runOfRequest(summary, request);
+    const evaluation = run ? summary.evaluations.find((e) => e.runId === run.runId) : undefined;
+    const result = run ? summary.results.find((r) => r.runId === run.runId) : undefined;
+    if (!evaluation || evaluation.decision !== 'REJECT' || !result?.metrics) continue;
+    const failed = evaluation.gates.filter((g) => !g.passed).map((g) => `${g.gate} (observed ${fmt(g.observed, 3)}, threshold ${g.threshold})`);
+    const end = eventIndexAt(request.window.endTime);
+    const postChange = Math.max(0, end - summary.driftAt);
+    const holdoutRows = result.metrics.rows;
+    const trainingPostChange = Math.max(0, postChange - holdoutRows);
+    lines.push(`${request.reason} request over events up to ${end.toLocaleString('en-US')}: failed ${failed.join(', ')}.`);
+    if (request.reason === 'DRIFT' && postChange > 0) {
+      lines.push(
+        `  Its window held ${postChange.toLocaleString('en-US')} events after the drift (at ${summary.driftAt.toLocaleString('en-US')}); the holdout is the newest ${holdoutRows.toLocaleString('en-US')} rows, ` +
+          (trainingPostChange === 0
+            ? 'so every post-drift event fell in the holdout and training saw none: the candidate is another pre-drift model, '
+            : `so training saw only ~${trainingPostChange.toLocaleString('en-US')} post-drift events: the candidate is still mostly a pre-drift model, `) +
+          'scoring drifted transactions with pre-drift odds — miscalibrated on the data it would serve, which the gate rightly keeps out of production.',
+      );
+    }
+  }
+  const promotedDrift = summary.requests.find((r) => r.reason === 'DRIFT' && summary.promotions.some((p) => p.lineage.runId === runOfRequest(summary, r)?.runId));
+  if (lines.length > 0 && promotedDrift) {
+    const end = eventIndexAt(promotedDrift.window.endTime);
+    lines.push(`The trigger still saw the drift against the champion after its cooldown and asked again over events up to ${end.toLocaleString('en-US')} (${Math.max(0, end - summary.driftAt).toLocaleString('en-US')} after the drift): that candidate was promoted.`);
+  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { EventBus, RunningConsumer, startConsumer } from '../../lib/bus';
+import { ConsumerGroupTopics, EventBus, RunningConsumer, startConsumer } from '../../lib/bus';
 import type { Catalog } from '../../lib/catalog';
 import type { Clock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
@@ -13,7 +13,7 @@ import { createApiServer } from './api/server';
 import { RunEngine } from './engine/engine';
 import type { RunLogReader } from './engine/run-log';
 import type { TrainingExecutor } from './executors/types';
-import { DispatcherMetrics, createDispatcherMetrics } from './metrics';
+import { DispatcherMetrics, createDispatcherMetrics, initialiseDispatcherCounters } from './metrics';
 
 export interface DispatcherConfig {
   /** Consumer group of roundhouse.retrain-requests. */
@@ -63,6 +63,8 @@ export interface DispatcherApp {
   start(): Promise<void>;
   /** Stop consuming, finish queued work, stop the executor's watchers and the HTTP server. */
   stop(): Promise<void>;
+  /** The group whose committed offsets say how far the dispatcher has got. */
+  consumerGroups(): readonly ConsumerGroupTopics[];
 }
 
 /**
@@ -73,6 +75,7 @@ export interface DispatcherApp {
 export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
   const logger = deps.logger.child({ component: 'dispatcher' });
   const metrics = createDispatcherMetrics(deps.metrics);
+  initialiseDispatcherCounters(metrics, deps.catalog.models.map((m) => m.id));
   const readiness = deps.readiness ?? new Readiness();
   const engine = new RunEngine({
     bus: deps.bus,
@@ -114,6 +117,7 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     engine,
     http,
     metrics,
+    consumerGroups: () => [{ groupId: deps.config.groupId, topics: [deps.codec.topicOf('RetrainRequested')] }],
     readiness,
     async start() {
       const requestsTopic = deps.codec.topicOf('RetrainRequested');

@@ -1,5 +1,6 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { ServiceMetrics } from '../../lib/metrics';
+import { TRANSITIONS } from './core/states';
 
 /** roundhouse_dispatcher_* (STYLE.md item 12): labels of low cardinality — model, never run id. */
 export interface DispatcherMetrics {
@@ -23,4 +24,11 @@ export function createDispatcherMetrics(metrics: ServiceMetrics): DispatcherMetr
     apiRequests: metrics.counter('api_requests_total', 'HTTP API requests by route and status.', ['route', 'method', 'status']),
     executorErrors: metrics.counter('executor_errors_total', 'Executor calls that failed (API server, process spawn, watch).', ['executor', 'operation', 'code']),
   };
+}
+
+/** Counters with known label values start at 0 so increase() counts their first event: every legal transition per model. */
+export function initialiseDispatcherCounters(metrics: DispatcherMetrics, modelIds: readonly string[]): void {
+  for (const model of modelIds) {
+    for (const [from, targets] of Object.entries(TRANSITIONS)) for (const to of targets) metrics.transitions.inc({ model, from, to }, 0);
+  }
 }

@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../../lib/artifacts';
-import type { EventBus, RunningConsumer } from '../../lib/bus';
+import type { ConsumerGroupTopics, EventBus, RunningConsumer } from '../../lib/bus';
 import { startConsumer } from '../../lib/bus';
 import { resolveModel, type Catalog } from '../../lib/catalog';
 import { Clock, systemClock } from '../../lib/clock';
@@ -9,7 +9,7 @@ import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { commandsTopicFor, decodeCommand, type EvaluatorCommand } from './commands';
 import { createEvaluatorEngine } from './engine';
 import { StateFollower } from './follower';
-import { createEvaluatorMetrics } from './metrics';
+import { createEvaluatorMetrics, initialiseEvaluatorCounters } from './metrics';
 import { EvaluatorState, type StateLimits } from './state';
 
 /**
@@ -43,6 +43,8 @@ export interface EvaluatorApp {
   /** What the evaluator knows (champions, versions, evaluations): ops and tests. */
   readonly state: EvaluatorState;
   readonly commandsTopic: string;
+  /** The groups whose committed offsets say how far the evaluator has got (results, commands). */
+  consumerGroups(): readonly ConsumerGroupTopics[];
 }
 
 export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
@@ -52,6 +54,7 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
   const { codec, bus } = deps;
   const state = new EvaluatorState(deps.stateLimits);
   const metrics = createEvaluatorMetrics(deps.metrics);
+  initialiseEvaluatorCounters(metrics, deps.catalog.models.map((m) => m.id));
   const commandsTopic = commandsTopicFor(codec.topics);
   const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, state, metrics, clock, logger });
   const followerSkips = deps.metrics.counter('state_skipped_total', 'Undecodable messages the state follower skipped.', ['topic', 'code']);
@@ -62,6 +65,10 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
   return {
     state,
     commandsTopic,
+    consumerGroups: () => [
+      { groupId, topics: [codec.topics.trainingResults] },
+      { groupId: `${groupId}-commands`, topics: [commandsTopic] },
+    ],
     async start() {
       await bus.ensureTopics([
         { name: codec.topics.trainingResults },

@@ -1,5 +1,6 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { ServiceMetrics } from '../../lib/metrics';
+import { DECISION_SYMBOLS, EVALUATION_MODE_SYMBOLS, PROMOTION_CAUSE_SYMBOLS } from '../../lib/events';
 
 /** The evaluator's metrics (roundhouse_evaluator_*). `model` is the catalog id (a family's id for its members), never a run. */
 export interface EvaluatorMetrics {
@@ -33,4 +34,12 @@ export function createEvaluatorMetrics(m: ServiceMetrics): EvaluatorMetrics {
     skipped: m.counter('results_skipped_total', 'Training results not evaluated: FAILED runs, and redeliveries of results already judged.', ['model', 'reason']),
     championVersion: m.gauge('champion_version', 'Version of the current champion per model, as the evaluator knows it.', ['model']),
   };
+}
+
+/** Counters with known label values start at 0 so increase() counts their first event. */
+export function initialiseEvaluatorCounters(metrics: EvaluatorMetrics, modelIds: readonly string[]): void {
+  for (const model of modelIds) {
+    for (const decision of DECISION_SYMBOLS) for (const mode of EVALUATION_MODE_SYMBOLS) metrics.decisions.inc({ model, decision, mode }, 0);
+    for (const cause of PROMOTION_CAUSE_SYMBOLS) metrics.promotions.inc({ model, cause }, 0);
+  }
 }

@@ -1,4 +1,4 @@
-import type { BatchControl, EventBus, InboundMessage, OutboundMessage, PartitionBatch, Subscription, TopicPartition } from '../../lib/bus';
+import type { BatchControl, ConsumerGroupTopics, EventBus, InboundMessage, OutboundMessage, PartitionBatch, Subscription, TopicPartition } from '../../lib/bus';
 import { deadLetter, dlqTopic } from '../../lib/bus';
 import type { Catalog, ModelSpec } from '../../lib/catalog';
 import { Clock, backoffDelay, systemClock } from '../../lib/clock';
@@ -12,7 +12,7 @@ import { IngestPartition, type IngestState } from './core/ingest';
 import { ModelJudge, type JudgeState, type WindowVerdict } from './core/judge';
 import { decodePartial, encodePartial, type Partial as TriggerPartial } from './core/partials';
 import { ChampionFollower } from './follower';
-import { createTriggerMetrics, type TriggerMetrics } from './metrics';
+import { createTriggerMetrics, initialiseTriggerCounters, type TriggerMetrics } from './metrics';
 
 /**
  * The trigger service. Stage 1 (group `<group>-ingest`) consumes the feature and
@@ -42,6 +42,8 @@ export interface TriggerApp {
   stop(): Promise<void>;
   /** Champion versions the trigger currently judges against, per model (ops and tests). */
   championVersions(): ReadonlyMap<string, number>;
+  /** The groups whose committed offsets say how far the trigger has got (ingest, judge). */
+  consumerGroups(): readonly ConsumerGroupTopics[];
 }
 
 interface StageContext {
@@ -58,6 +60,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const store = new CheckpointStore(deps.bus, topics.triggerState, logger);
   const follower = new ChampionFollower(deps.bus, deps.codec, logger, groupId);
   const metrics: TriggerMetrics = createTriggerMetrics(deps.metrics);
+  initialiseTriggerCounters(metrics, deps.catalog.models.map((m) => m.id));
   const models = new Map(deps.catalog.models.map((m) => [m.id, m]));
   const featureTopics = new Map<string, ModelSpec[]>();
   const labelTopics = new Map<string, ModelSpec[]>();
@@ -65,6 +68,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     featureTopics.set(model.data.featureTopic, [...(featureTopics.get(model.data.featureTopic) ?? []), model]);
     labelTopics.set(model.data.labelTopic, [...(labelTopics.get(model.data.labelTopic) ?? []), model]);
   }
+  const inputTopics = [...new Set([...featureTopics.keys(), ...labelTopics.keys()])];
   const partitionCounts = new Map<string, number>();
   const subscriptions: Subscription[] = [];
   let ready = false;
@@ -314,7 +318,6 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
 
   return {
     async start() {
-      const inputTopics = [...new Set([...featureTopics.keys(), ...labelTopics.keys()])];
       await deps.bus.ensureTopics([
         { name: topics.triggerState, partitions: 1, compacted: true },
         { name: partialsTopic, partitions: deps.partialsPartitions ?? 3 },
@@ -376,5 +379,9 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       await follower.stop();
     },
     championVersions: () => follower.championVersions(),
+    consumerGroups: () => [
+      { groupId: `${groupId}-ingest`, topics: inputTopics },
+      { groupId: `${groupId}-judge`, topics: [partialsTopic] },
+    ],
   };
 }

@@ -1,4 +1,5 @@
 import type { Counter, Gauge } from 'prom-client';
+import { RETRAIN_REASON_SYMBOLS } from '../../lib/events';
 import type { ServiceMetrics } from '../../lib/metrics';
 
 /** The trigger's metrics (roundhouse_trigger_*). Labels use the catalog model id, never a segment or run. */
@@ -28,4 +29,19 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     lag: m.gauge('consumer_lag_messages', 'Messages behind the end of each input partition after the last commit.', ['topic', 'partition']),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
   };
+}
+
+/** Every reason the judge can give for holding a firing back (WindowVerdict.suppressed). */
+export const SUPPRESSION_REASONS = ['cooldown', 'in-flight', 'not-eligible'] as const;
+
+/**
+ * Counters whose label values are known up front start at 0, so Prometheus'
+ * increase() sees their first event (a series born at 1 reads as no increase).
+ */
+export function initialiseTriggerCounters(metrics: TriggerMetrics, modelIds: readonly string[]): void {
+  for (const model of modelIds) {
+    metrics.windowsClosed.inc({ model }, 0);
+    for (const reason of RETRAIN_REASON_SYMBOLS) if (reason !== 'MANUAL') metrics.requests.inc({ model, reason }, 0);
+    for (const reason of SUPPRESSION_REASONS) metrics.suppressed.inc({ model, reason }, 0);
+  }
 }

@@ -108,6 +108,9 @@ export class FlakyBus implements EventBus {
   endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.inner.endOffsets(topic);
   }
+  committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
+    return this.inner.committedOffsets(groupId, topic);
+  }
   offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
     return this.inner.offsetsForTime(topic, timestampMs);
   }
