@@ -29,8 +29,13 @@ interface Query {
 
 const METRIC = /(?<![A-Za-z0-9_:])roundhouse_[a-z0-9_]+/g;
 const HAS_METRIC = new RegExp(METRIC.source);
-/** Labels every scraped series has besides its own (Prometheus target labels). */
-const TARGET_LABELS = new Set(['job', 'instance']);
+/**
+ * Labels every scraped series has besides its own (Prometheus target labels):
+ * job and instance everywhere; namespace from the Prometheus Operator's
+ * ServiceMonitors and the compose Prometheus's static labels (the install, which
+ * the dashboard selects and the rules group by).
+ */
+const TARGET_LABELS = new Set(['job', 'instance', 'namespace']);
 const SERIES_SUFFIXES: Readonly<Record<string, readonly string[]>> = { histogram: ['_bucket', '_sum', '_count'], summary: ['_sum', '_count'] };
 
 /** Every string anywhere in the dashboard: panel targets, variable queries, definitions. */
