@@ -54,7 +54,8 @@ export async function buildGoTool(name: string, log: Log = stderrLog): Promise<s
   await ensureCachedDir(path.dirname(bin), async (tmp) => {
     await runGo(['build', '-v', '-trimpath', '-o', path.join(tmp, name), '.'], {
       cwd: path.join(SCRIPTS, name),
-      env: goEnv(CACHE_ROOT, { GOFLAGS: '-mod=readonly' }),
+      // -buildvcs=false: no git stamp (a worktree or an unpacked tarball would fail it), and none is wanted.
+      env: goEnv(CACHE_ROOT, { GOFLAGS: '-mod=readonly -buildvcs=false' }),
       log,
       what: `building scripts/${name}`,
     });
