@@ -2,26 +2,14 @@
  * Every roundhouse_* metric the Grafana dashboard and the Prometheus alert
  * rules query must be exported by the service its name belongs to, with the
  * labels the queries select and group by. The registries are the services'
- * own: each app is built the way its main.ts builds it (createServiceMetrics
- * with Node.js default metrics, createXApp on in-memory fakes) and started,
- * because the consumer metrics of lib/bus/processor.ts only exist once an app
- * subscribes. A dashboard that queries a metric nobody exports fails here.
+ * own, built and started as their main.ts does (scripts/testing/service-metrics.ts).
+ * A dashboard that queries a metric nobody exports fails here.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { MemoryArtifactStore } from '../lib/artifacts';
-import { MemoryEventBus } from '../lib/bus';
-import { loadCatalog } from '../lib/catalog';
-import { ManualClock } from '../lib/clock';
-import { AvroCodec, MemorySchemaRegistry, createPlatformCodec } from '../lib/codec';
-import { silentLogger } from '../lib/log';
-import { Readiness, createServiceMetrics, type ServiceMetrics } from '../lib/metrics';
-import { createDispatcherApp, DEFAULT_DISPATCHER_CONFIG } from '../services/dispatcher/app';
-import { busRunLog } from '../services/dispatcher/engine/run-log';
-import { RecordingExecutor } from '../services/dispatcher/executors/fake';
-import { createEvaluatorApp } from '../services/evaluator/app';
-import { createTriggerApp } from '../services/trigger/app';
+import type { ServiceMetrics } from '../lib/metrics';
+import { readServiceMetrics } from './testing/service-metrics';
 
 const ROOT = path.resolve(__dirname, '..');
 const DASHBOARD = path.join(ROOT, 'deploy', 'grafana', 'dashboards', 'roundhouse.json');
@@ -41,8 +29,13 @@ interface Query {
 
 const METRIC = /(?<![A-Za-z0-9_:])roundhouse_[a-z0-9_]+/g;
 const HAS_METRIC = new RegExp(METRIC.source);
-/** Labels every scraped series has besides its own (Prometheus target labels). */
-const TARGET_LABELS = new Set(['job', 'instance']);
+/**
+ * Labels every scraped series has besides its own (Prometheus target labels):
+ * job and instance everywhere; namespace from the Prometheus Operator's
+ * ServiceMonitors and the compose Prometheus's static labels (the install, which
+ * the dashboard selects and the rules group by).
+ */
+const TARGET_LABELS = new Set(['job', 'instance', 'namespace']);
 const SERIES_SUFFIXES: Readonly<Record<string, readonly string[]>> = { histogram: ['_bucket', '_sum', '_count'], summary: ['_sum', '_count'] };
 
 /** Every string anywhere in the dashboard: panel targets, variable queries, definitions. */
@@ -123,55 +116,12 @@ async function exportedBy(metrics: ServiceMetrics): Promise<ExportedMetric[]> {
   }));
 }
 
-/** The three long-running services, built as their main.ts builds them, started and stopped. */
-async function serviceRegistries(): Promise<Map<string, ExportedMetric[]>> {
-  const catalog = loadCatalog(path.join(ROOT, 'config', 'catalog.yaml'));
-  const bus = new MemoryEventBus();
-  const registry = new MemorySchemaRegistry();
-  const codec = await createPlatformCodec(new AvroCodec(registry));
-  const logger = silentLogger();
-  // The trigger refuses to start without its input topics (it reads their partition counts).
-  await bus.ensureTopics([...new Set(catalog.models.flatMap((m) => [m.data.featureTopic, m.data.labelTopic]))].map((name) => ({ name })));
-  const registries = new Map<string, ExportedMetric[]>();
-
-  const trigger = createServiceMetrics('trigger', { defaultMetrics: true });
-  const triggerApp = createTriggerApp({ bus, codec, catalog, logger, metrics: trigger, readiness: new Readiness(), instanceId: 'consistency-0', groupId: 'roundhouse-trigger' });
-  const dispatcher = createServiceMetrics('dispatcher', { defaultMetrics: true });
-  const clock = new ManualClock(Date.UTC(2026, 0, 1));
-  const dispatcherApp = createDispatcherApp({
-    bus,
-    codec,
-    catalog,
-    executor: new RecordingExecutor(),
-    runLog: busRunLog(bus, { groupPrefix: 'consistency-rebuild', clock, logger }),
-    clock,
-    logger,
-    metrics: dispatcher,
-    readiness: new Readiness(),
-    config: { ...DEFAULT_DISPATCHER_CONFIG, artifactRoot: 'file:///tmp/artifacts', apiTokens: [] },
-  });
-  const evaluator = createServiceMetrics('evaluator', { defaultMetrics: true });
-  const evaluatorApp = createEvaluatorApp({ bus, codec, catalog, artifacts: new MemoryArtifactStore(), logger, metrics: evaluator, readiness: new Readiness(), catchUpTimeoutMs: 2_000 });
-
-  const apps = [triggerApp, dispatcherApp, evaluatorApp];
-  try {
-    for (const app of apps) await app.start();
-    registries.set('trigger', await exportedBy(trigger));
-    registries.set('dispatcher', await exportedBy(dispatcher));
-    registries.set('evaluator', await exportedBy(evaluator));
-  } finally {
-    for (const app of apps) await app.stop().catch(() => undefined);
-    await bus.close();
-  }
-  return registries;
-}
-
 describe('dashboard and alert rules query only metrics the services export', () => {
   let exported: Map<string, ExportedMetric>;
   let byService: Map<string, ExportedMetric[]>;
 
   beforeAll(async () => {
-    byService = await serviceRegistries();
+    byService = await readServiceMetrics(exportedBy);
     exported = new Map([...byService.values()].flat().map((m) => [m.name, m]));
   }, 60_000);
 

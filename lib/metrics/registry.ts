@@ -27,7 +27,17 @@ export interface ServiceMetricsOptions {
 export function createServiceMetrics(service: string, options: ServiceMetricsOptions = {}): ServiceMetrics {
   if (!SERVICE_NAME.test(service)) throw new Error(`invalid service name for metrics: ${service}`);
   const registry = options.registry ?? new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: `roundhouse_${service}_` });
+  if (options.defaultMetrics) {
+    const prefix = `roundhouse_${service}_`;
+    collectDefaultMetrics({ register: registry, prefix });
+    // prom-client exports these three as gauges named *_total, which Prometheus
+    // reserves for counters (`promtool check metrics` refuses them). Each is the
+    // sum of the per-type gauge without the suffix (nodejs_active_handles{type}),
+    // so dropping them loses nothing: query sum(...) of that one instead.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(prefix + name);
+    }
+  }
 
   const fullName = (name: string): string => {
     if (!METRIC_SUFFIX.test(name)) throw new Error(`invalid metric name: ${name}`);
