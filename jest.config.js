@@ -15,6 +15,7 @@ module.exports = {
       transform,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/lib/**/*.test.ts', '<rootDir>/services/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup-unit.ts'],
     },
     {
       displayName: 'integration',

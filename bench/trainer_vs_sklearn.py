@@ -33,7 +33,8 @@ def main(directory):
     def estimator():
         return LogisticRegression(C=meta['C'], solver='lbfgs', max_iter=meta['maxIter'], tol=meta['tol'])
 
-    # End to end, as a user would write it: scaler + estimator.
+    # Pipeline + fit, as a user would write it: scaler + estimator (the span the
+    # TypeScript side calls 'pipeline + fit'; no reading or decoding on either side).
     pipeline = make_pipeline(StandardScaler(), estimator())
     t0 = time.perf_counter()
     pipeline.fit(x_train, y_train)

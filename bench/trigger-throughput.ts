@@ -1,20 +1,28 @@
 /**
  * Trigger throughput against plain kafkajs consumption, in one run on one broker.
  *
- *   npx tsx bench/trigger-throughput.ts [--events 400000] [--features 20] [--rounds 2]
+ *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3]
  *
  * Uses KAFKA_BROKERS / SCHEMA_REGISTRY_URL when set, otherwise starts the local
- * stack (test/stack) for the duration of the run. One topic (3 partitions) holds
- * the synthetic stream (20 numeric features + 1 categorical, Avro, ~250 bytes).
- * Baseline: a kafkajs consumer group reading the topic with eachBatch and doing
- * nothing per message. Trigger: the whole trigger app (both stages: decode,
- * sketch updates, window partials, checkpoints and offsets in Kafka transactions,
- * judging). Each rate is measured between 10% and 100% of the topic consumed, so
- * group joins and checkpoint loading are left out; rounds alternate the two.
- * Prints events/s for each and the ratio trigger / baseline.
+ * stack (test/stack) for the duration of the run. Every round gets fresh state:
+ * a new topic prefix, so a new feature topic (3 partitions, the synthetic stream:
+ * 20 numeric features + 1 categorical, Avro, ~250 bytes), a new champion on a
+ * new model-ready topic, new trigger state and partials topics, new groups.
+ *
+ * The span, the same for both sides: from the call that starts the consumer
+ * (kafkajs `run`, trigger `start`) until its work is durable — for the baseline,
+ * its group has committed the end of the feature topic (kafkajs eachBatch,
+ * nothing done per message, offsets committed after each batch); for the
+ * trigger, the ingest group has committed the end of the feature topic AND the
+ * judge group has committed the end of the partials topic (every window judged).
+ * Group joins, checkpoint loads and the champion catch-up are inside the span.
+ * One probe measures both: an admin client, connected once before the span,
+ * polling committed and end offsets every 25 ms. Round order alternates
+ * (baseline first on odd rounds) and round 1 is the cold one; all rounds print.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { ConsumerGroupTopics } from '../lib/bus';
 import { topicNames } from '../lib/codec';
 import { KafkaEventBus, createKafkaClient } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
@@ -24,114 +32,139 @@ import { testCatalog, testModelYaml } from '../services/trigger/testing/catalog'
 import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
 import { referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
 import { ConfluentSchemaRegistryClient } from '../lib/codec';
-import { startStack } from '../test/stack';
+import { startBenchStack } from './stack';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const EVENTS = arg('events', 400_000);
+const EVENTS = arg('events', 300_000);
 const FEATURES = arg('features', 20);
-const ROUNDS = arg('rounds', 2);
+const ROUNDS = arg('rounds', 3);
 const PARTITIONS = 3;
 const START = Date.UTC(2026, 0, 1);
+const POLL_MS = 25;
 
-async function committedTotal(kafka: Kafka, groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).reduce((n, p) => n + (p.offset === '-1' ? 0 : Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
+/** The probe: true once every group has committed the end of each of its topics. */
+async function caughtUp(admin: Admin, groups: readonly ConsumerGroupTopics[]): Promise<boolean> {
+  for (const { groupId, topics } of groups) {
+    for (const topic of topics) {
+      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      if (ends.some((e) => (done.get(e.partition) ?? -1n) < BigInt(e.high))) return false;
+    }
   }
+  return true;
 }
 
-/** Rate between 10% and 100% of `total`, from a progress probe polled every 20 ms. */
-async function measure(total: number, progress: () => Promise<number> | number): Promise<number> {
-  let t10: number | undefined;
-  for (;;) {
-    const done = await progress();
-    const now = performance.now();
-    if (t10 === undefined && done >= total * 0.1) t10 = now;
-    if (done >= total) return (total * 0.9) / ((now - (t10 ?? now)) / 1000);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Seconds from `begin()` until the probe says the groups are done. */
+async function span(admin: Admin, begin: () => Promise<void>, groups: () => readonly ConsumerGroupTopics[]): Promise<number> {
+  const t0 = performance.now();
+  await begin();
+  while (!(await caughtUp(admin, groups()))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  return (performance.now() - t0) / 1000;
 }
 
-async function baseline(brokers: string[], topic: string): Promise<number> {
+async function baseline(brokers: string[], admin: Admin, topic: string): Promise<number> {
   const kafka = new Kafka({ brokers, clientId: 'bench-baseline', logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-baseline-${randomUUID()}` });
+  const groupId = `bench-baseline-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId });
   let seen = 0;
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      seen += batch.messages.length;
-    },
-  });
   try {
-    return await measure(EVENTS, () => seen);
+    const seconds = await span(
+      admin,
+      () =>
+        consumer.run({
+          eachBatch: async ({ batch }) => {
+            seen += batch.messages.length;
+          },
+        }),
+      () => [{ groupId, topics: [topic] }],
+    );
+    if (seen < EVENTS) throw new Error(`baseline saw ${seen} of ${EVENTS} events`);
+    return EVENTS / seconds;
   } finally {
     await consumer.disconnect();
   }
 }
 
-async function trigger(brokers: string[], registryUrl: string, prefix: string, featureTopic: string): Promise<number> {
+async function trigger(brokers: string[], registryUrl: string, admin: Admin, prefix: string, featureTopic: string): Promise<number> {
   const logger = silentLogger();
   const bus = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-trigger', logger }), { logger, defaultPartitions: PARTITIONS });
-  const groupId = `${prefix}bench-trigger-${randomUUID().slice(0, 8)}`;
+  const metrics = createServiceMetrics('trigger');
   const app = createTriggerApp({
     bus,
     codec: await platformCodec(new ConfluentSchemaRegistryClient({ url: registryUrl }), topicNames(prefix)),
     catalog: testCatalog(testModelYaml({ featureTopic, labelTopic: `${prefix}labels`, features: FEATURES })),
     logger,
-    metrics: createServiceMetrics('trigger'),
+    metrics,
     instanceId: 'bench',
-    groupId,
+    groupId: `${prefix}bench-trigger`,
   });
-  const kafka = new Kafka({ brokers, clientId: 'bench-probe', logLevel: logLevel.NOTHING });
-  await app.start();
   try {
-    return await measure(EVENTS, () => committedTotal(kafka, `${groupId}-ingest`, featureTopic));
+    const seconds = await span(admin, () => app.start(), () => app.consumerGroups());
+    const consumed = (await metrics.registry.getSingleMetricAsString('roundhouse_trigger_events_consumed_total')).match(/\} (\d+)/);
+    if (!consumed || Number(consumed[1]) < EVENTS) throw new Error(`trigger counted ${consumed?.[1] ?? 0} of ${EVENTS} events`);
+    return EVENTS / seconds;
   } finally {
     await app.stop();
     await bus.close();
   }
 }
 
-async function main(): Promise<void> {
-  const stack = await startStack();
-  try {
-    const brokers = stack.env.KAFKA_BROKERS.split(',');
-    const registryUrl = stack.env.SCHEMA_REGISTRY_URL;
-    const prefix = `bench-${randomUUID().slice(0, 8)}.`;
-    const featureTopic = `${prefix}features`;
-    const logger = silentLogger();
-    const bus = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-producer', logger }), { logger, defaultPartitions: PARTITIONS });
-    const registry = new ConfluentSchemaRegistryClient({ url: registryUrl });
-    const codec = await platformCodec(registry, topicNames(prefix));
-    const model = testCatalog(testModelYaml({ featureTopic, labelTopic: `${prefix}labels`, features: FEATURES })).models[0]!;
-    await bus.ensureTopics([{ name: featureTopic, partitions: PARTITIONS }, { name: `${prefix}labels`, partitions: PARTITIONS }, { name: codec.topics.modelReady, compacted: true }]);
-    await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
-    process.stderr.write(`producing ${EVENTS} events…\n`);
-    await publishEvents(bus, registry, featureTopic, FEATURES, syntheticStream({ seed: 1, features: FEATURES, start: START, spacingMs: 10 }, EVENTS), 1000);
-    await bus.close();
+/** A fresh prefix: its feature topic holds the stream, its model-ready topic the champion. */
+async function freshRound(brokers: string[], registryUrl: string): Promise<{ prefix: string; featureTopic: string }> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}.`;
+  const featureTopic = `${prefix}features`;
+  const logger = silentLogger();
+  const bus = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-producer', logger }), { logger, defaultPartitions: PARTITIONS });
+  const registry = new ConfluentSchemaRegistryClient({ url: registryUrl });
+  const codec = await platformCodec(registry, topicNames(prefix));
+  const model = testCatalog(testModelYaml({ featureTopic, labelTopic: `${prefix}labels`, features: FEATURES })).models[0]!;
+  await bus.ensureTopics([{ name: featureTopic, partitions: PARTITIONS }, { name: `${prefix}labels`, partitions: PARTITIONS }, { name: codec.topics.modelReady, compacted: true }]);
+  await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
+  await publishEvents(bus, registry, featureTopic, FEATURES, syntheticStream({ seed: 1, features: FEATURES, start: START, spacingMs: 10 }, EVENTS), 1000);
+  await bus.close();
+  return { prefix, featureTopic };
+}
 
+async function main(): Promise<void> {
+  const stack = await startBenchStack();
+  const brokers = stack.env.KAFKA_BROKERS.split(',');
+  const registryUrl = stack.env.SCHEMA_REGISTRY_URL;
+  const admin = new Kafka({ brokers, clientId: 'bench-probe', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
     const results: { baseline: number; trigger: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const b = await baseline(brokers, featureTopic);
-      const t = await trigger(brokers, registryUrl, prefix, featureTopic);
+      process.stderr.write(`round ${round + 1}: producing ${EVENTS} events on fresh topics…\n`);
+      const { prefix, featureTopic } = await freshRound(brokers, registryUrl);
+      let b = 0;
+      let t = 0;
+      if (round % 2 === 0) {
+        b = await baseline(brokers, admin, featureTopic);
+        t = await trigger(brokers, registryUrl, admin, prefix, featureTopic);
+      } else {
+        t = await trigger(brokers, registryUrl, admin, prefix, featureTopic);
+        b = await baseline(brokers, admin, featureTopic);
+      }
       results.push({ baseline: b, trigger: t });
-      process.stderr.write(`round ${round + 1}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)}\n`);
+      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)}\n`);
     }
-    const median = (xs: number[]) => [...xs].sort((a, c) => a - c)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]): number => {
+      const sorted = [...xs].sort((a, c) => a - c);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
     const b = median(results.map((r) => r.baseline));
     const t = median(results.map((r) => r.trigger));
-    const ratios = results.map((r) => (r.trigger / r.baseline).toFixed(3)).join(', ');
-    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS} events × ${FEATURES + 1} features, ${PARTITIONS} partitions | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(t / b).toFixed(3)} (rounds: ${ratios}) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}\` |`);
+    const ratios = results.map((r, i) => `${(r.trigger / r.baseline).toFixed(2)}${i === 0 ? ' cold' : ''}`).join(', ');
+    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS.toLocaleString('en-US')} events × ${FEATURES + 1} features, ${PARTITIONS} partitions, 1 model | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(median(results.map((r) => r.trigger / r.baseline))).toFixed(2)} (rounds: ${ratios}) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}\` |`);
   } finally {
+    await admin.disconnect();
     await stack.stop();
   }
 }

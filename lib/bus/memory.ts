@@ -184,7 +184,7 @@ export class MemoryEventBus implements EventBus {
   }
 
   /** Resolves once every member of every group has nothing left to read (tests). */
-  async drained(timeoutMs = 10_000): Promise<void> {
+  async drained(timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.isDrained()) return;

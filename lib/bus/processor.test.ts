@@ -16,7 +16,7 @@ function decodeNumber(message: InboundMessage): number {
   return value;
 }
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
