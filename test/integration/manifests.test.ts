@@ -74,7 +74,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     await ns?.delete();
   });
 
-  it("k8s/'s generated copies match their sources (catalog, alert rules)", () => {
+  it("the generated copies (k8s/, the Helm chart's files/) match their sources (catalog, alert rules, dashboard)", () => {
     expect(staleGeneratedFiles().map((file) => `${file.target} (from ${file.source}; run npx tsx scripts/render-kustomize.ts sync)`)).toEqual([]);
   });
 
