@@ -19,6 +19,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   NO_DATA: 'NO_DATA',
+  /** A record (or one partition's share of a send) above the broker's max.message.bytes: splitting, not retrying, fixes it. */
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   // Infrastructure faults: retry with backoff.
   KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',

@@ -3,12 +3,14 @@
  *
  *   eval "$(npm run -s stack:up)"   # start (or reuse) a detached stack, export its env
  *   npm run stack:down              # stop it and remove its run dir
- *   tsx test/stack/cli.ts prepare   # fetch and build everything, start nothing (CI)
+ *   tsx test/stack/cli.ts prepare   # fetch and build everything, start nothing (CI);
+ *                                   # also builds helm for the chart tests (test/stack/helm.ts)
  *
  * Exports go to stdout, progress to stderr. Unlike the jest setup, `up` ignores
  * KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG in the environment: after a `down`, the
  * shell still holds the old exports, and `up` must not adopt a dead stack.
  */
+import { ensureHelm } from './helm';
 import { defaultCacheRoot, isStackError, prepareStack, startStack } from './index';
 import { exportLines, isComplete, liveProcesses, readState, statePath, stopState, writeState } from './state';
 import { stderrLog } from './util';
@@ -65,6 +67,9 @@ async function main(command: string | undefined): Promise<number> {
       return env(file);
     case 'prepare':
       await prepareStack();
+      // After the stack, not beside it: the Kubernetes build ends with `go clean -cache`,
+      // which would pull the shared build cache from under a helm build in flight.
+      await ensureHelm({ cacheRoot: defaultCacheRoot() });
       stderrLog(`everything the stack starts is fetched and built (in ${defaultCacheRoot()})`);
       return 0;
     default:
