@@ -109,8 +109,11 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const COMMIT_BYTES = 512 * 1024;
   const COMMIT_EVENTS = deps.commitEvery?.events ?? 20_000;
   const COMMIT_MS = deps.commitEvery?.ms ?? 1_000;
-  const featurePlans = new Map<number, Map<string, FeatureRecordPlan>>();
-  const labelPlans = new Map<number, Map<string, LabelRecordPlan>>();
+  // Keyed by (topic, writer schema id): two topics may share a writer schema and
+  // still feed different models (issue 11: keyed by schema id alone, the second
+  // topic's events all hit the first topic's plans and were dead-lettered).
+  const featurePlans = new Map<string, Map<string, FeatureRecordPlan>>();
+  const labelPlans = new Map<string, Map<string, LabelRecordPlan>>();
 
   function ingestFor(topic: string, partition: number, checkpoints: Map<string, string>): IngestPartition {
     const key = `ingest/${topic}/${partition}`;
@@ -127,11 +130,28 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     return ingest;
   }
 
-  function plansFor<P>(cache: Map<number, Map<string, P>>, schemaId: number, modelsHere: readonly ModelSpec[], compile: (m: ModelSpec) => P): Map<string, P> {
-    let plans = cache.get(schemaId);
+  /**
+   * The plans of the models a (topic, writer schema) feeds, compiled once. A model
+   * that does not fit the schema (a field missing or of the wrong type) is left
+   * out for that schema, with one error log and a gauge, and the other models on
+   * the topic carry on (issue 11: one such model dead-lettered every event for
+   * every model).
+   */
+  function plansFor<P>(cache: Map<string, Map<string, P>>, kind: 'features' | 'labels', topic: string, schemaId: number, modelsHere: readonly ModelSpec[], compile: (m: ModelSpec) => P): Map<string, P> {
+    const key = `${topic}\u0000${schemaId}`;
+    let plans = cache.get(key);
     if (!plans) {
-      plans = new Map(modelsHere.map((m) => [m.id, compile(m)]));
-      cache.set(schemaId, plans);
+      plans = new Map();
+      for (const model of modelsHere) {
+        try {
+          plans.set(model.id, compile(model));
+        } catch (error) {
+          if (isRetriable(error)) throw error;
+          metrics.modelsDisabled.set({ model: model.id, topic, kind }, 1);
+          logger.error({ modelId: model.id, topic, schemaId, kind, reason: errorMessage(error) }, `model ${model.id} disabled for ${kind} of ${topic} written with schema ${schemaId}: ${errorMessage(error)}`);
+        }
+      }
+      cache.set(key, plans);
     }
     return plans;
   }
@@ -161,10 +181,10 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         const record = deps.codec.avro.decodeGeneric(message.value);
         const row = record.value as Record<string, unknown>;
         if (featureModels.length > 0) {
-          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)));
+          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, 'features', batch.topic, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)));
         }
         if (labelModels.length > 0) {
-          ingest.addLabel(row, message.key, plansFor(labelPlans, record.schemaId, labelModels, (m) => compileLabelPlan(m, record.type)));
+          ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelModels, (m) => compileLabelPlan(m, record.type)));
         }
         good++;
       } catch (error) {

@@ -14,6 +14,7 @@ export interface TriggerMetrics {
   readonly stateBytes: Gauge<'stage' | 'key'>;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly championVersion: Gauge<'model'>;
+  readonly modelsDisabled: Gauge<'model' | 'topic' | 'kind'>;
 }
 
 export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
@@ -27,6 +28,7 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     lateEvents: m.gauge('late_events', 'Events that arrived after their window closed (not used), since start.', ['model']),
     stateBytes: m.gauge('state_bytes', 'Size of the latest checkpoint per stage and key.', ['stage', 'key']),
     lag: m.gauge('consumer_lag_messages', 'Messages behind the end of each input partition after the last commit.', ['topic', 'partition']),
+    modelsDisabled: m.gauge('models_disabled', 'Models left out for a topic because a writer schema there does not fit their catalog entry (1 = disabled; see the error log).', ['model', 'topic', 'kind']),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
   };
 }
