@@ -35,6 +35,8 @@ export interface TriggerDeps {
   readonly partialsPartitions?: number;
   /** Ingest commit cadence (defaults: 20,000 events or 1 s, and whenever caught up). */
   readonly commitEvery?: { readonly events: number; readonly ms: number };
+  /** Called once when a stage's consumer stops for good (main.ts exits the process so it is restarted). */
+  readonly onFatal?: (stage: string, error: unknown) => void;
 }
 
 export interface TriggerApp {
@@ -181,7 +183,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         const record = deps.codec.avro.decodeGeneric(message.value);
         const row = record.value as Record<string, unknown>;
         if (featureModels.length > 0) {
-          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, 'features', batch.topic, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)));
+          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, 'features', batch.topic, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)), message.timestamp);
         }
         if (labelModels.length > 0) {
           ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelModels, (m) => compileLabelPlan(m, record.type)));
@@ -205,7 +207,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     // Counted as processed: a replay after a crash counts its events again (counters are per process anyway).
     for (const model of featureModels) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
     for (const model of labelModels) if (!featureModels.includes(model)) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
-    for (const model of featureModels) metrics.lateEvents.set({ model: model.id }, ingest.lateEvents(model.id));
+    for (const model of featureModels) metrics.lateEvents.set({ model: model.id, topic: batch.topic, partition: String(batch.partition) }, ingest.lateEvents(model.id));
     const last = batch.messages[batch.messages.length - 1]!;
     const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     const caughtUp = BigInt(nextOffset) >= BigInt(batch.highWatermark);
@@ -387,6 +389,14 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           onBatch: onJudgeBatch,
         }),
       );
+      subscriptions.forEach((subscription, i) => {
+        const stage = i === 0 ? 'ingest' : 'judge';
+        subscription.done.catch((error: unknown) => {
+          ready = false;
+          logger.error({ err: error, stage }, `trigger ${stage} consumer stopped for good: ${errorMessage(error)}`);
+          deps.onFatal?.(stage, error);
+        });
+      });
       ready = true;
       deps.readiness?.register('trigger', () =>
         ready && subscriptions.every((s) => s.isConsuming()) ? { ready: true } : { ready: false, detail: 'trigger consumers not consuming' },
