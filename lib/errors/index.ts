@@ -19,6 +19,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   NO_DATA: 'NO_DATA',
+  /** An artifact object that does not match its manifest (digest, size) or is larger than allowed. */
+  ARTIFACT_INTEGRITY: 'ARTIFACT_INTEGRITY',
   // Infrastructure faults: retry with backoff.
   KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',

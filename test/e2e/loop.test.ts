@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Gauge } from 'prom-client';
-import { artifactStoreFor } from '../../lib/artifacts/file-store';
+import { artifactStoreFor } from '../../lib/artifacts/store-for';
 import { loadCatalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import { AvroCodec, createPlatformCodec, topicNames } from '../../lib/codec';
