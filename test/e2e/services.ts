@@ -98,7 +98,12 @@ export async function startDispatcher(ctx: ServiceContext, kubeConfig: K8s.KubeC
     qps: settings.kubernetes.qps,
     burst: settings.kubernetes.burst,
     logger,
-    jobOptions: { defaultServiceAccountName: settings.kubernetes.trainerServiceAccount, env: settings.trainerEnv, envFromSecret: settings.kubernetes.trainerEnvSecret },
+    jobOptions: {
+      defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
+      env: settings.trainerEnv,
+      envFromSecret: settings.kubernetes.trainerEnvSecret,
+      secretEnv: settings.kubernetes.trainerSecretEnv,
+    },
   });
   const bus = busFor(config);
   const app = createDispatcherApp({
