@@ -135,8 +135,8 @@ describe('S3ArtifactStore on SeaweedFS', () => {
     const s = store();
     await s.writeFile(dir, 'model.json', Buffer.from('{}'));
     await s.writeFile(dir, 'holdout.jsonl.gz', Buffer.from('rows'));
-    for (const attempt of [openVerified(s, dir, '0'.repeat(64)), verifyArtifact(s, dir)]) {
-      await expect(attempt).rejects.toMatchObject({ code: ErrorCodes.NOT_FOUND, retriable: false, message: `${dir}manifest.json is missing: the artifact is not published (the manifest is written last)` });
+    for (const attempt of [() => openVerified(s, dir, '0'.repeat(64)), () => verifyArtifact(s, dir)]) {
+      await expect(attempt()).rejects.toMatchObject({ code: ErrorCodes.NOT_FOUND, retriable: false, message: `${dir}manifest.json is missing: the artifact is not published (the manifest is written last)` });
     }
   });
 

@@ -113,10 +113,22 @@ function seaweedfsPlan(ctx: StackContext, home: string): ComponentPlan {
         env: { ROUNDHOUSE_S3_ENDPOINT: endpoint, ROUNDHOUSE_S3_BUCKET: STACK_BUCKET, ROUNDHOUSE_S3_ACCESS_KEY_ID: accessKey, ROUNDHOUSE_S3_SECRET_ACCESS_KEY: secretKey },
         ports,
         processes: [proc],
-        stop: () => proc.stop(),
+        stop: async () => {
+          await proc.stop();
+          await removeGrpcSockets(ports);
+        },
       };
     },
   };
+}
+
+/**
+ * weed also listens on /tmp/seaweedfs-<server>-grpc-<port>.sock, a path it
+ * hard-codes (no flag moves it); remove ours once it has stopped.
+ */
+async function removeGrpcSockets(ports: Readonly<Record<'masterGrpc' | 'volumeGrpc' | 'filerGrpc' | 's3Grpc', number>>): Promise<void> {
+  const sockets = [`master-grpc-${ports.masterGrpc}`, `volume-grpc-${ports.volumeGrpc}`, `filer-grpc-${ports.filerGrpc}`, `s3-grpc-${ports.s3Grpc}`];
+  await Promise.all(sockets.map((name) => fs.rm(`/tmp/seaweedfs-${name}.sock`, { force: true })));
 }
 
 async function bucketWorks(client: S3Client): Promise<boolean> {
