@@ -35,6 +35,7 @@ runMain('dispatcher', async () => {
         defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
         env: settings.trainerEnv,
         envFromSecret: settings.kubernetes.trainerEnvSecret,
+        secretEnv: settings.kubernetes.trainerSecretEnv,
         artifactVolume: settings.kubernetes.artifactVolume,
       },
       // The engine counts failed submit/observe/cancel calls itself; the informer's watch failures are counted here.

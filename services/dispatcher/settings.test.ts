@@ -34,6 +34,39 @@ describe('loadDispatcherSettings', () => {
     expect(s.app.groupId).toBe('stg.roundhouse-dispatcher');
   });
 
+  it('for an s3:// root, passes the root, endpoint, region and S3 tuning, and credentials only as Secret references', () => {
+    const env = {
+      KUBECONFIG: '/k',
+      ARTIFACT_ROOT: 's3://roundhouse/prod/',
+      ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333',
+      AWS_REGION: 'eu-west-1',
+      ROUNDHOUSE_S3_PART_SIZE_MB: '16',
+      AWS_ACCESS_KEY_ID: 'AKIA-dispatcher-own',
+      AWS_SECRET_ACCESS_KEY: 'dispatcher-secret',
+      DISPATCHER_S3_CREDENTIALS_SECRET: 'roundhouse-s3',
+    };
+    const s = settings(env);
+    expect(s.trainerEnv).toEqual({
+      LOG_LEVEL: 'info',
+      ARTIFACT_ROOT: 's3://roundhouse/prod/',
+      ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333',
+      AWS_REGION: 'eu-west-1',
+      ROUNDHOUSE_S3_FORCE_PATH_STYLE: 'true',
+      ROUNDHOUSE_S3_MAX_ATTEMPTS: '5',
+      ROUNDHOUSE_S3_PART_SIZE_MB: '16',
+    });
+    expect(JSON.stringify(s)).not.toContain('dispatcher-secret');
+    expect(JSON.stringify(s)).not.toContain('AKIA-dispatcher-own');
+    expect(s.kubernetes.trainerSecretEnv).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', secretName: 'roundhouse-s3', key: 'AWS_ACCESS_KEY_ID', optional: false },
+      { name: 'AWS_SECRET_ACCESS_KEY', secretName: 'roundhouse-s3', key: 'AWS_SECRET_ACCESS_KEY', optional: false },
+      { name: 'AWS_SESSION_TOKEN', secretName: 'roundhouse-s3', key: 'AWS_SESSION_TOKEN', optional: true },
+    ]);
+    // A file:// root needs none of it.
+    expect(settings({ KUBECONFIG: '/k', ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333' }).trainerEnv).toEqual({ LOG_LEVEL: 'info' });
+    expect(settings({ KUBECONFIG: '/k' }).kubernetes.trainerSecretEnv).toEqual([]);
+  });
+
   it('reads durations, limits, trainer identity and the local command', () => {
     const s = settings({
       DISPATCHER_RESYNC_INTERVAL: '10s',

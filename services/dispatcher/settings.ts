@@ -4,6 +4,7 @@ import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import type { ExecutorKind } from '../../lib/events';
 import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
+import type { SecretEnvVar } from './core/job';
 
 /**
  * The dispatcher's own settings, from DISPATCHER_* variables that lib/config does
@@ -21,6 +22,8 @@ export interface DispatcherSettings {
     readonly burst: number;
     readonly trainerServiceAccount: string | null;
     readonly trainerEnvSecret: string | null;
+    /** Variables the trainer reads from Secret keys (secretKeyRef): S3 credentials, never copied in clear. */
+    readonly trainerSecretEnv: readonly SecretEnvVar[];
     readonly artifactVolume: { readonly claimName: string; readonly mountPath: string } | null;
   };
   readonly local: { readonly workDir: string; readonly command: readonly string[] | null };
@@ -48,6 +51,13 @@ const Env = z.object({
   DISPATCHER_KUBE_BURST: z.coerce.number().int().min(1).default(10),
   DISPATCHER_TRAINER_SERVICE_ACCOUNT: dnsName.optional(),
   DISPATCHER_TRAINER_ENV_SECRET: dnsName.optional(),
+  /**
+   * A Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN
+   * optional) for an s3:// ARTIFACT_ROOT; referenced by secretKeyRef in the Job.
+   * Without it the trainer uses the SDK's chain: IRSA through
+   * DISPATCHER_TRAINER_SERVICE_ACCOUNT, or DISPATCHER_TRAINER_ENV_SECRET.
+   */
+  DISPATCHER_S3_CREDENTIALS_SECRET: dnsName.optional(),
   /** PVC with the file:// artifact store, mounted into trainer Jobs at ARTIFACT_ROOT's path. */
   DISPATCHER_ARTIFACT_CLAIM: dnsName.optional(),
   DISPATCHER_LOCAL_WORK_DIR: z.string().min(1).default('.roundhouse/runs'),
@@ -78,6 +88,11 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
   if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = config.schemaRegistry.url;
   if (config.topicPrefix) trainerEnv.ROUNDHOUSE_TOPIC_PREFIX = config.topicPrefix;
   trainerEnv.LOG_LEVEL = config.logLevel;
+  const s3 = config.artifactRoot.startsWith('s3://');
+  if (s3) Object.assign(trainerEnv, s3TrainerEnv(config));
+  const trainerSecretEnv: SecretEnvVar[] = e.DISPATCHER_S3_CREDENTIALS_SECRET
+    ? S3_CREDENTIAL_KEYS.map((key) => Object.freeze({ name: key, secretName: e.DISPATCHER_S3_CREDENTIALS_SECRET!, key, optional: key === 'AWS_SESSION_TOKEN' }))
+    : [];
   return Object.freeze({
     app: Object.freeze({
       // Deployments sharing a cluster are told apart by their topic prefix; so are their groups.
@@ -96,6 +111,7 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       burst: e.DISPATCHER_KUBE_BURST,
       trainerServiceAccount: e.DISPATCHER_TRAINER_SERVICE_ACCOUNT ?? null,
       trainerEnvSecret: e.DISPATCHER_TRAINER_ENV_SECRET ?? null,
+      trainerSecretEnv: Object.freeze(trainerSecretEnv),
       artifactVolume:
         e.DISPATCHER_ARTIFACT_CLAIM && config.artifactRoot.startsWith('file:///')
           ? Object.freeze({ claimName: e.DISPATCHER_ARTIFACT_CLAIM, mountPath: new URL(config.artifactRoot).pathname.replace(/\/+$/, '') || '/' })
@@ -104,4 +120,24 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
     local: Object.freeze({ workDir: e.DISPATCHER_LOCAL_WORK_DIR, command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null }),
     trainerEnv: Object.freeze(trainerEnv),
   });
+}
+
+const S3_CREDENTIAL_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
+/**
+ * What a trainer needs to reach an s3:// artifact root, as the variables
+ * lib/config reads: endpoint, region, path style, retries, part size. No
+ * credentials: those go by Secret reference (DISPATCHER_S3_CREDENTIALS_SECRET,
+ * DISPATCHER_TRAINER_ENV_SECRET) or IRSA.
+ */
+function s3TrainerEnv(config: Config): Record<string, string> {
+  const { s3 } = config;
+  return {
+    ARTIFACT_ROOT: config.artifactRoot,
+    ...(s3.endpoint !== undefined ? { ROUNDHOUSE_S3_ENDPOINT: s3.endpoint } : {}),
+    ...(s3.region !== undefined ? { AWS_REGION: s3.region } : {}),
+    ROUNDHOUSE_S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
+    ROUNDHOUSE_S3_MAX_ATTEMPTS: String(s3.maxAttempts),
+    ROUNDHOUSE_S3_PART_SIZE_MB: String(Math.round(s3.partSizeBytes / (1024 * 1024))),
+  };
 }

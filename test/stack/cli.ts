@@ -7,11 +7,11 @@
  *                                   # also builds helm for the chart tests (test/stack/helm.ts)
  *
  * Exports go to stdout, progress to stderr. Unlike the jest setup, `up` ignores
- * KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG in the environment: after a `down`, the
+ * KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG / ROUNDHOUSE_S3_* in the environment: after a `down`, the
  * shell still holds the old exports, and `up` must not adopt a dead stack.
  */
 import { ensureHelm } from './helm';
-import { defaultCacheRoot, isStackError, prepareStack, startStack } from './index';
+import { STACK_ENV_KEYS, defaultCacheRoot, isStackError, prepareStack, startStack } from './index';
 import { exportLines, isComplete, liveProcesses, readState, statePath, stopState, writeState } from './state';
 import { stderrLog } from './util';
 
@@ -28,7 +28,7 @@ async function up(file: string): Promise<number> {
     stderrLog('the recorded stack is not fully running; stopping what is left of it');
     await stopState(file, state);
   }
-  const handle = await startStack({ detached: true, env: { ...process.env, KAFKA_BROKERS: undefined, SCHEMA_REGISTRY_URL: undefined, KUBECONFIG: undefined } });
+  const handle = await startStack({ detached: true, env: { ...process.env, ...Object.fromEntries(STACK_ENV_KEYS.map((k) => [k, undefined])) } });
   if (handle.runDir !== undefined) await writeState(file, { runDir: handle.runDir, env: handle.env, processes: handle.processes });
   stderrLog(`stack is up; stop it with: npm run stack:down (state in ${file})`);
   process.stdout.write(exportLines(handle.env));

@@ -20,12 +20,23 @@ export interface JobOptions {
   readonly env: Readonly<Record<string, string>>;
   /** A Secret whose keys become environment variables (credentials). Referenced, never read by the dispatcher. */
   readonly envFromSecret: string | null;
+  /** Single variables from Secret keys (secretKeyRef), e.g. S3 credentials; they replace a catalog variable of the same name. */
+  readonly secretEnv?: readonly SecretEnvVar[];
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /**
    * A PersistentVolumeClaim (ReadWriteMany) holding the file:// artifact store,
    * mounted where ARTIFACT_ROOT points, so the evaluator reads what the Job wrote.
    */
   readonly artifactVolume?: { readonly claimName: string; readonly mountPath: string } | null;
+}
+
+export interface SecretEnvVar {
+  /** The variable's name in the trainer. */
+  readonly name: string;
+  readonly secretName: string;
+  readonly key: string;
+  /** The pod starts even if the key is absent (e.g. AWS_SESSION_TOKEN with long-lived keys). */
+  readonly optional: boolean;
 }
 
 export const TRAINER_CONTAINER = 'trainer';
@@ -70,7 +81,13 @@ function environment(spec: TrainingSpec, runSpec: RunSpec, options: JobOptions):
   for (const [name, value] of Object.entries(spec.env)) merged.set(name, value);
   for (const [name, value] of Object.entries(options.env)) merged.set(name, value);
   merged.set(RUN_SPEC_ENV, serializeRunSpec(runSpec));
-  return [...merged].map(([name, value]) => ({ name, value }));
+  // A credential named by a Secret reference is never also given in clear.
+  const secret = options.secretEnv ?? [];
+  for (const s of secret) merged.delete(s.name);
+  return [
+    ...[...merged].map(([name, value]) => ({ name, value })),
+    ...secret.map((s) => ({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key, ...(s.optional ? { optional: true } : {}) } } })),
+  ];
 }
 
 /**
