@@ -125,3 +125,20 @@ export async function installMonitoringCrds(kc: K8s.KubeConfig, pathOf: PathOf, 
     return response.status === 200 && kinds.includes('ServiceMonitor') && kinds.includes('PrometheusRule');
   });
 }
+
+/**
+ * A Deployment with no securityContext at all, which the restricted profile
+ * (runAsNonRoot, seccomp, no escalation, no capabilities) must warn about: it
+ * shows a namespace's "no warnings" check can fail.
+ */
+export function psaCanary(namespace: string): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'psa-canary', namespace },
+    spec: {
+      selector: { matchLabels: { app: 'psa-canary' } },
+      template: { metadata: { labels: { app: 'psa-canary' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }] } },
+    },
+  };
+}

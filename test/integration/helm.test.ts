@@ -19,7 +19,7 @@ import type { KubeObject } from '../../scripts/kustomize/render';
 import { CHART_DIR, helm, helmBinary, renderChart, type HelmResult } from '../helpers/helm';
 import { adminKubeConfig, createTestNamespace, waitUntil, type TestNamespace } from '../helpers/kubernetes';
 import { containersOf, field, podSpec } from '../helpers/rendered';
-import { api, enforceRestricted, installMonitoringCrds, resourcePaths, serverApply, type ApiResponse, type PathOf } from '../helpers/server-apply';
+import { api, enforceRestricted, installMonitoringCrds, psaCanary, resourcePaths, serverApply, type ApiResponse, type PathOf } from '../helpers/server-apply';
 
 jest.setTimeout(180_000);
 
@@ -59,15 +59,7 @@ describe('the Helm chart on the API server (server-side apply, dry run)', () => 
   });
 
   it('the namespace reports Pod Security violations (the warnings check below can fail)', async () => {
-    const unconfined: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'psa-canary', namespace: ns.name },
-      spec: {
-        selector: { matchLabels: { app: 'psa-canary' } },
-        template: { metadata: { labels: { app: 'psa-canary' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }] } },
-      },
-    };
+    const unconfined = psaCanary(ns.name);
     const response = await serverApply(admin, pathOf, unconfined, { fieldManager: FIELD_MANAGER });
     expect({ accepted: response.status < 300, message: response.body.message }).toEqual({ accepted: true, message: undefined });
     expect(response.warnings.join('\n')).toMatch(/would violate PodSecurity/);

@@ -18,7 +18,7 @@ import type * as K8s from '@kubernetes/client-node';
 import { staleGeneratedFiles } from '../../scripts/kustomize/generated';
 import { renderKustomization, type KubeObject } from '../../scripts/kustomize/render';
 import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../helpers/kubernetes';
-import { enforceRestricted, installMonitoringCrds, resourcePaths, serverApply, type ApiResponse, type Obj, type PathOf } from '../helpers/server-apply';
+import { enforceRestricted, installMonitoringCrds, psaCanary, resourcePaths, serverApply, type ApiResponse, type Obj, type PathOf } from '../helpers/server-apply';
 
 jest.setTimeout(180_000);
 
@@ -79,16 +79,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
   });
 
   it('the namespace reports Pod Security violations (the warnings check below can fail)', async () => {
-    // No securityContext at all: the restricted profile wants runAsNonRoot, seccomp, no escalation, no capabilities.
-    const unconfined: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'psa-canary', namespace: ns.name },
-      spec: {
-        selector: { matchLabels: { app: 'psa-canary' } },
-        template: { metadata: { labels: { app: 'psa-canary' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }] } },
-      },
-    };
+    const unconfined = psaCanary(ns.name);
     const response = await apply(admin, pathOf, unconfined);
     expect({ accepted: response.status < 300, message: response.body.message }).toEqual({ accepted: true, message: undefined });
     expect(response.warnings.join('\n')).toMatch(/would violate PodSecurity/);
