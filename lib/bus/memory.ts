@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { ErrorCodes, RoundhouseError } from '../errors';
 import { Clock, systemClock } from '../clock';
+import { recordBytes, sendGroups } from './split';
 import type {
   BatchControl,
   EventBus,
@@ -76,12 +77,6 @@ export interface MemoryBusOptions {
 /** Kafka's default max.message.bytes. */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
-/** Bytes a record adds to a batch before compression (value, key, headers; framing left out). */
-function recordBytes(message: OutboundMessage): number {
-  let n = (message.value?.length ?? 0) + (message.key === null ? 0 : Buffer.byteLength(message.key));
-  for (const [k, v] of Object.entries(message.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v);
-  return n;
-}
 
 export class MemoryEventBus implements EventBus {
   private readonly topics = new Map<string, MemoryTopic>();
@@ -253,8 +248,20 @@ export class MemoryEventBus implements EventBus {
     return group;
   }
 
-  /** Refuses the whole send when one partition's records exceed max.message.bytes after gzip (nothing is appended). */
+  /**
+   * Refuses the whole send when, in one of the produce requests the Kafka
+   * adapter would make of it (split.ts sendGroups), one partition's records
+   * exceed max.message.bytes after gzip. Nothing is appended.
+   */
   private checkSizes(messages: readonly OutboundMessage[], partitions: readonly number[]): void {
+    let start = 0;
+    for (const group of sendGroups(messages)) {
+      this.checkRequest(group, partitions.slice(start, start + group.length));
+      start += group.length;
+    }
+  }
+
+  private checkRequest(messages: readonly OutboundMessage[], partitions: readonly number[]): void {
     const batches = new Map<string, OutboundMessage[]>();
     messages.forEach((message, i) => {
       const key = `${message.topic}[${partitions[i]}]`;

@@ -29,6 +29,7 @@ function buildModel(model: ModelOutput): ModelSpec {
       labelField: data.labelField,
       labelMaturityMs: data.labelMaturity,
       allowedFutureSkewMs: data.allowedFutureSkew,
+      idlePartitionTimeoutMs: data.idlePartitionTimeout,
       scoreField: data.scoreField ?? null,
       features: data.features.map(
         (f): FeatureSpec => ({
@@ -53,7 +54,10 @@ function buildModel(model: ModelOutput): ModelSpec {
 
 function buildTriggers(t: Out<'triggers'>, hasScore: boolean): TriggerSpec {
   const w = t.drift.window;
-  const window: WindowSpec = w.type === 'time' ? { type: 'time', sizeMs: w.size, allowedLatenessMs: w.allowedLateness } : { type: 'count', size: w.size };
+  const window: WindowSpec =
+    w.type === 'time'
+      ? { type: 'time', sizeMs: w.size, allowedLatenessMs: w.allowedLateness }
+      : { type: 'count', size: w.size, resolutionMs: w.resolution, allowedLatenessMs: w.allowedLateness ?? w.resolution };
   return {
     drift: { ...t.drift, window, threshold: t.drift.threshold ?? null },
     score: { enabled: t.score.enabled && hasScore, method: t.score.method, threshold: t.score.threshold ?? null },

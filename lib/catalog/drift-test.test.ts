@@ -5,7 +5,7 @@ import type { DriftPolicy, FeatureSpec } from './types';
 
 const policy = (method: DriftPolicy['method'], threshold: number | null = null): DriftPolicy => ({
   enabled: true,
-  window: { type: 'count', size: 1000 },
+  window: { type: 'count', size: 1000, resolutionMs: 5000, allowedLatenessMs: 5000 },
   method,
   threshold,
   minSamples: 100,

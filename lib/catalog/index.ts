@@ -10,4 +10,5 @@ export { featureDriftOverride, scoreDriftOverride, type DriftTestOverride } from
 export { MODEL_ID_MAX_LENGTH } from './schema';
 export { RESERVED_ENV_PREFIX } from './schema-training';
 export type * from './types';
+export { sliceOf } from './types';
 export { FAMILY_SEPARATOR, memberModelId, resolveModel, segmentOf } from './family';

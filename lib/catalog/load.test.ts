@@ -19,7 +19,7 @@ describe('config/catalog.yaml (the demo catalog)', () => {
       'amount', 'currency', 'merchant_category', 'country', 'card_age_days', 'is_new_device',
       'txn_count_1h', 'txn_count_24h', 'amount_sum_24h', 'distinct_merchants_24h', 'distance_from_home_km',
     ]);
-    expect(card.triggers.drift.window).toEqual({ type: 'count', size: 2000 });
+    expect(card.triggers.drift.window).toEqual({ type: 'count', size: 2000, resolutionMs: 5000, allowedLatenessMs: 5000 });
     expect(card.triggers.cooldownMs).toBe(120_000);
     expect(card.training.deadlineMs).toBe(15 * 60_000);
     expect(card.training.lookbackMs).toBe(7 * 86_400_000);
@@ -32,7 +32,7 @@ describe('config/catalog.yaml (the demo catalog)', () => {
 
   it('segments merchant-fraud by merchant_id, which is not a feature', () => {
     const family = requireModel(catalog, 'merchant-fraud');
-    expect(family.family).toEqual({ segmentField: 'merchant_id', minMaturedLabels: 500, maxSegments: 50 });
+    expect(family.family).toEqual({ segmentField: 'merchant_id', minMaturedLabels: 500, maxSegments: 50, shards: 16 });
     expect(family.data.features.some((f) => f.name === 'merchant_id')).toBe(false);
     expect(family.data.labelEventIdField).toBe('event_id');
   });
@@ -223,7 +223,7 @@ describe('defaults', () => {
     expect(custom.training.tolerations).toEqual([]);
     expect(custom.training.hyperparameters).toEqual({ depth: 4 });
     expect(custom.training.resources).toMatchObject({ cpu: '4', memory: '8Gi' });
-    expect(custom.triggers.drift.window).toEqual({ type: 'count', size: 500 });
+    expect(custom.triggers.drift.window).toEqual({ type: 'count', size: 500, resolutionMs: 5000, allowedLatenessMs: 5000 });
     expect(custom.triggers.drift.minSamples).toBe(200);
     expect(custom.triggers.cooldownMs).toBe(300_000);
     expect(custom.evaluation.gates.map((g) => `${g.metric} ${g.limit}`)).toEqual(['logLoss max']);

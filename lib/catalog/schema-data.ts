@@ -29,7 +29,22 @@ export const FeatureSchema = section('One model input, a field of the feature re
 export const FamilySchema = section('Train one model per value of a segment field (e.g. per merchant).', {
   segmentField: fieldName.describe("Feature-record field whose value names the segment (labels reach it through their event's feature record); not itself a feature."),
   minMaturedLabels: z.number().int().min(1).describe('A segment gets its own model once it has this many matured labels.').prefault(500),
-  maxSegments: z.number().int().min(1).describe('Upper bound on the number of segment models in this family.').prefault(1000),
+  maxSegments: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .describe(
+      'Upper bound on the number of segment models in this family. Each member shard admits ceil(maxSegments / shards) segments, in the order they first appear in a judged window; later segments are folded into the shard\'s overflow member (judged, never trained) and counted by roundhouse_trigger_family_overflow_segments.',
+    )
+    .prefault(1000),
+  shards: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .describe("Member shards: the family's members are judged in this many parts, spread over the trigger's judge instances (a segment's shard is a hash of its value).")
+    .prefault(16),
 });
 
 /** Identity and label fields must not double as model inputs (leakage, or a meaningless feature). */
@@ -62,6 +77,11 @@ export const DataSchema = section(
         "How far an event time may lie ahead of both the partition's watermark and the record's Kafka timestamp. Events beyond it (a clock or unit error: microseconds for milliseconds) go to the topic's dead-letter topic instead of moving the watermark.",
       )
       .prefault('1h'),
+    idlePartitionTimeout: duration()
+      .describe(
+        "A feature-topic partition that is caught up (its consumer is at the end of the log) and whose watermark is this far behind the topic's newest event time stops holding windows back. Its later events, for windows already judged, are late.",
+      )
+      .prefault('5m'),
     scoreField: fieldName.describe("Feature-record field with the serving model's score, watched by triggers.score.").optional(),
     features: withArrayCheck(z.array(FeatureSchema).min(1, { error: 'a model needs at least one feature' }), uniqueBy('name', 'feature', 'features')).describe(
       'Model inputs, in the order the trainer sees them.',

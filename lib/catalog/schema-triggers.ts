@@ -32,10 +32,20 @@ const TimeWindowSchema = section(
   },
 );
 
-const CountWindowSchema = section('Tumbling window of a fixed number of events.', {
-  type: z.literal('count'),
-  size: positiveInt('Events per window.'),
-});
+const CountWindowSchema = section(
+  'Window of about `size` events of the whole topic: event-time slices of `resolution` are gathered until they hold at least `size` events, so a window is one event-time interval on every partition.',
+  {
+    type: z.literal('count'),
+    size: positiveInt('Events per window (at least; the window ends at the first slice boundary that reaches it).'),
+    resolution: duration({ min: 1 }).describe('Event-time slice length: the granularity of window boundaries. Pick about a tenth of the time `size` events take.').prefault('5s'),
+    allowedLateness: duration().describe('How long after a slice ends (by watermark) late events are still counted; defaults to one resolution.').optional(),
+  },
+  (value, report) => {
+    const resolution = read.num(value.resolution);
+    const lateness = read.num(value.allowedLateness);
+    if (resolution !== undefined && lateness !== undefined && lateness > 100 * resolution) report(['allowedLateness'], 'allowedLateness may be at most 100 resolutions (every slice within it is held open)');
+  },
+);
 
 export const WindowSchema = z
   .discriminatedUnion('type', [TimeWindowSchema, CountWindowSchema], { error: 'window type must be "time" or "count"' })

@@ -28,6 +28,8 @@ export interface FamilySpec {
   readonly segmentField: string;
   readonly minMaturedLabels: number;
   readonly maxSegments: number;
+  /** Member shards: the family's members are judged in this many independent parts (keys of the partials topic). */
+  readonly shards: number;
 }
 
 export interface DataSpec {
@@ -42,6 +44,8 @@ export interface DataSpec {
   readonly labelMaturityMs: number;
   /** An event time above max(watermark, record timestamp) + this is dead-lettered (EVENT_TIME_OUT_OF_RANGE). */
   readonly allowedFutureSkewMs: number;
+  /** A caught-up partition whose watermark is this far (event time) behind the topic's newest stops holding windows back. */
+  readonly idlePartitionTimeoutMs: number;
   readonly scoreField: string | null;
   readonly features: readonly FeatureSpec[];
 }
@@ -72,7 +76,12 @@ export interface TriggerSpec {
 
 export type WindowSpec =
   | { readonly type: 'time'; readonly sizeMs: number; readonly allowedLatenessMs: number }
-  | { readonly type: 'count'; readonly size: number };
+  | { readonly type: 'count'; readonly size: number; readonly resolutionMs: number; readonly allowedLatenessMs: number };
+
+/** The event-time slice a window is made of: the whole window for time windows, the resolution for count windows. */
+export function sliceOf(window: WindowSpec): { readonly sliceMs: number; readonly allowedLatenessMs: number } {
+  return window.type === 'time' ? { sliceMs: window.sizeMs, allowedLatenessMs: window.allowedLatenessMs } : { sliceMs: window.resolutionMs, allowedLatenessMs: window.allowedLatenessMs };
+}
 
 export interface DriftPolicy {
   readonly enabled: boolean;

@@ -15,6 +15,7 @@ import type {
   TopicPartition,
   TopicSpec,
 } from '../bus/types';
+import { sendGroups } from '../bus/split';
 import { readRangeWithKafka } from './range-reader';
 
 export interface KafkaBusOptions {
@@ -128,7 +129,7 @@ export class KafkaEventBus implements EventBus {
     if (messages.length === 0) return;
     const producer = await this.getProducer();
     try {
-      await producer.sendBatch({ topicMessages: toTopicMessages(messages), acks: -1, compression: CompressionTypes.GZIP });
+      for (const group of sendGroups(messages)) await producer.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: CompressionTypes.GZIP });
     } catch (error) {
       throw asKafkaError(error, 'publishing');
     }
@@ -193,7 +194,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
 
     const commitPlain = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
-      if (outputs.length > 0) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1, compression: CompressionTypes.GZIP });
+      for (const group of sendGroups(outputs)) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: CompressionTypes.GZIP });
       await payload.commitOffsetsIfNecessary({
         topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
       });
@@ -201,7 +202,8 @@ export class KafkaEventBus implements EventBus {
     const commitTransactional = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
       const tx = await txProducer!.transaction();
       try {
-        if (outputs.length > 0) await tx.sendBatch({ topicMessages: toTopicMessages(outputs), acks: -1, compression: CompressionTypes.GZIP });
+        // One transaction, several produce requests: each under the broker's message size limit (lib/bus/split.ts).
+        for (const group of sendGroups(outputs)) await tx.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: CompressionTypes.GZIP });
         await tx.sendOffsets({
           consumerGroupId: options.groupId,
           topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],

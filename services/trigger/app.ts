@@ -7,9 +7,11 @@ import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } fro
 import type { Logger } from '../../lib/log';
 import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { CheckpointStore } from './checkpoints';
-import { compileFeaturePlan, compileLabelPlan, type FeatureRecordPlan, type LabelRecordPlan } from './core/extract';
-import { IngestPartition, type IngestState } from './core/ingest';
-import { ModelJudge, type JudgeState, type WindowVerdict } from './core/judge';
+import { chunkedMessages, readChunked } from './chunked';
+import { compileFeaturePlan, compileLabelPlan } from './core/extract';
+import { judgeKey, planGroups, type TriggerGroup } from './core/groups';
+import { IngestPartition, groupFeaturePlan, groupLabelPlan, type GroupFeaturePlan, type GroupLabelPlan, type IngestState } from './core/ingest';
+import { GroupJudge, type JudgeState, type WindowVerdict } from './core/judge';
 import { decodePartial, encodePartial, type Partial as TriggerPartial } from './core/partials';
 import { ChampionFollower } from './follower';
 import { createTriggerMetrics, initialiseTriggerCounters, type TriggerMetrics } from './metrics';
@@ -35,6 +37,8 @@ export interface TriggerDeps {
   readonly partialsPartitions?: number;
   /** Ingest commit cadence (defaults: 20,000 events or 1 s, and whenever caught up). */
   readonly commitEvery?: { readonly events: number; readonly ms: number };
+  /** How often caught-up partitions without batches announce it (default 5 s; see heartbeat()). */
+  readonly heartbeatMs?: number;
   /** Called once when a stage's consumer stops for good (main.ts exits the process so it is restarted). */
   readonly onFatal?: (stage: string, error: unknown) => void;
 }
@@ -49,7 +53,7 @@ export interface TriggerApp {
 }
 
 interface StageContext {
-  checkpoints: Map<string, string> | undefined;
+  checkpoints: Map<string, unknown> | undefined;
   stale: boolean;
 }
 
@@ -64,13 +68,8 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const metrics: TriggerMetrics = createTriggerMetrics(deps.metrics);
   initialiseTriggerCounters(metrics, deps.catalog.models.map((m) => m.id));
   const models = new Map(deps.catalog.models.map((m) => [m.id, m]));
-  const featureTopics = new Map<string, ModelSpec[]>();
-  const labelTopics = new Map<string, ModelSpec[]>();
-  for (const model of deps.catalog.models) {
-    featureTopics.set(model.data.featureTopic, [...(featureTopics.get(model.data.featureTopic) ?? []), model]);
-    labelTopics.set(model.data.labelTopic, [...(labelTopics.get(model.data.labelTopic) ?? []), model]);
-  }
-  const inputTopics = [...new Set([...featureTopics.keys(), ...labelTopics.keys()])];
+  const groups = planGroups(deps.catalog.models);
+  const inputTopics = [...new Set(groups.flatMap((g) => [g.featureTopic, g.labelTopic]))];
   const partitionCounts = new Map<string, number>();
   const subscriptions: Subscription[] = [];
   let ready = false;
@@ -86,10 +85,9 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     control.backoff(delay);
   };
 
-  async function ensureCheckpoints(stage: StageContext): Promise<Map<string, string>> {
+  async function ensureCheckpoints(stage: StageContext): Promise<Map<string, unknown>> {
     if (stage.stale || !stage.checkpoints) {
-      const loaded = await store.load();
-      stage.checkpoints = new Map([...loaded].map(([k, v]) => [k, JSON.stringify(v)]));
+      stage.checkpoints = await store.load();
       stage.stale = false;
     }
     return stage.checkpoints;
@@ -98,74 +96,101 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   // ---- stage 1: ingest ----------------------------------------------------
   const ingestStage: StageContext = { checkpoints: undefined, stale: true };
   const ingests = new Map<string, IngestPartition>();
+  /** Checkpoint pieces last written per key (chunked.ts), so shrinking checkpoints tombstone the rest. */
+  const pieces = new Map<string, number>();
   /**
    * Outputs and progress since a partition's last commit. Committing (a
    * transaction with a gzip'd checkpoint) every fetched batch dominated the
    * trigger's cost, so ingest commits every COMMIT_EVENTS events or COMMIT_MS,
    * and whenever it has caught up with the partition; in between it only moves
    * its fetch position. A crash or rebalance replays from the last commit, which
-   * rebuilds exactly these outputs (the stage is deterministic).
+   * rebuilds exactly these outputs (the stage is deterministic). Partials are
+   * drained at commit time, so a commit carries one progress record per shard.
    */
-  const uncommitted = new Map<string, { outputs: OutboundMessage[]; events: number; since: number; bytes: number }>();
-  /** Commit before the pending outputs approach the broker's 1 MB request limit. */
-  const COMMIT_BYTES = 512 * 1024;
+  const uncommitted = new Map<string, { outputs: OutboundMessage[]; events: number; since: number }>();
   const COMMIT_EVENTS = deps.commitEvery?.events ?? 20_000;
   const COMMIT_MS = deps.commitEvery?.ms ?? 1_000;
+  /** Last time a batch of each input partition was handled (the idle heartbeat leaves those alone). */
+  const lastBatchAt = new Map<string, number>();
+  const assignedInputs: TopicPartition[] = [];
   // Keyed by (topic, writer schema id): two topics may share a writer schema and
   // still feed different models (issue 11: keyed by schema id alone, the second
   // topic's events all hit the first topic's plans and were dead-lettered).
-  const featurePlans = new Map<string, Map<string, FeatureRecordPlan>>();
-  const labelPlans = new Map<string, Map<string, LabelRecordPlan>>();
+  const featurePlans = new Map<string, Map<string, GroupFeaturePlan>>();
+  const labelPlans = new Map<string, Map<string, GroupLabelPlan>>();
 
-  function ingestFor(topic: string, partition: number, checkpoints: Map<string, string>): IngestPartition {
+  function ingestFor(topic: string, partition: number, checkpoints: Map<string, unknown>): IngestPartition {
     const key = `ingest/${topic}/${partition}`;
     let ingest = ingests.get(key);
     if (!ingest) {
-      const saved = checkpoints.get(key);
-      const modelsHere = [...new Set([...(featureTopics.get(topic) ?? []), ...(labelTopics.get(topic) ?? [])])];
-      ingest = new IngestPartition(
-        { topic, partition, partitions: partitionCounts.get(topic) ?? 1, models: modelsHere },
-        saved ? (JSON.parse(saved) as IngestState) : undefined,
-      );
+      const saved = readChunked(checkpoints, key);
+      if (saved) pieces.set(key, saved.pieces);
+      const groupsHere = groups.filter((g) => g.featureTopic === topic || g.labelTopic === topic);
+      ingest = new IngestPartition({ topic, partition, partitions: partitionCounts.get(topic) ?? 1, groups: groupsHere }, saved?.state as IngestState | undefined);
       ingests.set(key, ingest);
     }
     return ingest;
   }
 
   /**
-   * The plans of the models a (topic, writer schema) feeds, compiled once. A model
-   * that does not fit the schema (a field missing or of the wrong type) is left
-   * out for that schema, with one error log and a gauge, and the other models on
-   * the topic carry on (issue 11: one such model dead-lettered every event for
-   * every model).
+   * The group plans a (topic, writer schema) feeds, compiled once. A model that
+   * does not fit the schema (a field missing or of the wrong type) is left out
+   * for that schema, with one error log and a gauge, and the other models on the
+   * topic carry on (issue 11: one such model dead-lettered every event for every
+   * model).
    */
-  function plansFor<P>(cache: Map<string, Map<string, P>>, kind: 'features' | 'labels', topic: string, schemaId: number, modelsHere: readonly ModelSpec[], compile: (m: ModelSpec) => P): Map<string, P> {
+  function plansFor<P, G>(
+    cache: Map<string, Map<string, G>>,
+    kind: 'features' | 'labels',
+    topic: string,
+    schemaId: number,
+    groupsHere: readonly TriggerGroup[],
+    compile: (m: ModelSpec) => P,
+    combine: (group: TriggerGroup, plans: ReadonlyMap<string, P>) => G | null,
+  ): Map<string, G> {
     const key = `${topic}\u0000${schemaId}`;
     let plans = cache.get(key);
     if (!plans) {
       plans = new Map();
-      for (const model of modelsHere) {
-        try {
-          plans.set(model.id, compile(model));
-        } catch (error) {
-          if (isRetriable(error)) throw error;
-          metrics.modelsDisabled.set({ model: model.id, topic, kind }, 1);
-          logger.error({ modelId: model.id, topic, schemaId, kind, reason: errorMessage(error) }, `model ${model.id} disabled for ${kind} of ${topic} written with schema ${schemaId}: ${errorMessage(error)}`);
+      for (const group of groupsHere) {
+        const modelPlans = new Map<string, P>();
+        for (const model of group.models) {
+          try {
+            modelPlans.set(model.id, compile(model));
+          } catch (error) {
+            if (isRetriable(error)) throw error;
+            metrics.modelsDisabled.set({ model: model.id, topic, kind }, 1);
+            logger.error({ modelId: model.id, topic, schemaId, kind, reason: errorMessage(error) }, `model ${model.id} disabled for ${kind} of ${topic} written with schema ${schemaId}: ${errorMessage(error)}`);
+          }
         }
+        const plan = combine(group, modelPlans);
+        if (plan) plans.set(group.id, plan);
       }
       cache.set(key, plans);
     }
     return plans;
   }
 
+  function partialMessages(drained: ReturnType<IngestPartition['drain']>): OutboundMessage[] {
+    return drained.map(({ key, partial }) => ({ topic: partialsTopic, key, value: encodePartial(partial) }));
+  }
+
+  function checkpointMessages(key: string, state: unknown, stage: 'ingest' | 'judge'): OutboundMessage[] {
+    const { messages, pieces: n, bytes } = chunkedMessages(topics.triggerState, key, state, pieces.get(key) ?? 0);
+    pieces.set(key, n);
+    metrics.stateBytes.set({ stage, key }, bytes);
+    return messages;
+  }
+
   async function onIngestBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
     if (batch.messages.length === 0) return;
     const checkpointKey = `ingest/${batch.topic}/${batch.partition}`;
+    lastBatchAt.set(`${batch.topic}:${batch.partition}`, clock.now());
     const reset = (): void => {
       ingests.delete(checkpointKey);
       uncommitted.delete(checkpointKey);
     };
-    let checkpoints: Map<string, string>;
+    let checkpoints: Map<string, unknown>;
     try {
       checkpoints = await ensureCheckpoints(ingestStage);
       await deps.codec.avro.prepare(batch.messages.map((m) => m.value));
@@ -174,19 +199,20 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       throw error;
     }
     const ingest = ingestFor(batch.topic, batch.partition, checkpoints);
-    const featureModels = featureTopics.get(batch.topic) ?? [];
-    const labelModels = labelTopics.get(batch.topic) ?? [];
+    const featureGroups = groups.filter((g) => g.featureTopic === batch.topic);
+    const labelGroups = groups.filter((g) => g.labelTopic === batch.topic);
     const deadLetters: OutboundMessage[] = [];
     let good = 0;
     for (const message of batch.messages) {
       try {
         const record = deps.codec.avro.decodeGeneric(message.value);
         const row = record.value as Record<string, unknown>;
-        if (featureModels.length > 0) {
-          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, 'features', batch.topic, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)), message.timestamp);
+        if (featureGroups.length > 0) {
+          const plans = plansFor(featurePlans, 'features', batch.topic, record.schemaId, featureGroups, (m) => compileFeaturePlan(m, record.type), groupFeaturePlan);
+          ingest.addFeature(row, message.key, message.offset, plans, message.timestamp);
         }
-        if (labelModels.length > 0) {
-          ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelModels, (m) => compileLabelPlan(m, record.type)));
+        if (labelGroups.length > 0) {
+          ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelGroups, (m) => compileLabelPlan(m, record.type), groupLabelPlan));
         }
         good++;
       } catch (error) {
@@ -196,29 +222,28 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, code: errorCode(error), reason: errorMessage(error) }, 'dead-lettered input event');
       }
     }
-    const partials = ingest.drain();
-    const pending = uncommitted.get(checkpointKey) ?? { outputs: [], events: 0, since: clock.now(), bytes: 0 };
+    const pending = uncommitted.get(checkpointKey) ?? { outputs: [], events: 0, since: clock.now() };
     uncommitted.set(checkpointKey, pending);
-    const produced = [...deadLetters, ...partials.map((p) => ({ topic: partialsTopic, key: p.model, value: encodePartial(p) }))];
-    pending.outputs.push(...produced);
-    pending.bytes += produced.reduce((n, m) => n + (m.value?.length ?? 0), 0);
+    pending.outputs.push(...deadLetters);
     pending.events += batch.messages.length;
     if (!control.isActive()) return reset();
     // Counted as processed: a replay after a crash counts its events again (counters are per process anyway).
-    for (const model of featureModels) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
-    for (const model of labelModels) if (!featureModels.includes(model)) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
-    for (const model of featureModels) metrics.lateEvents.set({ model: model.id, topic: batch.topic, partition: String(batch.partition) }, ingest.lateEvents(model.id));
+    for (const group of new Set([...featureGroups, ...labelGroups])) for (const model of group.models) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
+    for (const group of featureGroups) {
+      const late = ingest.lateEvents(group.id);
+      for (const model of group.models) metrics.lateEvents.set({ model: model.id, topic: batch.topic, partition: String(batch.partition) }, late);
+    }
     const last = batch.messages[batch.messages.length - 1]!;
+    metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
     const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     const caughtUp = BigInt(nextOffset) >= BigInt(batch.highWatermark);
-    if (!caughtUp && pending.events < COMMIT_EVENTS && pending.bytes < COMMIT_BYTES && clock.now() - pending.since < COMMIT_MS) {
+    if (!caughtUp && pending.events < COMMIT_EVENTS && clock.now() - pending.since < COMMIT_MS) {
       control.advance(nextOffset);
       return;
     }
-    const state = ingest.toJSON();
-    const checkpoint = store.message(checkpointKey, state);
+    const outputs = [...pending.outputs, ...partialMessages(ingest.drain(caughtUp)), ...checkpointMessages(checkpointKey, ingest.toJSON(), 'ingest')];
     try {
-      await control.commit(nextOffset, [...pending.outputs, checkpoint]);
+      await control.commit(nextOffset, outputs);
     } catch (error) {
       if (isRetriable(error)) return retryLater(batch, control, error, reset);
       reset();
@@ -226,116 +251,149 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     uncommitted.delete(checkpointKey);
     attempts.delete(`${batch.topic}:${batch.partition}`);
-    checkpoints.set(checkpointKey, JSON.stringify(state));
-    metrics.stateBytes.set({ stage: 'ingest', key: `${batch.topic}/${batch.partition}` }, checkpoint.value?.length ?? 0);
-    metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+    checkpoints.set(checkpointKey, structuredClone(ingest.toJSON()));
+  }
+
+  /**
+   * Partitions that never get a batch (no events at all, or none since the last
+   * commit) still have to say "caught up", or the judges would wait for them
+   * forever: every HEARTBEAT_MS, each assigned feature partition without a batch
+   * since the last round whose committed offset is at its end publishes its
+   * progress (caughtUp). The record only states what the log already says.
+   */
+  const HEARTBEAT_MS = deps.heartbeatMs ?? 5_000;
+  let heartbeatTimer: (() => void) | undefined;
+  let heartbeatRound = 0;
+  async function heartbeat(): Promise<void> {
+    const round = clock.now();
+    const idle = assignedInputs.filter((tp) => groups.some((g) => g.featureTopic === tp.topic) && (lastBatchAt.get(`${tp.topic}:${tp.partition}`) ?? -Infinity) < round - HEARTBEAT_MS);
+    if (idle.length === 0) return;
+    const checkpoints = await ensureCheckpoints(ingestStage);
+    const outputs: OutboundMessage[] = [];
+    for (const topic of new Set(idle.map((tp) => tp.topic))) {
+      const [ends, committed] = await Promise.all([deps.bus.endOffsets(topic), deps.bus.committedOffsets(`${groupId}-ingest`, topic)]);
+      for (const tp of idle.filter((t) => t.topic === topic)) {
+        const key = `${tp.topic}:${tp.partition}`;
+        if ((lastBatchAt.get(key) ?? -Infinity) >= round - HEARTBEAT_MS || uncommitted.has(`ingest/${tp.topic}/${tp.partition}`)) continue; // a batch came in meanwhile
+        const end = BigInt(ends.get(tp.partition) ?? '0');
+        const at = BigInt(committed.get(tp.partition) ?? '0');
+        if (at < end) continue;
+        outputs.push(...partialMessages(ingestFor(tp.topic, tp.partition, checkpoints).drain(true)));
+      }
+    }
+    if (outputs.length > 0) await deps.bus.publish(outputs);
+  }
+  function scheduleHeartbeat(): void {
+    heartbeatTimer = clock.schedule(HEARTBEAT_MS, () => {
+      const round = ++heartbeatRound;
+      heartbeat()
+        .catch((error: unknown) => logger.warn({ err: error, round }, 'idle-partition heartbeat failed; retrying next round'))
+        .finally(() => {
+          if (heartbeatTimer !== undefined) scheduleHeartbeat();
+        });
+    });
   }
 
   // ---- stage 2: judge -----------------------------------------------------
   const judgeStage: StageContext = { checkpoints: undefined, stale: true };
-  const judges = new Map<string, ModelJudge>();
+  const judges = new Map<string, GroupJudge>();
+  const groupsById = new Map(groups.map((g) => [g.id, g]));
+  const judgeUncommitted = new Map<number, { outputs: OutboundMessage[]; touched: Set<string>; records: number; since: number }>();
 
-  const pendingKey = (modelId: string, window: string): string => `judge/${modelId}/pending/${window}`;
-
-  function judgeFor(model: ModelSpec, checkpoints: Map<string, string>): ModelJudge {
-    let judge = judges.get(model.id);
+  function judgeFor(group: TriggerGroup, shard: number, checkpoints: Map<string, unknown>): GroupJudge {
+    const key = judgeKey(group.id, shard);
+    let judge = judges.get(key);
     if (!judge) {
-      const savedText = checkpoints.get(`judge/${model.id}`);
-      const saved = savedText ? (JSON.parse(savedText) as JudgeState) : undefined;
-      if (saved) {
-        // Pending windows live in records of their own (see toJSONWithoutPending).
-        const prefix = pendingKey(model.id, '');
-        for (const [key, value] of checkpoints) {
-          if (key.startsWith(prefix)) saved.pending[key.slice(prefix.length)] = JSON.parse(value) as JudgeState['pending'][string];
-        }
-      }
-      judge = new ModelJudge(model, saved);
-      judges.set(model.id, judge);
+      const saved = readChunked(checkpoints, `judge/${key}`);
+      if (saved) pieces.set(`judge/${key}`, saved.pieces);
+      judge = new GroupJudge(group, shard, saved?.state as JudgeState | undefined);
+      judges.set(key, judge);
     }
     return judge;
   }
 
-  function observe(verdict: WindowVerdict, familyId: string): void {
-    metrics.windowsClosed.inc({ model: familyId });
-    for (const s of verdict.statistics) metrics.driftStatistic.set({ model: familyId, feature: s.feature }, s.statistic);
-    if (verdict.suppressed) metrics.suppressed.inc({ model: familyId, reason: verdict.suppressed });
+  function observe(verdicts: readonly WindowVerdict[]): void {
+    const windows = new Map<string, Set<number>>();
+    for (const verdict of verdicts) {
+      const seen = windows.get(verdict.catalogId) ?? new Set<number>();
+      seen.add(verdict.window.start);
+      windows.set(verdict.catalogId, seen);
+      for (const s of verdict.statistics) metrics.driftStatistic.set({ model: verdict.catalogId, feature: s.feature }, s.statistic);
+      if (verdict.suppressed) metrics.suppressed.inc({ model: verdict.catalogId, reason: verdict.suppressed });
+    }
+    for (const [model, starts] of windows) metrics.windowsClosed.inc({ model }, starts.size);
   }
 
   async function onJudgeBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
     if (batch.messages.length === 0) return;
-    const touched = new Set<string>();
+    const pending = judgeUncommitted.get(batch.partition) ?? { outputs: [], touched: new Set<string>(), records: 0, since: clock.now() };
     const reset = (): void => {
-      for (const id of touched) judges.delete(id);
+      for (const key of pending.touched) judges.delete(key);
+      judgeUncommitted.delete(batch.partition);
     };
-    let checkpoints: Map<string, string>;
+    let checkpoints: Map<string, unknown>;
     try {
       checkpoints = await ensureCheckpoints(judgeStage);
     } catch (error) {
       if (isRetriable(error)) return retryLater(batch, control, error, reset);
       throw error;
     }
-    const deadLetters: OutboundMessage[] = [];
-    const requests: OutboundMessage[] = [];
+    judgeUncommitted.set(batch.partition, pending);
     for (const message of batch.messages) {
       let partial: TriggerPartial;
-      let model: ModelSpec | undefined;
+      let group: TriggerGroup | undefined;
       try {
         partial = decodePartial(message.value);
-        model = models.get(partial.model);
-        if (!model) throw new RoundhouseError(ErrorCodes.VALIDATION, `partial for model ${partial.model}, which is not in the catalog`);
+        group = groupsById.get(partial.group);
+        if (!group) throw new RoundhouseError(ErrorCodes.VALIDATION, `partial for group ${partial.group}, which the catalog no longer has (its models changed)`);
       } catch (error) {
-        deadLetters.push(deadLetter(message as InboundMessage, error, `${groupId}-judge`, clock.now()));
+        pending.outputs.push(deadLetter(message as InboundMessage, error, `${groupId}-judge`, clock.now()));
         metrics.decodeFailures.inc({ topic: batch.topic, code: errorCode(error) });
         continue;
       }
-      const judge = judgeFor(model, checkpoints);
-      touched.add(model.id);
+      const judge = judgeFor(group, partial.shard, checkpoints);
+      pending.touched.add(judgeKey(group.id, partial.shard));
       if (partial.kind === 'labels') {
         judge.addLabels(partial);
         continue;
       }
       const out = judge.addFeatures(partial, follower);
-      for (const verdict of out.verdicts) observe(verdict, model.id);
+      observe(out.verdicts);
+      for (const [partition, late] of Object.entries(judge.lateEvents())) metrics.judgeLateEvents.set({ topic: group.featureTopic, partition }, late);
+      metrics.idlePartitions.set({ topic: group.featureTopic }, judge.idlePartitions().length);
       for (const request of out.requests) {
-        requests.push(deps.codec.message('RetrainRequested', request));
-        metrics.requests.inc({ model: model.id, reason: request.reason });
+        pending.outputs.push(deps.codec.message('RetrainRequested', request));
+        const catalogId = models.has(request.modelId) ? request.modelId : (group.models.find((m) => m.family !== null && request.modelId.startsWith(m.id))?.id ?? request.modelId);
+        metrics.requests.inc({ model: catalogId, reason: request.reason });
         logger.info({ modelId: request.modelId, requestId: request.requestId, reason: request.reason, drifted: request.drift?.features.filter((f) => f.drifted).map((f) => f.feature) }, 'retraining requested');
       }
     }
-    const checkpointMessages: OutboundMessage[] = [];
-    const pendingUpdates: [string, string | null][] = [];
-    for (const id of touched) {
-      const judge = judges.get(id)!;
-      checkpointMessages.push(store.message(`judge/${id}`, judge.toJSONWithoutPending()));
-      const { changed, judged } = judge.takePendingChanges();
-      for (const window of changed) {
-        const summary = judge.pendingWindow(window)!;
-        checkpointMessages.push(store.message(pendingKey(id, window), summary));
-        pendingUpdates.push([pendingKey(id, window), JSON.stringify(summary)]);
-      }
-      for (const window of judged) {
-        checkpointMessages.push({ topic: topics.triggerState, key: pendingKey(id, window), value: null, partition: 0 });
-        pendingUpdates.push([pendingKey(id, window), null]);
-      }
-    }
+    pending.records += batch.messages.length;
     if (!control.isActive()) return reset();
+    const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
+    const caughtUp = BigInt(nextOffset) >= BigInt(batch.highWatermark);
+    if (!caughtUp && pending.records < COMMIT_EVENTS && clock.now() - pending.since < COMMIT_MS) {
+      control.advance(nextOffset);
+      return;
+    }
+    const states = [...pending.touched].map((key) => [key, judges.get(key)!.toJSON()] as const);
+    for (const [key, judge] of [...pending.touched].map((k) => [k, judges.get(k)!] as const)) {
+      const overflow = judge.overflowFolds();
+      const group = groupsById.get(key.slice(0, key.indexOf('/')))!;
+      if (group.segmentField !== null) for (const model of group.models) metrics.overflowFolds.set({ model: model.id, shard: key.slice(key.indexOf('/') + 1) }, overflow);
+    }
+    const outputs = [...pending.outputs, ...states.flatMap(([key, state]) => checkpointMessages(`judge/${key}`, state, 'judge'))];
     try {
-      await control.commit((BigInt(batch.lastOffset) + 1n).toString(), [...deadLetters, ...requests, ...checkpointMessages]);
+      await control.commit(nextOffset, outputs);
     } catch (error) {
       if (isRetriable(error)) return retryLater(batch, control, error, reset);
       reset();
       throw error;
     }
+    judgeUncommitted.delete(batch.partition);
     attempts.delete(`${batch.topic}:${batch.partition}`);
-    for (const id of touched) {
-      const state = JSON.stringify(judges.get(id)!.toJSONWithoutPending());
-      checkpoints.set(`judge/${id}`, state);
-      metrics.stateBytes.set({ stage: 'judge', key: id }, state.length);
-    }
-    for (const [key, value] of pendingUpdates) {
-      if (value === null) checkpoints.delete(key);
-      else checkpoints.set(key, value);
-    }
+    // A copy: the judge goes on mutating its state, and a reset must restart from what was committed.
+    for (const [key, state] of states) checkpoints.set(`judge/${key}`, structuredClone(state));
   }
 
   return {
@@ -374,6 +432,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           transactionalId: `${groupId}-ingest-${deps.instanceId}`,
           onAssignment: (assigned) => {
             uncommitted.clear();
+            assignedInputs.splice(0, assignedInputs.length, ...assigned);
             onAssigned(ingestStage, ingests)(assigned);
           },
           onBatch: onIngestBatch,
@@ -385,7 +444,10 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           topics: [partialsTopic],
           fromBeginning: true,
           transactionalId: `${groupId}-judge-${deps.instanceId}`,
-          onAssignment: onAssigned(judgeStage, judges),
+          onAssignment: (assigned) => {
+            judgeUncommitted.clear();
+            onAssigned(judgeStage, judges)(assigned);
+          },
           onBatch: onJudgeBatch,
         }),
       );
@@ -397,14 +459,18 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           deps.onFatal?.(stage, error);
         });
       });
+      scheduleHeartbeat();
       ready = true;
       deps.readiness?.register('trigger', () =>
         ready && subscriptions.every((s) => s.isConsuming()) ? { ready: true } : { ready: false, detail: 'trigger consumers not consuming' },
       );
-      logger.info({ inputTopics, models: models.size, instanceId: deps.instanceId }, 'trigger started');
+      logger.info({ inputTopics, models: models.size, groups: groups.length, instanceId: deps.instanceId }, 'trigger started');
     },
     async stop() {
       ready = false;
+      const cancel = heartbeatTimer;
+      heartbeatTimer = undefined;
+      cancel?.();
       for (const subscription of subscriptions.splice(0)) await subscription.stop();
       await follower.stop();
     },

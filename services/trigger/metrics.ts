@@ -15,6 +15,9 @@ export interface TriggerMetrics {
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly championVersion: Gauge<'model'>;
   readonly modelsDisabled: Gauge<'model' | 'topic' | 'kind'>;
+  readonly judgeLateEvents: Gauge<'topic' | 'partition'>;
+  readonly idlePartitions: Gauge<'topic'>;
+  readonly overflowFolds: Gauge<'model' | 'shard'>;
 }
 
 export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
@@ -29,6 +32,9 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     stateBytes: m.gauge('state_bytes', 'Size of the latest checkpoint per stage and key.', ['stage', 'key']),
     lag: m.gauge('consumer_lag_messages', 'Messages behind the end of each input partition after the last commit.', ['topic', 'partition']),
     modelsDisabled: m.gauge('models_disabled', 'Models left out for a topic because a writer schema there does not fit their catalog entry (1 = disabled; see the error log).', ['model', 'topic', 'kind']),
+    judgeLateEvents: m.gauge('judge_late_events', 'Feature events that reached the judge after their slice was judged (a partition back from idleness or from far behind), per input partition.', ['topic', 'partition']),
+    idlePartitions: m.gauge('idle_partitions', 'Feature-topic partitions currently ruled idle (caught up and behind the newest watermark by data.idlePartitionTimeout): they do not hold windows back.', ['topic']),
+    overflowFolds: m.gauge('family_overflow_segments', "Segment-windows a family shard folded into its overflow member because it already had ceil(maxSegments / shards) segments (family.maxSegments).", ['model', 'shard']),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
   };
 }

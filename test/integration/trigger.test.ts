@@ -10,7 +10,23 @@ import { createTriggerApp, type TriggerApp } from '../../services/trigger/app';
 import { testCatalog, testCatalogYaml, testModelYaml } from '../../services/trigger/testing/catalog';
 import { championEvent, platformCodec, publishEvents } from '../../services/trigger/testing/harness';
 import { referenceProfile, syntheticStream, type StreamOptions } from '../../services/trigger/testing/stream';
+import { DLQ_HEADERS } from '../../lib/bus/dlq';
 import { kafkaBus, rawKafka, registryClient, stackEnv, uniqueName, waitFor } from '../helpers';
+
+/** Every record of a topic (headers as strings), read by a throwaway consumer group up to the end offsets. */
+async function readTopic(topic: string): Promise<{ headers: Record<string, string> }[]> {
+  const bus = kafkaBus();
+  try {
+    const ends = await bus.endOffsets(topic);
+    const out: { headers: Record<string, string> }[] = [];
+    await bus.readRange(topic, [...ends].map(([partition, end]) => ({ partition, startOffset: '0', endOffset: end })), async (messages) => {
+      for (const m of messages) out.push({ headers: { ...m.headers } });
+    });
+    return out;
+  } finally {
+    await bus.close();
+  }
+}
 
 const FEATURES = 20;
 const START = Date.UTC(2026, 0, 1);
@@ -152,6 +168,64 @@ const comparable = (requests: readonly RetrainRequested[]): unknown =>
   JSON.parse(JSON.stringify(requests).replace(/"topic":"[^"]*"/g, '"topic":"(topic)"'));
 
 describe('trigger on the real stack', () => {
+  it('partitions loaded 60/30/10, one idle, a far-future event: the drift within two windows, only the bad event dead-lettered', async () => {
+    // The broker runs with its default max.message.bytes (1 MiB): every record the trigger writes must fit.
+    const prefix = `${uniqueName('trg-skew')}.`;
+    const featureTopic = `${prefix}features`;
+    const labelTopic = `${prefix}labels`;
+    const catalog = testCatalog(testModelYaml({ featureTopic, labelTopic }));
+    const bus = kafkaBus(4);
+    const codec = await platformCodec(registryClient(), topicNames(prefix));
+    const far = START + 50 * 365 * 86_400_000;
+    const skewed = (_e: unknown, n: number): number => {
+      const r = (n * 2654435761) % 100;
+      return r < 60 ? 0 : r < 90 ? 1 : 2; // partition 3 gets nothing
+    };
+    const changeAt = 60_000;
+    const events = (function* () {
+      let n = 0;
+      for (const e of syntheticStream({ ...changeStream, changeAt }, 120_000)) yield n++ === 30_000 ? { ...e, event_time: far } : e;
+    })();
+    try {
+      await bus.ensureTopics([
+        { name: featureTopic, partitions: 4 },
+        { name: labelTopic, partitions: 4 },
+        { name: codec.topics.modelReady, compacted: true },
+        { name: codec.topics.retrainRequests },
+      ]);
+      await bus.publish([codec.message('ModelReady', championEvent(catalog.models[0]!, PROFILE, 1, START, START))]);
+      await publishEvents(bus, registryClient(), featureTopic, FEATURES, events, 1000, skewed);
+    } finally {
+      await bus.close();
+    }
+    const d: Deployment = { prefix, featureTopic, labelTopic, catalogYaml: testCatalogYaml(testModelYaml({ featureTopic, labelTopic })), codec };
+    const app = createTriggerApp({
+      bus: kafkaBus(4),
+      codec,
+      catalog,
+      logger: process.env.TRIGGER_TEST_LOG ? createLogger({ level: 'warn', service: 'trigger-skew' }) : silentLogger(),
+      metrics: createServiceMetrics('trigger'),
+      instanceId: 'a',
+      groupId: `${prefix}roundhouse-trigger`,
+      heartbeatMs: 1_000,
+    });
+    await app.start();
+    try {
+      const requests = await settledRequests(d, 300_000);
+      expect(requests).toHaveLength(1);
+      const changeTime = START + changeAt * 10;
+      expect(requests[0]!.drift!.windowEnd - changeTime).toBeLessThanOrEqual(2 * 60_000);
+      expect(requests[0]!.drift!.features.filter((f) => f.drifted).map((f) => f.feature).sort()).toEqual(['f14', 'f3', 'f9']);
+      // The dead-letter topic holds the far-future event and nothing else.
+      const dead = await readTopic(`${featureTopic}.dlq`);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]!.headers[DLQ_HEADERS.errorCode]).toBe('EVENT_TIME_OUT_OF_RANGE');
+      expect(dead[0]!.headers[DLQ_HEADERS.errorMessage]).toContain('ahead of the partition');
+    } finally {
+      await app.stop();
+    }
+  }, 900_000);
+
   const changeStream: StreamOptions = { seed: 21, features: FEATURES, start: START, spacingMs: 10, changeAt: 60_000, changed: [3, 9, 14], shift: 0.5 };
 
   it('a change point on 3 of 20 features gives exactly one request naming them, within two windows', async () => {

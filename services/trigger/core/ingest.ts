@@ -1,21 +1,66 @@
 import { ErrorCodes, RoundhouseError } from '../../../lib/errors';
-import type { ModelSpec, WindowSpec } from '../../../lib/catalog';
+import type { ModelSpec } from '../../../lib/catalog';
 import type { FeatureRecordPlan, LabelRecordPlan } from './extract';
 import { readCategorical, readLabel, readNumeric, readSegment, readTime } from './extract';
-import type { FeaturePartial, LabelCounts, LabelPartial, SegmentSummary, WindowSummary } from './partials';
-import { CategoricalCounts, FeatureSketch, NumericSketch, sketchFromJSON } from './sketch';
+import { shardOf, type TriggerGroup } from './groups';
+import { splitFeaturePartial, splitLabelPartial, type FeaturePartial, type LabelCounts, type LabelPartial, type SegmentSummary, type SliceSummary } from './partials';
+import { CategoricalCounts, NumericSketch, sketchFromJSON, type FeatureSketch, type FeatureSketchState } from './sketch';
 
 const isoOrNumber = (t: number): string => (Number.isFinite(t) && Math.abs(t) < 8.64e15 ? new Date(t).toISOString() : String(t));
 
 /**
- * Stage 1: one instance per input partition. Assigns each event to its model's
- * window (tumbling by event time, or by count: a count window of N events takes
- * ceil(N / P) events from each of the topic's P partitions), summarises windows
- * with reference-free sketches, and closes a time window once the partition's
- * watermark (the largest event time seen) has passed its end plus the allowed
- * lateness. Events for an already-closed window are late and counted, not used.
+ * Stage 1: one instance per input partition. Each event is sketched once per
+ * group (groups.ts: the models that share a feature topic, slicing, segmenting
+ * and labels) into its event-time slice, floor(eventTime / sliceMs) — the same
+ * interval on every partition, so the judge can line partitions up. A slice
+ * closes when this partition's watermark (its largest event time) has passed its
+ * end plus the allowed lateness; later events for it are late, counted, not used.
  * Deterministic: the same events in the same order give the same partials.
  */
+
+/** How one group reads records of one writer schema (compiled once per (topic, schema)). */
+export interface GroupFeaturePlan {
+  readonly eventTimeField: string;
+  readonly timeScale: number;
+  readonly segmentField: string | null;
+  readonly sketches: readonly { readonly key: string; readonly field: string; readonly kind: 'numeric' | 'categorical'; readonly present: boolean }[];
+  /** Models of the group that cannot read this schema. */
+  readonly disabled: readonly string[];
+}
+
+export interface GroupLabelPlan {
+  readonly labelTimeField: string;
+  readonly timeScale: number;
+  readonly labelField: string;
+  readonly segmentField: string | null;
+}
+
+/** The group plan from its models' plans (null when no model of the group can read the schema). */
+export function groupFeaturePlan(group: TriggerGroup, plans: ReadonlyMap<string, FeatureRecordPlan>): GroupFeaturePlan | null {
+  const enabled = group.models.filter((m) => plans.has(m.id));
+  if (enabled.length === 0) return null;
+  const first = plans.get(enabled[0]!.id)!;
+  const sketches = new Map<string, GroupFeaturePlan['sketches'][number]>();
+  for (const model of enabled) {
+    const plan = plans.get(model.id)!;
+    for (const f of plan.features) sketches.set(`${f.kind === 'numeric' ? 'n' : 'c'}:${f.name}`, { key: `${f.kind === 'numeric' ? 'n' : 'c'}:${f.name}`, field: f.name, kind: f.kind, present: f.present });
+    if (plan.scoreField) sketches.set(`n:${plan.scoreField}`, { key: `n:${plan.scoreField}`, field: plan.scoreField, kind: 'numeric', present: true });
+  }
+  return {
+    eventTimeField: first.eventTimeField,
+    timeScale: first.timeScale,
+    segmentField: first.segmentField,
+    sketches: [...sketches.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    disabled: group.models.filter((m) => !plans.has(m.id)).map((m) => m.id),
+  };
+}
+
+export function groupLabelPlan(group: TriggerGroup, plans: ReadonlyMap<string, LabelRecordPlan>): GroupLabelPlan | null {
+  const model = group.models.find((m) => plans.has(m.id));
+  if (!model) return null;
+  const plan = plans.get(model.id)!;
+  return { labelTimeField: plan.labelTimeField, timeScale: plan.timeScale, labelField: plan.labelField, segmentField: plan.segmentField };
+}
 
 interface OpenSegment {
   count: number;
@@ -23,67 +68,67 @@ interface OpenSegment {
   maxTime: number;
   firstOffset: string;
   lastOffset: string;
-  features: Map<string, FeatureSketch>;
-  score: NumericSketch | null;
+  sketches: Map<string, FeatureSketch>;
 }
 
-interface OpenWindow {
+interface OpenSlice {
   index: number;
-  start: number;
-  end: number;
+  total: number;
+  disabled: Set<string>;
   segments: Map<string, OpenSegment>;
 }
 
-interface ModelTrack {
-  /** Events of this model seen in this partition (count windows). */
-  seq: number;
+interface GroupTrack {
+  readonly group: TriggerGroup;
   closedThrough: number;
-  /** closedThrough already reported to stage 2. */
-  reported: number;
-  open: Map<number, OpenWindow>;
-  closed: WindowSummary[];
   late: number;
+  open: Map<number, OpenSlice>;
+  closed: OpenSlice[];
+  /** What the last drain reported, so an unchanged partition sends nothing. */
+  reported: { closedThrough: number; watermark: number; caughtUp: boolean } | null;
+  labels: Map<string, LabelCounts>;
 }
 
 export interface IngestState {
-  readonly v: 1;
+  readonly v: 2;
   readonly topic: string;
   readonly partition: number;
   readonly watermark: number;
-  readonly models: Record<
-    string,
-    { seq: number; closedThrough: number; reported: number; late: number; open: WindowSummary[]; closed: WindowSummary[] }
-  >;
-  readonly labels: Record<string, Record<string, LabelCounts>>;
+  readonly groups: Record<string, { closedThrough: number; late: number; reported: GroupTrack['reported']; open: SavedSlice[]; closed: SavedSlice[]; labels: [string, LabelCounts][] }>;
+}
+
+interface SavedSlice {
+  index: number;
+  total: number;
+  disabled: string[];
+  segments: SegmentSummary[];
 }
 
 export interface IngestOptions {
   readonly topic: string;
   readonly partition: number;
   readonly partitions: number;
-  readonly models: readonly ModelSpec[];
+  /** Every group reading this topic, as features or labels. */
+  readonly groups: readonly TriggerGroup[];
 }
 
-const NO_WINDOW = -1;
-
-function perPartitionCount(window: Extract<WindowSpec, { type: 'count' }>, partitions: number): number {
-  return Math.max(1, Math.ceil(window.size / partitions));
-}
+/** Before any slice: Number.MIN_SAFE_INTEGER stays a JSON number (−Infinity does not). */
+export const NO_SLICE = Number.MIN_SAFE_INTEGER;
 
 export class IngestPartition {
-  private watermark = -Infinity;
-  private readonly tracks = new Map<string, ModelTrack>();
-  private readonly labels = new Map<string, Map<string, LabelCounts>>();
-  private readonly models: Map<string, ModelSpec>;
+  private watermark = NO_SLICE;
+  private readonly tracks = new Map<string, GroupTrack>();
+  private readonly featureSkewMs: number;
 
   constructor(
     private readonly options: IngestOptions,
     state?: IngestState,
   ) {
-    this.models = new Map(options.models.map((m) => [m.id, m]));
-    for (const model of options.models) {
-      this.tracks.set(model.id, { seq: 0, closedThrough: NO_WINDOW, reported: NO_WINDOW - 1, open: new Map(), closed: [], late: 0 });
+    for (const group of options.groups) {
+      this.tracks.set(group.id, { group, closedThrough: NO_SLICE, late: 0, open: new Map(), closed: [], reported: null, labels: new Map() });
     }
+    const readers: ModelSpec[] = options.groups.filter((g) => g.featureTopic === options.topic).flatMap((g) => [...g.models]);
+    this.featureSkewMs = Math.min(...readers.map((m) => m.data.allowedFutureSkewMs), Number.MAX_SAFE_INTEGER);
     if (state) this.restore(state);
   }
 
@@ -91,240 +136,241 @@ export class IngestPartition {
     return this.watermark;
   }
 
-  lateEvents(model: string): number {
-    return this.tracks.get(model)?.late ?? 0;
+  lateEvents(groupId: string): number {
+    return this.tracks.get(groupId)?.late ?? 0;
   }
 
   /**
-   * Add one feature event for every model whose feature topic this is. Throws
-   * EVENT_TIME_OUT_OF_RANGE (the caller dead-letters the event, nothing is
-   * counted) when its event time is beyond max(watermark, record timestamp) +
-   * the model's allowed future skew — one event in microseconds would otherwise
-   * move the watermark to year 57971 and make every later event late — or when
-   * it is behind every window still open (late for every model). Both bounds
-   * come from the log and the checkpoint, so a replay decides the same.
+   * Add one feature event to every group that can read it (plans: group id →
+   * plan for this record's writer schema). Throws EVENT_TIME_OUT_OF_RANGE (the
+   * caller dead-letters the event, nothing is counted) when its event time is
+   * beyond max(watermark, record timestamp) + the smallest allowed future skew of
+   * the topic's models — one event in microseconds would otherwise move the
+   * watermark to year 57971 and make every later event late — or when it is
+   * behind every slice still open (late for every group). Both bounds come from
+   * the log and the checkpoint, so a replay decides the same.
    */
-  addFeature(row: Readonly<Record<string, unknown>>, key: Buffer | null, offset: string, plans: ReadonlyMap<string, FeatureRecordPlan>, recordTimestamp = -Infinity): void {
-    const first = plans.values().next();
-    if (first.done) return;
-    const eventTime = readTime(row, first.value.eventTimeField, first.value.timeScale);
-    this.checkEventTime(eventTime, recordTimestamp, plans);
-    for (const [modelId, plan] of plans) {
-      const model = this.models.get(modelId)!;
-      const track = this.tracks.get(modelId)!;
-      const window = model.triggers.drift.window;
-      let index: number;
-      let start: number;
-      let end: number;
-      if (window.type === 'time') {
-        index = Math.floor(eventTime / window.sizeMs);
-        if (index <= track.closedThrough) {
-          track.late++;
-          continue;
-        }
-        start = index * window.sizeMs;
-        end = start + window.sizeMs;
-      } else {
-        index = Math.floor(track.seq / perPartitionCount(window, this.options.partitions));
-        start = eventTime;
-        end = eventTime + 1;
+  addFeature(row: Readonly<Record<string, unknown>>, key: Buffer | null, offset: string, plans: ReadonlyMap<string, GroupFeaturePlan>, recordTimestamp = -Infinity): void {
+    if (plans.size === 0) return;
+    const times = new Map<string, number>();
+    let lateForAll = true;
+    let newest = NO_SLICE;
+    for (const [groupId, plan] of plans) {
+      const eventTime = readTime(row, plan.eventTimeField, plan.timeScale);
+      const reference = Math.max(this.watermark, recordTimestamp);
+      if (reference > NO_SLICE && Number.isFinite(reference) && eventTime > reference + this.featureSkewMs) {
+        throw new RoundhouseError(
+          ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
+          `event time ${isoOrNumber(eventTime)} is more than ${this.featureSkewMs} ms (the smallest data.allowedFutureSkew of the models on ${this.options.topic}) ahead of the partition's watermark ${isoOrNumber(this.watermark)} and the record's timestamp ${isoOrNumber(recordTimestamp)}`,
+          { retriable: false, context: { eventTime, watermark: this.watermark, recordTimestamp } },
+        );
       }
-      track.seq++;
-      let open = track.open.get(index);
-      if (!open) {
-        open = { index, start, end, segments: new Map() };
-        track.open.set(index, open);
+      const track = this.tracks.get(groupId)!;
+      if (Math.floor(eventTime / track.group.sliceMs) > track.closedThrough) lateForAll = false;
+      times.set(groupId, eventTime);
+      if (eventTime > newest) newest = eventTime;
+    }
+    if (lateForAll) {
+      for (const groupId of plans.keys()) this.tracks.get(groupId)!.late++;
+      throw new RoundhouseError(
+        ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
+        `event time ${isoOrNumber(times.values().next().value!)} is behind every open slice (partition watermark ${isoOrNumber(this.watermark)}, beyond each model's allowed lateness)`,
+        { retriable: false, context: { watermark: this.watermark } },
+      );
+    }
+    for (const [groupId, plan] of plans) {
+      const track = this.tracks.get(groupId)!;
+      const eventTime = times.get(groupId)!;
+      const index = Math.floor(eventTime / track.group.sliceMs);
+      if (index <= track.closedThrough) {
+        track.late++;
+        continue;
       }
-      if (window.type === 'count') {
-        open.start = Math.min(open.start, eventTime);
-        open.end = Math.max(open.end, eventTime + 1);
+      let slice = track.open.get(index);
+      if (!slice) {
+        slice = { index, total: 0, disabled: new Set(), segments: new Map() };
+        track.open.set(index, slice);
       }
+      slice.total++;
+      for (const id of plan.disabled) slice.disabled.add(id);
       const segmentKey = plan.segmentField === null ? '' : (readSegment(row, plan.segmentField, key) ?? '');
-      let segment = open.segments.get(segmentKey);
+      let segment = slice.segments.get(segmentKey);
       if (!segment) {
-        segment = { count: 0, minTime: eventTime, maxTime: eventTime, firstOffset: offset, lastOffset: offset, features: new Map(), score: plan.scoreField ? new NumericSketch() : null };
-        for (const feature of plan.features) segment.features.set(feature.name, feature.kind === 'numeric' ? new NumericSketch() : new CategoricalCounts());
-        open.segments.set(segmentKey, segment);
+        segment = { count: 0, minTime: eventTime, maxTime: eventTime, firstOffset: offset, lastOffset: offset, sketches: new Map() };
+        for (const s of plan.sketches) segment.sketches.set(s.key, s.kind === 'numeric' ? new NumericSketch() : new CategoricalCounts());
+        slice.segments.set(segmentKey, segment);
       }
       segment.count++;
       if (eventTime < segment.minTime) segment.minTime = eventTime;
       if (eventTime > segment.maxTime) segment.maxTime = eventTime;
       segment.lastOffset = offset;
-      for (const feature of plan.features) {
-        const sketch = segment.features.get(feature.name)!;
-        if (sketch.kind === 'numeric') sketch.add(feature.present ? readNumeric(row, feature.name) : null);
-        else sketch.add(feature.present ? readCategorical(row, feature.name) : null);
-      }
-      if (segment.score && plan.scoreField) segment.score.add(readNumeric(row, plan.scoreField));
-      if (window.type === 'count' && track.seq % perPartitionCount(window, this.options.partitions) === 0) {
-        this.closeThrough(track, index);
+      for (const s of plan.sketches) {
+        let sketch = segment.sketches.get(s.key);
+        if (!sketch) {
+          sketch = s.kind === 'numeric' ? new NumericSketch() : new CategoricalCounts();
+          segment.sketches.set(s.key, sketch);
+        }
+        if (sketch.kind === 'numeric') sketch.add(s.present ? readNumeric(row, s.field) : null);
+        else sketch.add(s.present ? readCategorical(row, s.field) : null);
       }
     }
-    if (eventTime !== undefined && eventTime > this.watermark) {
-      this.watermark = eventTime;
+    if (newest > this.watermark) {
+      this.watermark = newest;
       this.closeByWatermark();
     }
   }
 
-  private checkEventTime(eventTime: number, recordTimestamp: number, plans: ReadonlyMap<string, FeatureRecordPlan>): void {
-    const reference = Math.max(this.watermark, recordTimestamp);
-    let lateForAll = true;
-    for (const modelId of plans.keys()) {
-      const model = this.models.get(modelId)!;
-      if (Number.isFinite(reference) && eventTime > reference + model.data.allowedFutureSkewMs) {
-        throw new RoundhouseError(
-          ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
-          `event time ${isoOrNumber(eventTime)} is more than ${model.data.allowedFutureSkewMs} ms (data.allowedFutureSkew of ${modelId}) ahead of the partition's watermark ${isoOrNumber(this.watermark)} and the record's timestamp ${isoOrNumber(recordTimestamp)}`,
-          { retriable: false, context: { eventTime, watermark: this.watermark, recordTimestamp, model: modelId } },
-        );
-      }
-      const window = model.triggers.drift.window;
-      if (window.type === 'count' || Math.floor(eventTime / window.sizeMs) > this.tracks.get(modelId)!.closedThrough) lateForAll = false;
-    }
-    if (lateForAll) {
-      for (const modelId of plans.keys()) this.tracks.get(modelId)!.late++;
-      throw new RoundhouseError(
-        ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
-        `event time ${isoOrNumber(eventTime)} is behind every open window (partition watermark ${isoOrNumber(this.watermark)}, beyond each model's allowed lateness)`,
-        { retriable: false, context: { eventTime, watermark: this.watermark } },
-      );
-    }
-  }
-
-  /** Count one label event for every model whose label topic this is. */
-  addLabel(row: Readonly<Record<string, unknown>>, key: Buffer | null, plans: ReadonlyMap<string, LabelRecordPlan>): void {
-    for (const [modelId, plan] of plans) {
+  /** Count one label event for every group reading this label topic. */
+  addLabel(row: Readonly<Record<string, unknown>>, key: Buffer | null, plans: ReadonlyMap<string, GroupLabelPlan>): void {
+    for (const [groupId, plan] of plans) {
+      const track = this.tracks.get(groupId)!;
       const labelTime = readTime(row, plan.labelTimeField, plan.timeScale);
       const positive = readLabel(row, plan.labelField);
-      const segmentKey = this.models.get(modelId)!.family ? (readSegment(row, plan.segmentField, key) ?? '') : '';
-      let bySegment = this.labels.get(modelId);
-      if (!bySegment) {
-        bySegment = new Map();
-        this.labels.set(modelId, bySegment);
-      }
-      const counts = bySegment.get(segmentKey) ?? { labels: 0, positives: 0, maxTime: -Infinity };
+      const segmentKey = plan.segmentField === null ? '' : (readSegment(row, plan.segmentField, key) ?? '');
+      const counts = track.labels.get(segmentKey) ?? { labels: 0, positives: 0, maxTime: NO_SLICE };
       counts.labels++;
       if (positive) counts.positives++;
       counts.maxTime = Math.max(counts.maxTime, labelTime);
-      bySegment.set(segmentKey, counts);
-      if (labelTime > this.watermark) this.watermark = labelTime;
+      track.labels.set(segmentKey, counts);
     }
   }
 
   private closeByWatermark(): void {
-    for (const [modelId, track] of this.tracks) {
-      const window = this.models.get(modelId)!.triggers.drift.window;
-      if (window.type !== 'time') continue;
-      // The last window whose end + lateness is at or before the watermark.
-      const closable = Math.floor((this.watermark - window.allowedLatenessMs) / window.sizeMs) - 1;
-      if (closable > track.closedThrough) this.closeThrough(track, closable);
+    for (const track of this.tracks.values()) {
+      if (track.group.featureTopic !== this.options.topic) continue;
+      // The last slice whose end + lateness is at or before the watermark.
+      const closable = Math.floor((this.watermark - track.group.allowedLatenessMs) / track.group.sliceMs) - 1;
+      if (closable <= track.closedThrough) continue;
+      const indexes = [...track.open.keys()].filter((i) => i <= closable).sort((a, b) => a - b);
+      for (const i of indexes) {
+        track.closed.push(track.open.get(i)!);
+        track.open.delete(i);
+      }
+      track.closedThrough = closable;
     }
   }
 
-  private closeThrough(track: ModelTrack, index: number): void {
-    const indexes = [...track.open.keys()].filter((i) => i <= index).sort((a, b) => a - b);
-    for (const i of indexes) {
-      track.closed.push(summarise(track.open.get(i)!));
-      track.open.delete(i);
+  /**
+   * Partials to publish now: per group and shard, the closed slices and this
+   * partition's progress (sent when anything changed), and the label counts;
+   * each split under the record budget. Clears what it returns.
+   */
+  drain(caughtUp: boolean): { key: string; partial: FeaturePartial | LabelPartial }[] {
+    const out: { key: string; partial: FeaturePartial | LabelPartial }[] = [];
+    for (const track of this.tracks.values()) {
+      const { group } = track;
+      if (group.featureTopic === this.options.topic) {
+        const progress = { closedThrough: track.closedThrough, watermark: this.watermark, caughtUp };
+        const changed =
+          track.closed.length > 0 ||
+          track.reported === null ||
+          track.reported.closedThrough !== progress.closedThrough ||
+          track.reported.watermark !== progress.watermark ||
+          track.reported.caughtUp !== progress.caughtUp;
+        if (changed) {
+          const byShard: SliceSummary[][] = Array.from({ length: group.shards }, () => []);
+          for (const slice of track.closed) {
+            const segments: SegmentSummary[][] = Array.from({ length: group.shards }, () => []);
+            for (const [segmentKey, segment] of [...slice.segments].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+              segments[shardOf(segmentKey, group.shards)]!.push(summarise(segmentKey, segment));
+            }
+            const disabled = [...slice.disabled].sort();
+            for (let shard = 0; shard < group.shards; shard++) byShard[shard]!.push({ index: slice.index, total: slice.total, disabled, segments: segments[shard]! });
+          }
+          for (let shard = 0; shard < group.shards; shard++) {
+            const partial: FeaturePartial = {
+              v: 2,
+              kind: 'features',
+              group: group.id,
+              shard,
+              topic: this.options.topic,
+              partition: this.options.partition,
+              partitions: this.options.partitions,
+              closedThrough: track.closedThrough,
+              watermark: this.watermark,
+              caughtUp,
+              final: true,
+              slices: byShard[shard]!,
+            };
+            for (const part of splitFeaturePartial(partial)) out.push({ key: `${group.id}/${shard}`, partial: part });
+          }
+          track.closed = [];
+          track.reported = progress;
+        }
+      }
+      if (track.labels.size > 0) {
+        const byShard: [string, LabelCounts][][] = Array.from({ length: group.shards }, () => []);
+        for (const entry of [...track.labels].sort((a, b) => (a[0] < b[0] ? -1 : 1))) byShard[shardOf(entry[0], group.shards)]!.push(entry);
+        byShard.forEach((segments, shard) => {
+          if (segments.length === 0) return;
+          const partial: LabelPartial = { v: 2, kind: 'labels', group: group.id, shard, topic: this.options.topic, partition: this.options.partition, segments };
+          for (const part of splitLabelPartial(partial)) out.push({ key: `${group.id}/${shard}`, partial: part });
+        });
+        track.labels.clear();
+      }
     }
-    track.closedThrough = Math.max(track.closedThrough, index);
-  }
-
-  /** Partials to publish now (closed windows, progress, label counts); clears them. */
-  drain(): (FeaturePartial | LabelPartial)[] {
-    const out: (FeaturePartial | LabelPartial)[] = [];
-    for (const [modelId, track] of this.tracks) {
-      if (track.closed.length === 0 && track.closedThrough === track.reported) continue;
-      if (track.closedThrough === NO_WINDOW && track.closed.length === 0) continue;
-      out.push({
-        v: 1,
-        kind: 'features',
-        model: modelId,
-        topic: this.options.topic,
-        partition: this.options.partition,
-        partitions: this.options.partitions,
-        closedThrough: track.closedThrough,
-        watermark: this.watermark,
-        windows: track.closed,
-      });
-      track.closed = [];
-      track.reported = track.closedThrough;
-    }
-    for (const [modelId, bySegment] of this.labels) {
-      if (bySegment.size === 0) continue;
-      out.push({
-        v: 1,
-        kind: 'labels',
-        model: modelId,
-        topic: this.options.topic,
-        partition: this.options.partition,
-        watermark: this.watermark,
-        segments: Object.fromEntries([...bySegment].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
-      });
-    }
-    this.labels.clear();
     return out;
   }
 
+  /** Events seen and distinct segments held open, per group (heap accounting, metrics). */
+  openSegments(): number {
+    let n = 0;
+    for (const track of this.tracks.values()) for (const slice of track.open.values()) n += slice.segments.size;
+    return n;
+  }
+
   toJSON(): IngestState {
-    const models: IngestState['models'] = {};
-    for (const [modelId, track] of this.tracks) {
-      models[modelId] = {
-        seq: track.seq,
+    const groups: IngestState['groups'] = {};
+    for (const [groupId, track] of this.tracks) {
+      groups[groupId] = {
         closedThrough: track.closedThrough,
-        reported: track.reported,
         late: track.late,
-        open: [...track.open.values()].sort((a, b) => a.index - b.index).map(summarise),
-        closed: track.closed,
+        reported: track.reported,
+        open: [...track.open.values()].sort((a, b) => a.index - b.index).map(save),
+        closed: track.closed.map(save),
+        labels: [...track.labels],
       };
     }
-    const labels: IngestState['labels'] = {};
-    for (const [modelId, bySegment] of this.labels) labels[modelId] = Object.fromEntries(bySegment);
-    return { v: 1, topic: this.options.topic, partition: this.options.partition, watermark: this.watermark, models, labels };
+    return { v: 2, topic: this.options.topic, partition: this.options.partition, watermark: this.watermark, groups };
   }
 
   private restore(state: IngestState): void {
-    this.watermark = state.watermark ?? -Infinity;
-    for (const [modelId, saved] of Object.entries(state.models)) {
-      const track = this.tracks.get(modelId);
-      if (!track) continue; // a model removed from the catalog
-      track.seq = saved.seq;
+    if (state.v !== 2) return; // a v1 checkpoint (count windows per partition): start over from the committed offset
+    this.watermark = state.watermark;
+    for (const [groupId, saved] of Object.entries(state.groups)) {
+      const track = this.tracks.get(groupId);
+      if (!track) continue; // a group no longer in the catalog
       track.closedThrough = saved.closedThrough;
-      track.reported = saved.reported;
       track.late = saved.late;
-      track.closed = saved.closed;
-      for (const window of saved.open) track.open.set(window.index, reopen(window));
-    }
-    for (const [modelId, bySegment] of Object.entries(state.labels)) {
-      this.labels.set(modelId, new Map(Object.entries(bySegment)));
+      track.reported = saved.reported;
+      track.closed = saved.closed.map(reopen);
+      for (const slice of saved.open) track.open.set(slice.index, reopen(slice));
+      track.labels = new Map(saved.labels);
     }
   }
 }
 
-function summarise(window: OpenWindow): WindowSummary {
-  const segments: Record<string, SegmentSummary> = {};
-  for (const [key, s] of [...window.segments].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    const features: SegmentSummary['features'] = {};
-    for (const [name, sketch] of s.features) features[name] = sketch.toJSON();
-    segments[key] = { count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, features, score: s.score?.toJSON() ?? null };
-  }
-  return { index: window.index, start: window.start, end: window.end, segments };
+function summarise(key: string, s: OpenSegment): SegmentSummary {
+  const sketches: Record<string, FeatureSketchState> = {};
+  for (const [name, sketch] of [...s.sketches].sort((a, b) => (a[0] < b[0] ? -1 : 1))) sketches[name] = sketch.toJSON();
+  return { key, count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, sketches };
 }
 
-function reopen(summary: WindowSummary): OpenWindow {
+function save(slice: OpenSlice): SavedSlice {
+  return {
+    index: slice.index,
+    total: slice.total,
+    disabled: [...slice.disabled].sort(),
+    segments: [...slice.segments].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([key, s]) => summarise(key, s)),
+  };
+}
+
+function reopen(saved: SavedSlice): OpenSlice {
   const segments = new Map<string, OpenSegment>();
-  for (const [key, s] of Object.entries(summary.segments)) {
-    const features = new Map<string, FeatureSketch>();
-    for (const [name, state] of Object.entries(s.features)) features.set(name, sketchFromJSON(state));
-    segments.set(key, {
-      count: s.count,
-      minTime: s.minTime,
-      maxTime: s.maxTime,
-      firstOffset: s.firstOffset,
-      lastOffset: s.lastOffset,
-      features,
-      score: s.score ? NumericSketch.fromJSON(s.score as Extract<typeof s.score, { k: 'n' }>) : null,
-    });
+  for (const s of saved.segments) {
+    const sketches = new Map<string, FeatureSketch>();
+    for (const [name, state] of Object.entries(s.sketches)) sketches.set(name, sketchFromJSON(state));
+    segments.set(s.key, { count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, sketches });
   }
-  return { index: summary.index, start: summary.start, end: summary.end, segments };
+  return { index: saved.index, total: saved.total, disabled: new Set(saved.disabled), segments };
 }

@@ -1,43 +1,62 @@
 import type { FeatureSketchState } from './sketch';
 
 /**
- * What stage 1 (ingest, per input partition) tells stage 2 (judge, per model):
- * the summaries of the windows that partition has closed, and how far it has
- * closed. Stage 2 judges window w once every partition of the feature topic has
- * closed through w. JSON on the internal partials topic, keyed by model id.
+ * What stage 1 (ingest, per input partition) tells stage 2 (judge, per group and
+ * member shard). Keyed on the partials topic by `<group>/<shard>` (groups.ts
+ * judgeKey), so one judge instance sees one shard's records in order.
+ *
+ * Every record is bounded: a partition's closed slices are split over as many
+ * records as it takes to keep each under PARTIAL_BUDGET_BYTES of JSON (a quarter
+ * of Kafka's default 1 MiB message limit, before compression). Only the last
+ * record of a split carries `final: true`; the judge applies the partition's
+ * progress (closedThrough, watermark, caughtUp) from that record only, so a
+ * judge never treats a half-delivered slice as complete.
  */
 
+/** Largest JSON body of one partial or checkpoint chunk (before the producer's gzip). */
+export const PARTIAL_BUDGET_BYTES = 256 * 1024;
+
 export interface SegmentSummary {
-  count: number;
-  minTime: number;
-  maxTime: number;
-  firstOffset: string;
-  lastOffset: string;
-  features: Record<string, FeatureSketchState>;
-  score: FeatureSketchState | null;
+  /** '' for global models; the segment value for a family member. */
+  readonly key: string;
+  readonly count: number;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly firstOffset: string;
+  readonly lastOffset: string;
+  /** By sketch key (`n:<field>` numeric, `c:<field>` categorical; scores are `n:<scoreField>`). */
+  readonly sketches: Readonly<Record<string, FeatureSketchState>>;
 }
 
-export interface WindowSummary {
-  index: number;
-  /** Event-time bounds: the window's for time windows, the observed ones for count windows. */
-  start: number;
-  end: number;
-  /** '' for a global model; the segment value for a family member. */
-  segments: Record<string, SegmentSummary>;
+export interface SliceSummary {
+  /** floor(eventTime / sliceMs): the same interval on every partition. */
+  readonly index: number;
+  /** Events of the group in this partition and slice, all shards together (count windows close on it). */
+  readonly total: number;
+  /** Models that could not read some writer schema seen in this slice: not judged on it. */
+  readonly disabled: readonly string[];
+  /** This shard's segments (may be split over several records). */
+  readonly segments: readonly SegmentSummary[];
 }
 
 export interface FeaturePartial {
-  readonly v: 1;
+  readonly v: 2;
   readonly kind: 'features';
-  readonly model: string;
+  readonly group: string;
+  readonly shard: number;
   readonly topic: string;
   readonly partition: number;
-  /** Partitions of the feature topic: stage 2 waits for all of them. */
+  /** Partitions of the feature topic: the judge waits for each (or rules it idle). */
   readonly partitions: number;
-  /** Every window with index <= closedThrough is final for this partition. */
+  /** Every slice with index <= closedThrough is final for this partition (applied only when `final`). */
   readonly closedThrough: number;
+  /** Largest event time seen on the partition. */
   readonly watermark: number;
-  readonly windows: WindowSummary[];
+  /** The ingest consumer had reached the end of the partition when it wrote this. */
+  readonly caughtUp: boolean;
+  /** Last record of this partition's commit for this shard. */
+  readonly final: boolean;
+  readonly slices: readonly SliceSummary[];
 }
 
 export interface LabelCounts {
@@ -47,14 +66,14 @@ export interface LabelCounts {
 }
 
 export interface LabelPartial {
-  readonly v: 1;
+  readonly v: 2;
   readonly kind: 'labels';
-  readonly model: string;
+  readonly group: string;
+  readonly shard: number;
   readonly topic: string;
   readonly partition: number;
-  readonly watermark: number;
-  /** Label counts by segment ('' for global) since this partition's previous partial. */
-  readonly segments: Record<string, LabelCounts>;
+  /** Label counts by segment since this partition's previous partial. */
+  readonly segments: readonly (readonly [string, LabelCounts])[];
 }
 
 export type Partial = FeaturePartial | LabelPartial;
@@ -66,6 +85,62 @@ export function encodePartial(partial: Partial): Buffer {
 export function decodePartial(buffer: Buffer | null): Partial {
   if (buffer === null) throw new Error('empty partial');
   const value = JSON.parse(buffer.toString()) as Partial;
-  if (value.v !== 1 || (value.kind !== 'features' && value.kind !== 'labels')) throw new Error('not a trigger partial (v1)');
+  if (value.v !== 2 || (value.kind !== 'features' && value.kind !== 'labels')) throw new Error('not a trigger partial (v2)');
   return value;
+}
+
+/** JSON length of a value (what encodePartial or a checkpoint chunk costs before gzip). */
+export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+
+/**
+ * Greedy packing of items into chunks of at most `budget` bytes by `size`; an
+ * item larger than the budget gets a chunk of its own (the bus refuses it if
+ * it is over the broker's limit, loudly). Order is kept.
+ */
+export function packBySize<T>(items: readonly T[], size: (item: T) => number, budget: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (current.length > 0 && bytes + n > budget) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * One partition's closed slices and progress for one shard, as records under the
+ * budget. The segments of a slice may straddle records; each record repeats the
+ * slice's index, total and disabled models (the judge sets, never adds, them).
+ */
+export function splitFeaturePartial(partial: FeaturePartial, budget = PARTIAL_BUDGET_BYTES): FeaturePartial[] {
+  if (jsonBytes(partial) <= budget) return [partial];
+  const items = partial.slices.flatMap((slice) =>
+    slice.segments.length === 0 ? [{ slice, segment: null as SegmentSummary | null }] : slice.segments.map((segment) => ({ slice, segment: segment as SegmentSummary | null })),
+  );
+  const chunks = packBySize(items, (item) => (item.segment ? jsonBytes(item.segment) : 0) + 64, budget - 512);
+  return chunks.map((chunk, i) => {
+    const slices: SliceSummary[] = [];
+    for (const { slice, segment } of chunk) {
+      let last = slices[slices.length - 1];
+      if (!last || last.index !== slice.index) {
+        last = { index: slice.index, total: slice.total, disabled: slice.disabled, segments: [] };
+        slices.push(last);
+      }
+      if (segment) (last.segments as SegmentSummary[]).push(segment);
+    }
+    return { ...partial, final: i === chunks.length - 1, slices };
+  });
+}
+
+export function splitLabelPartial(partial: LabelPartial, budget = PARTIAL_BUDGET_BYTES): LabelPartial[] {
+  if (jsonBytes(partial) <= budget) return [partial];
+  return packBySize(partial.segments, (entry) => jsonBytes(entry) + 1, budget - 512).map((segments) => ({ ...partial, segments }));
 }

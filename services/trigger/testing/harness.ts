@@ -14,12 +14,14 @@ export async function publishEvents(
   features: number,
   events: Iterable<SyntheticEvent>,
   batchSize = 2000,
+  /** The partition of the n-th event (default: by key). */
+  partitionOf?: (event: SyntheticEvent, n: number) => number,
 ): Promise<number> {
   const writer = await new AvroCodec(registry).writer<SyntheticEvent>(`${topic}-value`, syntheticFeatureSchema(features));
-  let batch: { topic: string; key: string; value: Buffer }[] = [];
+  let batch: { topic: string; key: string; value: Buffer; partition?: number }[] = [];
   let n = 0;
   for (const event of events) {
-    batch.push({ topic, key: event.merchant_id, value: writer.encode(event) });
+    batch.push({ topic, key: event.merchant_id, value: writer.encode(event), ...(partitionOf ? { partition: partitionOf(event, n) } : {}) });
     n++;
     if (batch.length >= batchSize) {
       await bus.publish(batch);
