@@ -1,5 +1,7 @@
 import { RunAccepted, RunList, RunView, ErrorBody } from './schemas';
 import { runIdFor } from '../core/names';
+import { parseCatalog } from '../../../lib/catalog';
+import { catalogText, minimalModel } from '../../../lib/catalog/test-helpers';
 import { T0 } from '../testing/fixtures';
 import { Harness, call, listen, startDispatcher, world } from '../testing/harness';
 import { waitFor } from '../testing/wait';
@@ -73,7 +75,7 @@ describe('API validation: a 4xx naming the field', () => {
     ['a data window ending before it starts', { modelId: 'queue-model', dataWindow: { startTime: T0, endTime: T0 - 1 } }, 'dataWindow.endTime'],
     ['a data window without its end', { modelId: 'queue-model', dataWindow: { startTime: T0 } }, 'dataWindow.endTime'],
     ['a fractional time', { modelId: 'queue-model', dataWindow: { startTime: 1.5, endTime: T0 } }, 'dataWindow.startTime'],
-    ['an unknown field in the data window', { modelId: 'queue-model', dataWindow: { startTime: 0, endTime: 1, partitions: [] } }, 'dataWindow.partitions'],
+    ['an unknown field in the data window', { modelId: 'queue-model', dataWindow: { startTime: T0 - 1000, endTime: T0, partitions: [] } }, 'dataWindow.partitions'],
     ['a requestId with spaces', { modelId: 'queue-model', requestId: 'a b' }, 'requestId'],
     ['a body that is not an object', [1, 2, 3], 'body'],
   ])('%s → 400 naming %s', async (_name, body, field) => {
@@ -129,6 +131,116 @@ describe('API validation: a 4xx naming the field', () => {
     const listed = await call(base, 'GET', '/v1/models/no-such-model/runs');
     expect(listed.status).toBe(404);
     expect(ErrorBody.parse(listed.body).error.message).toContain('no-such-model');
+  });
+});
+
+describe('API bounds (issue 14): hyperparameters and data windows', () => {
+  const DAY = 86_400_000;
+  const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  const expect400 = async (response: { status: number; body: unknown }, field: string): Promise<void> => {
+    expect({ status: response.status, field: (response.body as { error?: { field?: string } }).error?.field }).toEqual({ status: 400, field });
+    expect(ErrorBody.parse(response.body).error.code).toBe('VALIDATION');
+  };
+
+  it.each([
+    ['4,200 levels of nesting (was a 500: JSON.stringify overflowed)', 4200],
+    ['150,000 levels of nesting (near the 1 MiB body limit)', 150_000],
+    ['33 levels of nesting', 32],
+  ])('refuses %s → 400 naming hyperparameters', async (_name, depth) => {
+    const response = await call(base, 'POST', '/v1/runs', { rawBody: `{"modelId":"queue-model","hyperparameters":{"x":${nested(depth)}}}` });
+    await expect400(response, 'hyperparameters');
+    expect(h.app.engine.store.size).toBe(0);
+  });
+
+  it('accepts 32 levels of nesting', async () => {
+    const response = await call(base, 'POST', '/v1/runs', { rawBody: `{"modelId":"queue-model","hyperparameters":{"x":${nested(31)}}}` });
+    expect(response.status).toBe(202);
+  });
+
+  it('refuses a 200 KB hyperparameters value (was accepted: a 203 KB env var the container could not start with)', async () => {
+    await expect400(await submit({ modelId: 'queue-model', hyperparameters: { blob: 'a'.repeat(200_000) } }), 'hyperparameters');
+    expect(h.world.bus.messages('roundhouse.retrain-requests')).toHaveLength(0);
+  });
+
+  it('counts bytes, not characters, and accepts up to 64 KiB', async () => {
+    await expect400(await submit({ modelId: 'queue-model', hyperparameters: { blob: 'é'.repeat(33_000) } }), 'hyperparameters');
+    expect((await submit({ modelId: 'queue-model', hyperparameters: { blob: 'a'.repeat(60_000) } })).status).toBe(202);
+  });
+
+  it('refuses more than 256 keys', async () => {
+    await expect400(await submit({ modelId: 'queue-model', hyperparameters: Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, i])) }), 'hyperparameters');
+  });
+
+  it.each<[string, string, { startTime: number; endTime: number }]>([
+    ['[0, 1) (epoch 0 is before any data)', 'dataWindow.startTime', { startTime: 0, endTime: 1 }],
+    ['a window starting in 1999', 'dataWindow.startTime', { startTime: Date.UTC(1999, 11, 31), endTime: Date.UTC(2000, 0, 2) }],
+    ['a window ending in year 275000', 'dataWindow.endTime', { startTime: T0 - DAY, endTime: 8_616_000_000_000_000 }],
+    ['a window ending an hour from now', 'dataWindow.endTime', { startTime: T0 - DAY, endTime: T0 + 3_600_000 }],
+    ["a window longer than the model's 90-day lookback", 'dataWindow.startTime', { startTime: T0 - 91 * DAY, endTime: T0 }],
+  ])('refuses %s → 400 naming %s', async (_name, field, dataWindow) => {
+    await expect400(await submit({ modelId: 'queue-model', dataWindow }), field);
+  });
+
+  it('accepts a window of exactly the lookback, ending within the clock skew', async () => {
+    const response = await submit({ modelId: 'queue-model', dataWindow: { startTime: T0 + 60_000 - 90 * DAY, endTime: T0 + 60_000 } });
+    expect(response.status).toBe(202);
+  });
+});
+
+describe('API family members (<family>.<segment>), accepted the same way everywhere', () => {
+  let fh: Harness;
+  let fbase: string;
+  beforeEach(async () => {
+    const w = world();
+    const catalog = parseCatalog(catalogText({ version: 1, models: [minimalModel('queue-model'), { ...minimalModel('shop-fraud'), family: { segmentField: 'merchant_id', minMaturedLabels: 10, maxSegments: 5 } }] }), 'family.yaml');
+    fh = await startDispatcher({ ...w, catalog });
+    fbase = await listen(fh);
+  });
+  afterEach(async () => {
+    await fh.app.stop();
+  });
+
+  it('submits, lists and overrides a member (submit and listing refused the dot before)', async () => {
+    const submitted = await call(fbase, 'POST', '/v1/runs', { body: { modelId: 'shop-fraud.acme.co.uk', requestId: 'member-1' } });
+    expect(submitted.status).toBe(202);
+    const { runId } = RunAccepted.parse(submitted.body);
+    expect(fh.app.engine.store.get(runId)).toMatchObject({ modelId: 'shop-fraud.acme.co.uk', segment: 'acme.co.uk' });
+    const listed = await call(fbase, 'GET', `/v1/models/${encodeURIComponent('shop-fraud.acme.co.uk')}/runs`);
+    expect(listed.status).toBe(200);
+    expect(RunList.parse(listed.body).runs.map((r) => r.runId)).toEqual([runId]);
+    const promoted = await call(fbase, 'POST', '/v1/models/shop-fraud.acme.co.uk/promotions', { body: { action: 'force-reject', runId, actor: 'alice', reason: 'INC-1' } });
+    expect(promoted.status).toBe(202);
+  });
+
+  it('accepts a segment that agrees with the id, refuses one that does not', async () => {
+    expect((await call(fbase, 'POST', '/v1/runs', { body: { modelId: 'shop-fraud.m-1', segment: 'm-1' } })).status).toBe(202);
+    const conflicting = await call(fbase, 'POST', '/v1/runs', { body: { modelId: 'shop-fraud.m-1', segment: 'm-2' } });
+    expect(conflicting.status).toBe(400);
+    expect(ErrorBody.parse(conflicting.body).error.field).toBe('segment');
+    const notAMember = await call(fbase, 'POST', '/v1/runs', { body: { modelId: 'queue-model', segment: 'm-2' } });
+    expect(ErrorBody.parse(notAMember.body).error.field).toBe('segment');
+  });
+
+  it.each([
+    ['POST', '/v1/runs', { modelId: 'queue-model.m-1' }],
+    ['GET', '/v1/models/queue-model.m-1/runs', undefined],
+    ['POST', '/v1/models/queue-model.m-1/rollback', { version: 1, actor: 'a', reason: 'r' }],
+  ])('%s %s: a member of a model that is no family → 404 naming modelId', async (method, path, body) => {
+    const response = await call(fbase, method, path, body === undefined ? {} : { body });
+    expect(response.status).toBe(404);
+    expect(ErrorBody.parse(response.body).error.field).toBe('modelId');
+  });
+
+  it.each([
+    ['POST', '/v1/runs', (id: string) => ({ modelId: id })],
+    ['GET', '/v1/models/{id}/runs', undefined],
+    ['POST', '/v1/models/{id}/rollback', () => ({ version: 1, actor: 'a', reason: 'r' })],
+  ] as const)('%s %s refuses the same malformed ids with 400', async (method, path, body) => {
+    for (const id of ['Shop-Fraud.m1', 'shop-fraud.', 'shop-fraud.a b', 'shop-fraud.a%2Fb']) {
+      const url = path.replace('{id}', id.replace(' ', '%20'));
+      const response = await call(fbase, method, url, body ? { body: body(decodeURIComponent(id)) } : {});
+      expect({ id, status: response.status }).toEqual({ id, status: 400 });
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import type { RunRecord } from '../core/types';
 import type { RunEngine } from '../engine/engine';
 import { ApiError } from './errors';
 import { AnyRoute, defineRoute } from './route';
+import { dataWindowFor, segmentFor } from './submission';
 import { ErrorBody, ListRunsQuery, ModelIdParams, RunAccepted, RunIdParams, RunList, RunView, SubmitRunBody } from './schemas';
 
 export interface ApiContext {
@@ -84,11 +85,12 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
         throw new ApiError(409, 'CONFLICT', `requestId ${requestId} was already used for model ${existing.modelId}`, 'requestId');
       }
       const now = context.clock.now();
-      const window = body.dataWindow ?? { startTime: Math.max(0, now - model.training.lookbackMs), endTime: now };
+      const window = dataWindowFor(body.dataWindow, model, now);
+      const segment = segmentFor(body.modelId, model, body.segment);
       const request: RetrainRequested = {
         requestId,
         modelId: body.modelId,
-        segment: body.segment ?? null,
+        segment,
         reason: (body.reason ?? 'MANUAL') as RetrainRequested['reason'],
         requestedAt: now,
         window: { startTime: window.startTime, endTime: window.endTime, partitions: [] },
