@@ -6,10 +6,34 @@ const settings = (env: Record<string, string>) => loadDispatcherSettings(env, lo
 
 describe('loadDispatcherSettings', () => {
   it('defaults to the local executor and sensible limits', () => {
-    const s = settings({ DISPATCHER_API_TOKENS: 'a,b' });
+    const s = settings({ DISPATCHER_API_TOKENS: 'ci:read+submit:ci-token-0123456789, alice:override:alice-token-0123456789' });
     expect(s.executor).toBe('local');
-    expect(s.app).toEqual({ groupId: 'roundhouse-dispatcher', maxConcurrentRuns: 10, resyncIntervalMs: 30_000, lostJobGraceMs: 120_000, artifactRoot: 'file://./artifacts', apiTokens: ['a', 'b'] });
+    expect(s.app).toEqual({
+      groupId: 'roundhouse-dispatcher',
+      maxConcurrentRuns: 10,
+      resyncIntervalMs: 30_000,
+      lostJobGraceMs: 120_000,
+      artifactRoot: 'file://./artifacts',
+      apiTokens: [
+        { name: 'ci', scopes: ['read', 'submit'], token: 'ci-token-0123456789' },
+        { name: 'alice', scopes: ['override'], token: 'alice-token-0123456789' },
+      ],
+    });
     expect(Object.isFrozen(s.app)).toBe(true);
+    expect(Object.isFrozen(s.app.apiTokens[0])).toBe(true);
+  });
+
+  it('refuses bare tokens and unknown scopes, naming the entry and never the token', () => {
+    let message = '';
+    try {
+      settings({ DISPATCHER_API_TOKENS: 'bare-secret-token-0123456789,ci:admin:ci-secret-token-0123456789' });
+    } catch (error) {
+      expect(errorCode(error)).toBe('CONFIG_INVALID');
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DISPATCHER_API_TOKENS: entry 1: expected name:scope+scope:token');
+    expect(message).toContain('DISPATCHER_API_TOKENS: entry 2 ("ci"): unknown scope(s) "admin"');
+    expect(message).not.toContain('secret');
   });
 
   it('mounts the artifact claim at the file:// artifact root, and only for file:// roots', () => {

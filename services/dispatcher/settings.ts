@@ -3,6 +3,7 @@ import { parseDuration } from '../../lib/catalog';
 import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import type { ExecutorKind } from '../../lib/events';
+import { parseApiTokens } from './api/tokens';
 import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
 
 /**
@@ -57,14 +58,18 @@ const Env = z.object({
 
 export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherSettings {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  // Token problems name the entry, never its value.
+  const tokens = parseApiTokens(config.dispatcher.apiTokens);
+  const tokenLines = tokens.problems.map((problem) => `  DISPATCHER_API_TOKENS: ${problem}`);
+  if (!parsed.success || tokenLines.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
       return `  ${variable}: ${issue.message}${env[variable] === undefined ? '' : ` (got ${JSON.stringify(env[variable])})`}`;
     });
+    lines.push(...tokenLines);
     throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid dispatcher configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  const e = parsed.data!;
   const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
   const executor: ExecutorKind = e.DISPATCHER_EXECUTOR ?? (config.kubernetes.kubeconfig !== undefined || inCluster ? 'kubernetes' : 'local');
   if (executor === 'kubernetes' && config.kubernetes.kubeconfig === undefined && !inCluster) {
@@ -86,7 +91,7 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       resyncIntervalMs: e.DISPATCHER_RESYNC_INTERVAL,
       lostJobGraceMs: e.DISPATCHER_LOST_JOB_GRACE,
       artifactRoot: config.artifactRoot,
-      apiTokens: Object.freeze([...config.dispatcher.apiTokens]),
+      apiTokens: tokens.tokens,
     }),
     executor,
     kubernetes: Object.freeze({

@@ -106,7 +106,7 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
       clock: systemClock,
       logger: silentLogger(),
       metrics: createServiceMetrics('dispatcher'),
-      config: { groupId: `${prefix}dispatcher`, maxConcurrentRuns: 10, resyncIntervalMs: 1_000, lostJobGraceMs: 60_000, artifactRoot: 's3://artifacts', apiTokens: ['t'] },
+      config: { groupId: `${prefix}dispatcher`, maxConcurrentRuns: 10, resyncIntervalMs: 1_000, lostJobGraceMs: 60_000, artifactRoot: 's3://artifacts', apiTokens: [] },
     });
     await started.start();
     return started;

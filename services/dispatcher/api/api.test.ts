@@ -1,9 +1,9 @@
 import { RunAccepted, RunList, RunView, ErrorBody } from './schemas';
 import { runIdFor } from '../core/names';
-import { parseCatalog } from '../../../lib/catalog';
+import { MODEL_REF_PATTERN, parseCatalog } from '../../../lib/catalog';
 import { catalogText, minimalModel } from '../../../lib/catalog/test-helpers';
 import { T0 } from '../testing/fixtures';
-import { Harness, call, listen, startDispatcher, world } from '../testing/harness';
+import { Harness, SCOPED_TOKENS, call, listen, startDispatcher, world } from '../testing/harness';
 import { waitFor } from '../testing/wait';
 
 let h: Harness;
@@ -61,6 +61,37 @@ describe('API authentication', () => {
     } finally {
       await closed.app.stop();
     }
+  });
+});
+
+describe('API scopes (issue 14): read, submit, override', () => {
+  const run = runIdFor('x');
+  it.each<[string, string, string, unknown, keyof typeof SCOPED_TOKENS]>([
+    ['a read token', 'POST', '/v1/runs', { modelId: 'queue-model' }, 'read'],
+    ['a read token', 'POST', `/v1/runs/${run}/cancel`, undefined, 'read'],
+    ['a submit token', 'GET', `/v1/runs/${run}`, undefined, 'submit'],
+    ['a submit token', 'GET', '/v1/models/queue-model/runs', undefined, 'submit'],
+    ['a submit token', 'POST', '/v1/models/queue-model/rollback', { version: 1, reason: 'r' }, 'submit'],
+    ['an override token', 'POST', '/v1/runs', { modelId: 'queue-model' }, 'override'],
+  ])('%s: %s %s → 403 naming the missing scope', async (_name, method, path, body, scope) => {
+    const response = await call(base, method, path, { token: SCOPED_TOKENS[scope], ...(body === undefined ? {} : { body }) });
+    expect(response.status).toBe(403);
+    expect(ErrorBody.parse(response.body).error).toMatchObject({ code: 'FORBIDDEN', field: null });
+    expect(h.app.engine.store.size).toBe(0);
+  });
+
+  it('answers 403 before parsing the body', async () => {
+    const response = await call(base, 'POST', '/v1/runs', { token: SCOPED_TOKENS.read, rawBody: '{not json' });
+    expect(response.status).toBe(403);
+  });
+
+  it('lets each scope do its part', async () => {
+    const submitted = await call(base, 'POST', '/v1/runs', { token: SCOPED_TOKENS.submit, body: { modelId: 'queue-model', requestId: 'scoped' } });
+    expect(submitted.status).toBe(202);
+    const { runId } = RunAccepted.parse(submitted.body);
+    expect(h.app.engine.store.get(runId)?.requestedBy).toBe('submitter');
+    expect((await call(base, 'GET', `/v1/runs/${runId}`, { token: SCOPED_TOKENS.read })).status).toBe(200);
+    expect((await call(base, 'POST', `/v1/runs/${runId}/cancel`, { token: SCOPED_TOKENS.submit })).status).toBe(202);
   });
 });
 
@@ -208,7 +239,7 @@ describe('API family members (<family>.<segment>), accepted the same way everywh
     const listed = await call(fbase, 'GET', `/v1/models/${encodeURIComponent('shop-fraud.acme.co.uk')}/runs`);
     expect(listed.status).toBe(200);
     expect(RunList.parse(listed.body).runs.map((r) => r.runId)).toEqual([runId]);
-    const promoted = await call(fbase, 'POST', '/v1/models/shop-fraud.acme.co.uk/promotions', { body: { action: 'force-reject', runId, actor: 'alice', reason: 'INC-1' } });
+    const promoted = await call(fbase, 'POST', '/v1/models/shop-fraud.acme.co.uk/promotions', { body: { action: 'force-reject', runId, reason: 'INC-1' } });
     expect(promoted.status).toBe(202);
   });
 
@@ -224,7 +255,7 @@ describe('API family members (<family>.<segment>), accepted the same way everywh
   it.each([
     ['POST', '/v1/runs', { modelId: 'queue-model.m-1' }],
     ['GET', '/v1/models/queue-model.m-1/runs', undefined],
-    ['POST', '/v1/models/queue-model.m-1/rollback', { version: 1, actor: 'a', reason: 'r' }],
+    ['POST', '/v1/models/queue-model.m-1/rollback', { version: 1, reason: 'r' }],
   ])('%s %s: a member of a model that is no family → 404 naming modelId', async (method, path, body) => {
     const response = await call(fbase, method, path, body === undefined ? {} : { body });
     expect(response.status).toBe(404);
@@ -234,7 +265,7 @@ describe('API family members (<family>.<segment>), accepted the same way everywh
   it.each([
     ['POST', '/v1/runs', (id: string) => ({ modelId: id })],
     ['GET', '/v1/models/{id}/runs', undefined],
-    ['POST', '/v1/models/{id}/rollback', () => ({ version: 1, actor: 'a', reason: 'r' })],
+    ['POST', '/v1/models/{id}/rollback', () => ({ version: 1, reason: 'r' })],
   ] as const)('%s %s refuses the same malformed ids with 400', async (method, path, body) => {
     for (const id of ['Shop-Fraud.m1', 'shop-fraud.', 'shop-fraud.a b', 'shop-fraud.a%2Fb']) {
       const url = path.replace('{id}', id.replace(' ', '%20'));
@@ -274,7 +305,8 @@ describe('API runs', () => {
   it('publishes the request to roundhouse.retrain-requests for lineage', async () => {
     await submit({ modelId: 'queue-model', requestId: 'client-lineage' });
     const requests = h.world.bus.messages('roundhouse.retrain-requests').map((m) => h.codec.decode('RetrainRequested', m.value));
-    expect(requests).toEqual([expect.objectContaining({ requestId: 'client-lineage', modelId: 'queue-model', reason: 'MANUAL', requestedBy: 'api' })]);
+    // requestedBy defaults to the token's name.
+    expect(requests).toEqual([expect.objectContaining({ requestId: 'client-lineage', modelId: 'queue-model', reason: 'MANUAL', requestedBy: 'tester' })]);
   });
 
   it('is idempotent by requestId, and refuses a requestId reused for another model', async () => {
@@ -348,10 +380,27 @@ describe('OpenAPI document', () => {
     expect(body.required).toEqual(['modelId']);
     expect(body.additionalProperties).toBe(false);
     expect(Object.keys(body.properties)).toEqual(['modelId', 'requestId', 'reason', 'hyperparameters', 'dataWindow', 'segment', 'requestedBy']);
-    expect(Object.keys(submitOp.responses).sort()).toEqual(['202', '400', '401', '404', '409', '503']);
+    expect(Object.keys(submitOp.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '503']);
+    expect(submitOp.security).toEqual([{ bearer: ['submit'] }]);
+    expect(doc.paths['/v1/runs/{runId}']!.get!.security).toEqual([{ bearer: ['read'] }]);
+    expect(doc.paths['/v1/models/{modelId}/rollback']!.post!.security).toEqual([{ bearer: ['override'] }]);
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (path === '/openapi.json') continue;
+        expect({ path, method, responses: Object.keys(operation.responses) }).toEqual({ path, method, responses: expect.arrayContaining(['400', '401', '403']) });
+      }
+    }
     expect(doc.paths['/v1/runs/{runId}']!.get!.parameters).toEqual([expect.objectContaining({ name: 'runId', in: 'path', required: true })]);
     expect(doc.paths['/v1/models/{modelId}/runs']!.get!.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:modelId', 'query:state', 'query:limit']);
     expect(doc.paths['/openapi.json']!.get!.security).toEqual([]);
+    // The limits are in the document, so clients and fuzzers see them.
+    const props = body.properties as Record<string, Record<string, unknown> & { properties?: Record<string, Record<string, unknown>> }>;
+    expect(props.hyperparameters).toMatchObject({ type: 'object', maxProperties: 256, 'x-max-bytes': 65536, 'x-max-depth': 32, propertyNames: { maxLength: 200 } });
+    expect(props.dataWindow!.properties!.startTime).toMatchObject({ minimum: Date.UTC(2000, 0, 1), maximum: Date.UTC(2100, 0, 1) });
+    expect(props.modelId).toMatchObject({ pattern: MODEL_REF_PATTERN.source, maxLength: 241 });
+    expect(props.requestId).toMatchObject({ maxLength: 200, pattern: expect.any(String) });
+    const listParams = doc.paths['/v1/models/{modelId}/runs']!.get!.parameters as unknown as { name: string; schema: Record<string, unknown> }[];
+    expect(listParams.find((p) => p.name === 'modelId')!.schema).toMatchObject({ pattern: MODEL_REF_PATTERN.source });
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });

@@ -68,7 +68,12 @@ export const SubmitRunBody = z
     hyperparameters: HyperparametersBody.optional(),
     dataWindow: DataWindowBody.optional(),
     segment: z.string().min(1).max(200).optional().describe("Segment value of a family member; default: the part of modelId after the family's id. Must agree with it."),
-    requestedBy: z.string().min(1).max(200).optional().describe('Who asks (recorded on the request and the run). Default "api".'),
+    requestedBy: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("On whose behalf (recorded on the request and the run), free text. Default: the token's name."),
   })
   .describe('A request for a training run.');
 export type SubmitRunBody = z.infer<typeof SubmitRunBody>;
@@ -124,7 +129,7 @@ export const RunList = z.object({ modelId: z.string(), runs: z.array(RunView) })
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.string().describe('Stable code to match on: UNAUTHORIZED, VALIDATION, NOT_FOUND, CONFLICT, UNAVAILABLE, INTERNAL.'),
+      code: z.string().describe('Stable code to match on: UNAUTHORIZED, FORBIDDEN, VALIDATION, NOT_FOUND, CONFLICT, UNAVAILABLE, INTERNAL.'),
       message: z.string(),
       field: z.string().nullable().describe('The request field at fault (dotted path), when there is one.'),
     }),

@@ -10,10 +10,11 @@ import { openApiDocument } from './openapi';
 import { OVERRIDE_ROUTES } from './overrides';
 import { AnyRoute, defineRoute, fastifyPath } from './route';
 import { ApiContext, ROUTES } from './routes';
+import type { ApiIdentity, ApiToken } from './tokens';
 
 export interface ApiServerDeps {
   readonly context: ApiContext;
-  readonly apiTokens: readonly string[];
+  readonly apiTokens: readonly ApiToken[];
   readonly metrics: DispatcherMetrics;
   readonly serviceMetrics: ServiceMetrics;
   readonly readiness: Readiness;
@@ -25,7 +26,7 @@ const OPENAPI_ROUTE = defineRoute<ApiContext>({
   path: '/openapi.json',
   operationId: 'openapi',
   summary: 'This document',
-  auth: false,
+  scope: null,
   responses: { 200: { description: 'The OpenAPI 3.1 document.', schema: z.record(z.string(), z.unknown()) } },
   handle: async () => ({ status: 200, body: DOCUMENT }),
 });
@@ -55,6 +56,7 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   // ajv options do not matter; bodies are limited to 1 MiB.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const authenticate = bearerAuthenticator(deps.apiTokens);
+  const identities = new WeakMap<FastifyRequest, ApiIdentity>();
   const send = (reply: FastifyReply, status: number, body: unknown): FastifyReply => reply.code(status).type('application/json').send(body);
 
   app.setErrorHandler((error, _request, reply) => {
@@ -74,16 +76,24 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   });
 
   for (const route of ALL_ROUTES) {
+    const scope = route.scope;
     app.route({
       method: route.method,
       url: fastifyPath(route.path),
-      // onRequest runs before the body is parsed: without a valid token, nothing about the request is looked at.
-      ...(route.auth
+      // onRequest runs before the body is parsed: without a valid token and the
+      // route's scope, nothing about the request is looked at.
+      ...(scope !== null
         ? {
             onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
-              if (authenticate(request.headers.authorization)) return;
-              reply.header('www-authenticate', 'Bearer');
-              throw new ApiError(401, 'UNAUTHORIZED', deps.apiTokens.length === 0 ? 'the API is closed: no tokens are configured (DISPATCHER_API_TOKENS)' : 'missing or unknown bearer token');
+              const identity = authenticate(request.headers.authorization);
+              if (!identity) {
+                reply.header('www-authenticate', 'Bearer');
+                throw new ApiError(401, 'UNAUTHORIZED', deps.apiTokens.length === 0 ? 'the API is closed: no tokens are configured (DISPATCHER_API_TOKENS)' : 'missing or unknown bearer token');
+              }
+              if (!identity.scopes.includes(scope)) {
+                throw new ApiError(403, 'FORBIDDEN', `token "${identity.name}" lacks the ${scope} scope (it has ${identity.scopes.join(', ')})`);
+              }
+              identities.set(request, identity);
             },
           }
         : {}),
@@ -91,7 +101,7 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
         const params = parse(route.params, request.params, 'params');
         const query = parse(route.query, request.query, 'query');
         const body = parse(route.body, request.body, 'body');
-        const result = await route.handle({ params, query, body }, deps.context);
+        const result = await route.handle({ params, query, body, identity: identities.get(request) ?? null }, deps.context);
         return send(reply, result.status, result.body);
       },
     });

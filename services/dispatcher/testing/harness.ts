@@ -8,12 +8,23 @@ import type { RetrainRequested, TrainingRun } from '../../../lib/events';
 import { silentLogger } from '../../../lib/log';
 import { createServiceMetrics } from '../../../lib/metrics';
 import { DispatcherApp, DispatcherConfig, createDispatcherApp } from '../app';
+import type { ApiToken } from '../api/tokens';
 import { busRunLog } from '../engine/run-log';
 import { RecordingExecutor } from '../executors/fake';
 import type { TrainingExecutor } from '../executors/types';
 import { T0, testCatalog } from './fixtures';
 
+/** A token with every scope (name "tester"), the default of call(). */
 export const TOKEN = 'test-token-0123456789';
+/** One token per scope, for the 403 tests. */
+export const SCOPED_TOKENS = { read: 'reader-token-0123456789', submit: 'submitter-token-0123456789', override: 'overrider-token-0123456789' } as const;
+
+export const TEST_API_TOKENS: readonly ApiToken[] = [
+  { name: 'tester', scopes: ['read', 'submit', 'override'], token: TOKEN },
+  { name: 'reader', scopes: ['read'], token: SCOPED_TOKENS.read },
+  { name: 'submitter', scopes: ['submit'], token: SCOPED_TOKENS.submit },
+  { name: 'oncall-alice', scopes: ['override'], token: SCOPED_TOKENS.override },
+];
 
 /** Publishing fails (as Kafka would, retriably) while `failures` > 0 for the matching topic. */
 export class FlakyBus implements EventBus {
@@ -95,7 +106,7 @@ export async function startDispatcher(
       resyncIntervalMs: 30_000,
       lostJobGraceMs: 120_000,
       artifactRoot: 's3://artifacts',
-      apiTokens: [TOKEN],
+      apiTokens: TEST_API_TOKENS,
       ...overrides.config,
     },
     newRequestId: () => `api-request-${++ids}`,
