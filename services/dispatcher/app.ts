@@ -56,7 +56,7 @@ export interface DispatcherAppDeps {
 
 export interface DispatcherApp {
   readonly engine: RunEngine;
-  /** The API, /openapi.json, /metrics, /healthz and /readyz; not listening until the caller says so. */
+  /** The API and /openapi.json; not listening until the caller says so. /metrics and the probes are the runtime's (METRICS_PORT). */
   readonly http: FastifyInstance;
   readonly metrics: DispatcherMetrics;
   readonly readiness: Readiness;
@@ -92,8 +92,6 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     context: { engine, catalog: deps.catalog, bus: deps.bus, codec: deps.codec, clock: deps.clock, newRequestId: deps.newRequestId ?? (() => `api-${randomUUID()}`) },
     apiTokens: deps.config.apiTokens,
     metrics,
-    serviceMetrics: deps.metrics,
-    readiness,
     logger,
   });
   const rebuilt = readiness.flag('dispatcher:state-rebuilt');

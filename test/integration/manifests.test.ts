@@ -246,9 +246,15 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
         const tmp = list(container.volumeMounts).find((m) => m.mountPath === '/tmp');
         expect(list(pod.volumes).find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
 
-        // Probes hit the port the service really listens on (lib/config: METRICS_PORT; the dispatcher: DISPATCHER_PORT).
-        const listening = Number(service === 'dispatcher' ? env.DISPATCHER_PORT : env.METRICS_PORT);
+        // Probes hit the port the probe server really listens on (lib/config: METRICS_PORT), for the
+        // dispatcher too: its API port (DISPATCHER_PORT) serves neither probes nor /metrics (issue 14).
+        const listening = Number(env.METRICS_PORT);
         const portNamed = (name: unknown): number | undefined => list(container.ports).find((p) => p.name === name)?.containerPort as number | undefined;
+        expect({ where, metrics: portNamed('metrics') }).toEqual({ where, metrics: listening });
+        if (service === 'dispatcher') {
+          expect(portNamed('http')).toBe(Number(env.DISPATCHER_PORT));
+          expect(portNamed('http')).not.toBe(listening);
+        }
         for (const [probe, probePath] of [['startupProbe', '/healthz'], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
           expect({ where, probe, path: field(container, probe, 'httpGet', 'path'), port: portNamed(field(container, probe, 'httpGet', 'port')) }).toEqual({ where, probe, path: probePath, port: listening });
         }
@@ -310,8 +316,15 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     const monitors = applied.filter((a) => a.sent.kind === 'ServiceMonitor').map((a) => [field(a.response.body, 'spec', 'selector', 'matchLabels', 'app.kubernetes.io/name'), field(a.response.body, 'spec', 'endpoints', '0', 'port')]);
     expect(monitors).toEqual([
       ['roundhouse-trigger', 'metrics'],
-      ['roundhouse-dispatcher', 'http'],
+      ['roundhouse-dispatcher', 'metrics'],
       ['roundhouse-evaluator', 'metrics'],
     ]);
+    // Each monitored Service has that port, and Prometheus may reach the metrics port only, not the API.
+    for (const name of ['roundhouse-trigger', 'roundhouse-dispatcher', 'roundhouse-evaluator']) {
+      const service = applied.find((a) => a.sent.kind === 'Service' && a.sent.metadata.name === name)!.response.body;
+      expect({ name, metrics: list(field(service, 'spec', 'ports')).find((p) => p.name === 'metrics')?.port }).toEqual({ name, metrics: 9464 });
+    }
+    const prometheus = applied.find((a) => a.sent.kind === 'NetworkPolicy' && a.sent.metadata.name === 'roundhouse-allow-prometheus')!.response.body;
+    expect(list(field(prometheus, 'spec', 'ingress', '0', 'ports')).map((p) => p.port)).toEqual([9464]);
   });
 });

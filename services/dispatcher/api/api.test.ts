@@ -45,10 +45,13 @@ describe('API authentication', () => {
     expect(response.status).toBe(401);
   });
 
-  it('serves the OpenAPI document and the probes without a token', async () => {
+  it('serves the OpenAPI document without a token', async () => {
     expect((await call(base, 'GET', '/openapi.json', { token: null })).status).toBe(200);
-    expect((await call(base, 'GET', '/healthz', { token: null })).status).toBe(200);
-    expect((await call(base, 'GET', '/readyz', { token: null })).status).toBe(200);
+  });
+
+  it.each(['/metrics', '/healthz', '/readyz'])('does not serve %s on the API port (issue 14: /metrics was readable there without a token)', async (path) => {
+    expect((await call(base, 'GET', path, { token: null })).status).toBe(404);
+    expect((await call(base, 'GET', path)).status).toBe(404);
   });
 
   it('is closed when no tokens are configured', async () => {
@@ -330,7 +333,7 @@ describe('API runs', () => {
   it('counts requests by route and status', async () => {
     await submit({ modelId: 'queue-model' });
     await submit({}, null);
-    const text = (await call(base, 'GET', '/metrics', { token: null })).body as string;
+    const text = await h.metrics.registry.metrics();
     expect(text).toContain('roundhouse_dispatcher_api_requests_total{route="/v1/runs",method="POST",status="202"} 1');
     expect(text).toContain('roundhouse_dispatcher_api_requests_total{route="/v1/runs",method="POST",status="401"} 1');
   });

@@ -1,8 +1,6 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../../lib/log';
-import { Readiness, mountProbes } from '../../../lib/metrics';
-import type { ServiceMetrics } from '../../../lib/metrics';
 import type { DispatcherMetrics } from '../metrics';
 import { bearerAuthenticator } from './auth';
 import { ApiError, toErrorResponse, validationError } from './errors';
@@ -16,8 +14,6 @@ export interface ApiServerDeps {
   readonly context: ApiContext;
   readonly apiTokens: readonly ApiToken[];
   readonly metrics: DispatcherMetrics;
-  readonly serviceMetrics: ServiceMetrics;
-  readonly readiness: Readiness;
   readonly logger: Logger;
 }
 
@@ -47,9 +43,11 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where
 }
 
 /**
- * The dispatcher's HTTP server: the API routes, /openapi.json, and lib/metrics'
- * /metrics, /healthz and /readyz on the same port. Not listening yet: the caller
- * listens (main.ts) or injects (tests).
+ * The dispatcher's HTTP server: the API routes and /openapi.json. /metrics and
+ * the probes are not here: they are served by lib/runtime's probe server on
+ * METRICS_PORT (issue 14: /metrics on the API port was readable without a token,
+ * and a NetworkPolicy or Service cannot tell a scrape from an API call on one
+ * port). Not listening yet: the caller listens (main.ts) or injects (tests).
  */
 export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   // Fastify's own validation is not used (zod validates in the route wrapper), so its
@@ -106,6 +104,5 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
       },
     });
   }
-  mountProbes(app, deps.serviceMetrics.registry, deps.readiness);
   return app;
 }

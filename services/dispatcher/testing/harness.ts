@@ -6,7 +6,7 @@ import { ManualClock } from '../../../lib/clock';
 import { AvroCodec, MemorySchemaRegistry, PlatformCodec, createPlatformCodec } from '../../../lib/codec';
 import type { RetrainRequested, TrainingRun } from '../../../lib/events';
 import { silentLogger } from '../../../lib/log';
-import { createServiceMetrics } from '../../../lib/metrics';
+import { createServiceMetrics, type ServiceMetrics } from '../../../lib/metrics';
 import { DispatcherApp, DispatcherConfig, createDispatcherApp } from '../app';
 import type { ApiToken } from '../api/tokens';
 import { busRunLog } from '../engine/run-log';
@@ -81,6 +81,8 @@ export interface Harness {
   readonly app: DispatcherApp;
   readonly codec: PlatformCodec;
   readonly world: World;
+  /** The registry main.ts serves on METRICS_PORT (lib/runtime's probe server), not on the API port. */
+  readonly metrics: ServiceMetrics;
 }
 
 let ids = 0;
@@ -91,6 +93,7 @@ export async function startDispatcher(
   overrides: { config?: Partial<DispatcherConfig>; bus?: EventBus; executor?: TrainingExecutor } = {},
 ): Promise<Harness> {
   const codec = await createPlatformCodec(new AvroCodec(w.registry, w.clock));
+  const metrics = createServiceMetrics('dispatcher');
   const app = createDispatcherApp({
     bus: overrides.bus ?? w.bus,
     codec,
@@ -99,7 +102,7 @@ export async function startDispatcher(
     runLog: busRunLog(w.bus, { groupPrefix: 'rebuild', clock: w.clock, logger: silentLogger() }),
     clock: w.clock,
     logger: silentLogger(),
-    metrics: createServiceMetrics('dispatcher'),
+    metrics,
     config: {
       groupId: 'roundhouse-dispatcher',
       maxConcurrentRuns: 10,
@@ -112,7 +115,7 @@ export async function startDispatcher(
     newRequestId: () => `api-request-${++ids}`,
   });
   await app.start();
-  return { app, codec, world: w };
+  return { app, codec, world: w, metrics };
 }
 
 /** The TrainingRun events published so far, decoded, in publication order per partition. */
