@@ -98,6 +98,24 @@ describe('API scopes (issue 14): read, submit, override', () => {
   });
 });
 
+describe('API methods', () => {
+  it.each([
+    ['PATCH', '/v1/runs', 'POST'],
+    ['PUT', `/v1/runs/${runIdFor('x')}`, 'GET, HEAD'],
+    ['QUERY', `/v1/runs/${runIdFor('x')}/cancel`, 'POST'],
+    ['DELETE', '/v1/models/queue-model/runs', 'GET, HEAD'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const response = await call(base, method, path);
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(ErrorBody.parse(response.body).error.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('answers 404 for a path it does not serve', async () => {
+    expect((await call(base, 'GET', '/v2/runs')).status).toBe(404);
+  });
+});
+
 describe('API validation: a 4xx naming the field', () => {
   it.each<[string, unknown, string]>([
     ['no modelId', { reason: 'MANUAL' }, 'modelId'],
@@ -253,6 +271,16 @@ describe('API family members (<family>.<segment>), accepted the same way everywh
     expect(ErrorBody.parse(conflicting.body).error.field).toBe('segment');
     const notAMember = await call(fbase, 'POST', '/v1/runs', { body: { modelId: 'queue-model', segment: 'm-2' } });
     expect(ErrorBody.parse(notAMember.body).error.field).toBe('segment');
+  });
+
+  it('takes member ids of any valid length in paths (over 100 characters was a bare 414 from the router)', async () => {
+    const long = `shop-fraud.${'m'.repeat(200)}`;
+    expect((await call(fbase, 'POST', '/v1/runs', { body: { modelId: long } })).status).toBe(202);
+    expect((await call(fbase, 'GET', `/v1/models/${long}/runs`)).status).toBe(200);
+    expect((await call(fbase, 'POST', `/v1/models/${long}/rollback`, { body: { version: 1, reason: 'r' } })).status).toBe(202);
+    const tooLong = await call(fbase, 'GET', `/v1/models/${long}m/runs`);
+    expect(tooLong.status).toBe(400);
+    expect(ErrorBody.parse(tooLong.body).error.field).toBe('modelId');
   });
 
   it.each([

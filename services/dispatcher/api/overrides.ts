@@ -5,7 +5,6 @@ import { resolveModel } from '../../../lib/catalog';
 import {
   COMMAND_FORMAT,
   CommandIdSchema,
-  ModelIdSchema,
   ReasonSchema,
   RunIdSchema,
   commandMessage,
@@ -15,7 +14,7 @@ import {
 import { ApiError } from './errors';
 import { AnyRoute, defineRoute } from './route';
 import type { ApiContext } from './routes';
-import { ErrorBody } from './schemas';
+import { ErrorBody, ModelIdParam } from './schemas';
 import type { ApiIdentity } from './tokens';
 
 /**
@@ -43,7 +42,8 @@ function ensureTopic(bus: EventBus, topic: string): Promise<void> {
   return pending;
 }
 
-const ModelParams = z.strictObject({ modelId: ModelIdSchema.describe('Catalog id of the model (or <family>.<segment>).') });
+// The same model-id schema as every other route (schemas.ts), so an id one accepts the others accept.
+const ModelParams = z.strictObject({ modelId: ModelIdParam.describe('Catalog id of the model (or <family>.<segment>).') });
 const commandId = CommandIdSchema.optional().describe('Idempotency key: the evaluator carries out a command id once. Default: a fresh id.');
 
 export const PromotionBody = z

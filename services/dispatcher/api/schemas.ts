@@ -15,8 +15,12 @@ const epochMs = z.number().int().min(0).describe('Epoch milliseconds.');
 export const ModelIdParam = z
   .string()
   .max(MODEL_REF_MAX_LENGTH)
-  .regex(MODEL_REF_PATTERN, 'expected a model id ([a-z0-9-], starting and ending with a letter or digit) or a family member id (<family>.<segment>)');
-export const RunIdParam = z.string().regex(/^run-[0-9a-f]{20}$/, 'expected a run id: run-<20 hex digits>');
+  .regex(MODEL_REF_PATTERN, 'expected a model id ([a-z0-9-], starting and ending with a letter or digit) or a family member id (<family>.<segment>)')
+  .meta({ examples: ['card-fraud', 'merchant-fraud.m-17'] });
+export const RunIdParam = z
+  .string()
+  .regex(/^run-[0-9a-f]{20}$/, 'expected a run id: run-<20 hex digits>')
+  .meta({ examples: ['run-0f3a5c7e9b1d2f4a6c8e'] });
 
 const windowTime = epochMs.min(API_LIMITS.dataWindowEarliestMs).max(API_LIMITS.dataWindowLatestMs);
 
@@ -75,7 +79,8 @@ export const SubmitRunBody = z
       .optional()
       .describe("On whose behalf (recorded on the request and the run), free text. Default: the token's name."),
   })
-  .describe('A request for a training run.');
+  .describe('A request for a training run.')
+  .meta({ examples: [{ modelId: 'card-fraud', requestId: 'ticket-4711', reason: 'MANUAL', hyperparameters: { l2: 0.0005 }, requestedBy: 'alice@example.com' }] });
 export type SubmitRunBody = z.infer<typeof SubmitRunBody>;
 
 export const RunIdParams = z.strictObject({ runId: RunIdParam });

@@ -35,6 +35,17 @@ export function dispatcherOpenApi(): Record<string, unknown> {
   return DOCUMENT;
 }
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** /v1/runs/{runId} → ^/v1/runs/[^/]+$ */
+const ROUTE_PATTERNS = ALL_ROUTES.map((route) => ({ method: route.method, pattern: new RegExp(`^${route.path.split(/\{[^}]+\}/).map(escapeRegExp).join('[^/]+')}$`) }));
+
+/** The methods the API serves at a URL's path (GET implies HEAD, as fastify does). */
+function allowedMethods(url: string): string[] {
+  const path = url.split('?')[0]!;
+  const methods = ROUTE_PATTERNS.filter((r) => r.pattern.test(path)).map((r) => r.method);
+  return [...new Set(methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])))];
+}
+
 function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: 'body' | 'params' | 'query'): z.output<S> | undefined {
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
@@ -51,13 +62,27 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where
  */
 export function createApiServer(deps: ApiServerDeps): FastifyInstance {
   // Fastify's own validation is not used (zod validates in the route wrapper), so its
-  // ajv options do not matter; bodies are limited to 1 MiB.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // ajv options do not matter; bodies are limited to 1 MiB. Path parameters may be
+  // longer than the router's default 100 characters, so that zod judges them (a
+  // 400 naming the field) rather than the router (a bare 414): a family member id
+  // may be 241 characters long (schemathesis found this).
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 2048 } });
   const authenticate = bearerAuthenticator(deps.apiTokens);
   const identities = new WeakMap<FastifyRequest, ApiIdentity>();
   const send = (reply: FastifyReply, status: number, body: unknown): FastifyReply => reply.code(status).type('application/json').send(body);
 
-  app.setErrorHandler((error, _request, reply) => {
+  // A known path with a method it does not serve: 405 with Allow, not 404 (or the
+  // 400 fastify gives a body-less QUERY before routing).
+  const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
+    const allowed = allowedMethods(request.url);
+    if (request.routeOptions.url !== undefined || allowed.length === 0) return null;
+    reply.header('allow', allowed.join(', '));
+    return send(reply, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not served here; allowed: ${allowed.join(', ')}`, field: null } });
+  };
+
+  app.setErrorHandler((error, request, reply) => {
+    const refused = methodNotAllowed(request, reply);
+    if (refused) return refused;
     // Fastify's own 4xx (malformed JSON, wrong content type, body too large) keep their status.
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
@@ -68,7 +93,9 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
     if (response.status >= 500) deps.logger.error({ err: error }, 'request failed');
     return send(reply, response.status, response.body);
   });
-  app.setNotFoundHandler((request, reply) => send(reply, 404, { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, field: null } }));
+  app.setNotFoundHandler(
+    (request, reply) => methodNotAllowed(request, reply) ?? send(reply, 404, { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, field: null } }),
+  );
   app.addHook('onResponse', async (request, reply) => {
     deps.metrics.apiRequests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
   });
