@@ -36,6 +36,8 @@ runMain('dispatcher', async () => {
         defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
         env: settings.trainerEnv,
         envFromSecret: settings.kubernetes.trainerEnvSecret,
+        secretEnv: settings.kubernetes.trainerSecretEnv,
+        runAsUser: settings.kubernetes.trainerUid,
         artifactVolume: settings.kubernetes.artifactVolume,
       },
       // The engine counts failed submit/observe/cancel calls itself; the informer's watch failures are counted here.
@@ -46,7 +48,8 @@ runMain('dispatcher', async () => {
     executor = created.executor;
     logger.info({ namespace: created.namespace }, 'executor: Kubernetes Jobs');
   } else {
-    executor = new LocalExecutor({ workDir: resolve(settings.local.workDir), env: { ...process.env, ...settings.trainerEnv }, command: settings.local.command, logger });
+    // An allowlist of this process's environment, never all of it (settings.ts, executors/local-env.ts).
+    executor = new LocalExecutor({ workDir: resolve(settings.local.workDir), env: settings.local.env, command: settings.local.command, logger });
     logger.info({ workDir: settings.local.workDir }, 'executor: local child processes');
   }
 

@@ -58,6 +58,50 @@ describe('loadDispatcherSettings', () => {
     expect(s.app.groupId).toBe('stg.roundhouse-dispatcher');
   });
 
+  it('never copies registry credentials embedded in SCHEMA_REGISTRY_URL into the trainer env (issue 14)', () => {
+    const s = settings({ KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'https://svc:s3cret@registry.example/apis/ccompat/v7' });
+    expect(s.trainerEnv.SCHEMA_REGISTRY_URL).toBe('https://registry.example/apis/ccompat/v7');
+    expect(JSON.stringify(s.trainerEnv)).not.toContain('s3cret');
+    expect(JSON.stringify(s.local.env)).not.toContain('s3cret');
+  });
+
+  it('references single trainer credentials in Secrets, and sets the trainer uid', () => {
+    const s = settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_USERNAME=trainer-registry/username, SCHEMA_REGISTRY_PASSWORD=trainer-registry/password', DISPATCHER_TRAINER_UID: '20000' });
+    expect(s.kubernetes.trainerSecretEnv).toEqual([
+      { name: 'SCHEMA_REGISTRY_USERNAME', secretName: 'trainer-registry', key: 'username' },
+      { name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password' },
+    ]);
+    expect(s.kubernetes.trainerUid).toBe(20000);
+    expect(settings({ KUBECONFIG: '/k' }).kubernetes).toMatchObject({ trainerSecretEnv: [], trainerUid: 10001 });
+    expect(() => settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'PASSWORD=no-key' })).toThrow(/DISPATCHER_TRAINER_SECRET_REFS: expected NAME=secret\/key/);
+    expect(() => settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_UID: '0' })).toThrow(/DISPATCHER_TRAINER_UID/);
+  });
+
+  it("gives local trainers an allowlist of the dispatcher's environment, never its tokens or credentials (issue 14)", () => {
+    const s = settings({
+      PATH: '/usr/bin',
+      HOME: '/home/rh',
+      KAFKA_BROKERS: 'k:9092',
+      SCHEMA_REGISTRY_URL: 'http://r:8080',
+      KAFKA_SASL_USERNAME: 'dispatcher',
+      KAFKA_SASL_PASSWORD: 'dispatcher-password',
+      DISPATCHER_API_TOKENS: 'ci:read+submit:ci-token-0123456789',
+      DISPATCHER_LOCAL_TRAINER_ENV_KAFKA_SASL_USERNAME: 'trainer',
+      DISPATCHER_LOCAL_TRAINER_ENV_KAFKA_SASL_PASSWORD: 'trainer-password',
+    });
+    expect(s.local.env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/rh',
+      KAFKA_BROKERS: 'k:9092',
+      KAFKA_SSL: 'false',
+      SCHEMA_REGISTRY_URL: 'http://r:8080',
+      LOG_LEVEL: 'info',
+      KAFKA_SASL_USERNAME: 'trainer',
+      KAFKA_SASL_PASSWORD: 'trainer-password',
+    });
+    expect(Object.isFrozen(s.local.env)).toBe(true);
+  });
+
   it('reads durations, limits, trainer identity and the local command', () => {
     const s = settings({
       DISPATCHER_RESYNC_INTERVAL: '10s',

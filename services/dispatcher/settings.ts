@@ -5,6 +5,8 @@ import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import type { ExecutorKind } from '../../lib/events';
 import { parseApiTokens } from './api/tokens';
 import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
+import { TRAINER_UID, type SecretEnvVar } from './core/job';
+import { trainerProcessEnv, withoutCredentials } from './executors/local-env';
 
 /**
  * The dispatcher's own settings, from DISPATCHER_* variables that lib/config does
@@ -22,10 +24,23 @@ export interface DispatcherSettings {
     readonly burst: number;
     readonly trainerServiceAccount: string | null;
     readonly trainerEnvSecret: string | null;
+    /** Single trainer variables from Secret keys (DISPATCHER_TRAINER_SECRET_REFS). */
+    readonly trainerSecretEnv: readonly SecretEnvVar[];
+    /** The trainer pod's non-root uid/gid (DISPATCHER_TRAINER_UID). */
+    readonly trainerUid: number;
     readonly artifactVolume: { readonly claimName: string; readonly mountPath: string } | null;
   };
-  readonly local: { readonly workDir: string; readonly command: readonly string[] | null };
-  /** Settings the trainer needs to reach Kafka and the registry (credentials go through trainerEnvSecret). */
+  readonly local: {
+    readonly workDir: string;
+    readonly command: readonly string[] | null;
+    /** The whole environment of a local trainer process: an allowlist of the dispatcher's (executors/local-env.ts) and trainerEnv. */
+    readonly env: Readonly<Record<string, string>>;
+  };
+  /**
+   * Settings the trainer needs to reach Kafka and the registry, never credentials:
+   * the registry URL loses any user:password; credentials go by Secret reference
+   * (trainerEnvSecret, trainerSecretEnv) or, locally, DISPATCHER_LOCAL_TRAINER_ENV_*.
+   */
   readonly trainerEnv: Readonly<Record<string, string>>;
 }
 
@@ -38,6 +53,22 @@ const duration = z.string().transform((text, ctx) => {
   return parsed.ms;
 });
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 name');
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+/** NAME=secret/key,… → env valueFrom secretKeyRef entries. */
+const secretRefs = z.string().transform((text, ctx): SecretEnvVar[] => {
+  const refs: SecretEnvVar[] = [];
+  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e.length > 0)) {
+    const match = /^([^=]+)=([^/]+)\/(.+)$/.exec(entry);
+    if (!match || !ENV_NAME.test(match[1]!) || !SECRET_NAME.test(match[2]!) || !SECRET_KEY.test(match[3]!)) {
+      ctx.addIssue({ code: 'custom', message: `expected NAME=secret/key entries, comma-separated; "${entry}" is not one` });
+      return z.NEVER;
+    }
+    refs.push(Object.freeze({ name: match[1]!, secretName: match[2]!, key: match[3]! }));
+  }
+  return refs;
+});
 
 const Env = z.object({
   DISPATCHER_EXECUTOR: z.enum(['kubernetes', 'local']).optional(),
@@ -49,6 +80,9 @@ const Env = z.object({
   DISPATCHER_KUBE_BURST: z.coerce.number().int().min(1).default(10),
   DISPATCHER_TRAINER_SERVICE_ACCOUNT: dnsName.optional(),
   DISPATCHER_TRAINER_ENV_SECRET: dnsName.optional(),
+  /** e.g. SCHEMA_REGISTRY_USERNAME=trainer-registry/username,SCHEMA_REGISTRY_PASSWORD=trainer-registry/password */
+  DISPATCHER_TRAINER_SECRET_REFS: secretRefs.optional(),
+  DISPATCHER_TRAINER_UID: z.coerce.number().int().min(1).max(2147483647).default(TRAINER_UID),
   /** PVC with the file:// artifact store, mounted into trainer Jobs at ARTIFACT_ROOT's path. */
   DISPATCHER_ARTIFACT_CLAIM: dnsName.optional(),
   DISPATCHER_LOCAL_WORK_DIR: z.string().min(1).default('.roundhouse/runs'),
@@ -80,7 +114,8 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
     trainerEnv.KAFKA_BROKERS = config.kafka.brokers.join(',');
     trainerEnv.KAFKA_SSL = String(config.kafka.ssl);
   }
-  if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = config.schemaRegistry.url;
+  // A registry URL may carry user:password: the Job's env is readable by anyone who may read the Job.
+  if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = withoutCredentials(config.schemaRegistry.url);
   if (config.topicPrefix) trainerEnv.ROUNDHOUSE_TOPIC_PREFIX = config.topicPrefix;
   trainerEnv.LOG_LEVEL = config.logLevel;
   return Object.freeze({
@@ -101,12 +136,18 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       burst: e.DISPATCHER_KUBE_BURST,
       trainerServiceAccount: e.DISPATCHER_TRAINER_SERVICE_ACCOUNT ?? null,
       trainerEnvSecret: e.DISPATCHER_TRAINER_ENV_SECRET ?? null,
+      trainerSecretEnv: Object.freeze(e.DISPATCHER_TRAINER_SECRET_REFS ?? []),
+      trainerUid: e.DISPATCHER_TRAINER_UID,
       artifactVolume:
         e.DISPATCHER_ARTIFACT_CLAIM && config.artifactRoot.startsWith('file:///')
           ? Object.freeze({ claimName: e.DISPATCHER_ARTIFACT_CLAIM, mountPath: new URL(config.artifactRoot).pathname.replace(/\/+$/, '') || '/' })
           : null,
     }),
-    local: Object.freeze({ workDir: e.DISPATCHER_LOCAL_WORK_DIR, command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null }),
+    local: Object.freeze({
+      workDir: e.DISPATCHER_LOCAL_WORK_DIR,
+      command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null,
+      env: Object.freeze({ ...trainerEnv, ...trainerProcessEnv(env) }),
+    }),
     trainerEnv: Object.freeze(trainerEnv),
   });
 }
