@@ -212,7 +212,7 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
         refused: null,
       });
       expect(pod.envNames).toEqual((container.env ?? []).map((e) => e.name));
-      expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_RUN_SPEC', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'ROUNDHOUSE_TOPIC_PREFIX']));
+      expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_RUN_SPEC_FILE', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'ROUNDHOUSE_TOPIC_PREFIX']));
       expect(pod.exit).toMatchObject({ exitCode: 0, signal: null });
       expect(await batch.listNamespacedJob({ namespace: ns.name, labelSelector: `roundhouse.dev/run-id=${runId}` }).then((l) => l.items.length)).toBe(1);
 
