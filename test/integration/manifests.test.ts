@@ -1,6 +1,7 @@
 /**
  * k8s/ against the real API server of the test stack: the base and the dev
- * overlay are rendered (scripts/kustomize/render.ts) into a random namespace
+ * overlay are rendered by real kustomize (`kubectl kustomize`, through a
+ * temporary overlay that sets a random namespace: scripts/kustomize/kubectl.ts)
  * and every object is server-side applied with dryRun=All and
  * fieldValidation=Strict — what `kubectl apply --server-side --dry-run=server`
  * does — so schema errors, unknown or duplicate fields and invalid values are
@@ -20,8 +21,9 @@ import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { staleGeneratedFiles } from '../../scripts/kustomize/generated';
-import { renderKustomization, type KubeObject } from '../../scripts/kustomize/render';
-import { adminKubeConfig, createTestNamespace, waitUntil, type TestNamespace } from '../helpers/kubernetes';
+import { kubectlKustomize } from '../../scripts/kustomize/kubectl';
+import type { KubeObject } from '../../scripts/kustomize/render';
+import { adminKubeConfig, apiStatus, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil, type TestNamespace } from '../helpers/kubernetes';
 
 jest.setTimeout(180_000);
 
@@ -134,7 +136,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
   const rendered = new Map<string, Applied[]>();
 
   const applyAll = async (dir: string): Promise<Applied[]> => {
-    const objects = renderKustomization(path.join(ROOT, dir), { namespace: ns.name });
+    const objects = kubectlKustomize(path.join(ROOT, dir), { namespace: ns.name });
     const applied: Applied[] = [];
     for (const obj of objects) applied.push({ sent: obj, response: await apply(admin, pathOf, obj) });
     rendered.set(dir, applied);
@@ -278,8 +280,55 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     expect(field(env.find((e) => e.name === 'DISPATCHER_API_TOKENS'), 'valueFrom', 'secretKeyRef')).toEqual({ name: 'roundhouse-dispatcher-api', key: 'tokens', optional: true });
     for (const service of ['trigger', 'evaluator']) expect(field(deployment('k8s/base', service), 'spec', 'template', 'spec', 'automountServiceAccountToken')).toBe(false);
 
-    const binding = rendered.get('k8s/base')!.find((a) => a.sent.kind === 'RoleBinding')!.response.body;
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace: ns.name }]);
+    for (const dir of ['k8s/base', 'k8s/overlays/dev']) {
+      const binding = rendered.get(dir)!.find((a) => a.sent.kind === 'RoleBinding')!.response.body;
+      expect({ dir, subjects: binding.subjects }).toEqual({ dir, subjects: [{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace: ns.name }] });
+    }
+  });
+
+  it.each([
+    ['k8s/base', 'roundhouse'],
+    ['k8s/overlays/dev', 'roundhouse-dev'],
+    ['k8s/rbac', 'roundhouse'],
+  ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", (dir, namespace) => {
+    const objects = kubectlKustomize(path.join(ROOT, dir));
+    const binding = objects.find((o) => o.kind === 'RoleBinding')!;
+    const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'roundhouse-dispatcher')!;
+    expect(account.metadata.namespace).toBe(namespace);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace }]);
+  });
+
+  it("with the dev overlay's real kustomize output applied, the dispatcher's ServiceAccount token may create a Job there, and may not read Secrets", async () => {
+    const objects = kubectlKustomize(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
+    for (const obj of objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))) {
+      const response = await apply(admin, pathOf, obj, false);
+      expect({ object: `${obj.kind}/${obj.metadata.name}`, status: response.status < 300 }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, status: true });
+    }
+    const dispatcher = await serviceAccountKubeConfig(ns.name, 'roundhouse-dispatcher', { admin });
+    const job = {
+      metadata: { name: 'rbac-probe' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.invalid/x:1', command: ['true'] }] } } },
+    };
+    // Authorization is checked on dry-run creates too; nothing runs.
+    const created = await waitUntil(
+      'the RoleBinding to take effect',
+      () =>
+        dispatcher
+          .makeApiClient(k8s().BatchV1Api)
+          .createNamespacedJob({ namespace: ns.name, body: job, dryRun: 'All' })
+          .then(() => 'created')
+          .catch((error: unknown) => (apiStatus(error) === 403 ? undefined : Promise.reject(error))),
+      { timeoutMs: 30_000 },
+    );
+    expect(created).toBe('created');
+    const secrets = await dispatcher
+      .makeApiClient(k8s().CoreV1Api)
+      .listNamespacedSecret({ namespace: ns.name })
+      .then(
+        () => 200,
+        (error: unknown) => apiStatus(error),
+      );
+    expect(secrets).toBe(403);
   });
 
   it('the dev overlay: one trigger, smaller requests, the local image, dev Kafka; the base keeps two triggers', () => {
@@ -314,10 +363,11 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     const alerts = list(field(rule, 'spec', 'groups', '0', 'rules')).map((r) => r.alert);
     expect(alerts).toEqual(expect.arrayContaining(['RoundhouseDeadLettersGrowing', 'RoundhouseRunStuck', 'RoundhouseNoEvents', 'RoundhouseConsumerLagHigh', 'RoundhouseTriggerNotReady']));
     const monitors = applied.filter((a) => a.sent.kind === 'ServiceMonitor').map((a) => [field(a.response.body, 'spec', 'selector', 'matchLabels', 'app.kubernetes.io/name'), field(a.response.body, 'spec', 'endpoints', '0', 'port')]);
-    expect(monitors).toEqual([
-      ['roundhouse-trigger', 'metrics'],
+    // kustomize orders its output by kind and name.
+    expect(monitors.sort()).toEqual([
       ['roundhouse-dispatcher', 'metrics'],
       ['roundhouse-evaluator', 'metrics'],
+      ['roundhouse-trigger', 'metrics'],
     ]);
     // Each monitored Service has that port, and Prometheus may reach the metrics port only, not the API.
     for (const name of ['roundhouse-trigger', 'roundhouse-dispatcher', 'roundhouse-evaluator']) {
