@@ -10,6 +10,10 @@
 #
 # Node ≥ 20.19: @kubernetes/client-node is ESM-only and is loaded with require(esm).
 ARG NODE_IMAGE=node:20-bookworm-slim
+# The runtime stage's base: Node alone, no npm needed (a base made from Debian
+# packages by scripts/build-image.sh is 233 MB without npm, 392 MB with it: npm
+# pulls in python3 and node-gyp). Default: the same image as the build stages.
+ARG RUNTIME_IMAGE=node:20-bookworm-slim
 
 # 1. Compile: every dependency (TypeScript is a dev dependency), then tsc.
 FROM ${NODE_IMAGE} AS build
@@ -36,7 +40,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 # disk at run time: schemas/ (lib/events findSchemasDir walks up from
 # dist/lib/events to /app/schemas) and config/ (the default catalog,
 # ROUNDHOUSE_CATALOG=config/catalog.yaml relative to /app).
-FROM ${NODE_IMAGE} AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 RUN groupadd --system --gid 10001 roundhouse \

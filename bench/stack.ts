@@ -1,12 +1,15 @@
-import { startStack, type StackHandle } from '../test/stack';
+import { STACK_ENV_KEYS, startStack, type StackHandle } from '../test/stack';
+
+/** What the benches use; every other component of the stack is marked as given, so it is neither built nor started. */
+const BENCH_USES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL'];
 
 /**
  * Kafka and the schema registry for a benchmark: KAFKA_BROKERS /
  * SCHEMA_REGISTRY_URL when set, else the local stack's processes. The benches
- * never talk to Kubernetes, so the control plane is neither built nor started
- * (KUBECONFIG is marked as given); only KAFKA_BROKERS and SCHEMA_REGISTRY_URL
- * of the returned env are meaningful.
+ * never talk to Kubernetes or S3, so those are not started; only
+ * KAFKA_BROKERS and SCHEMA_REGISTRY_URL of the returned env are meaningful.
  */
 export function startBenchStack(): Promise<StackHandle> {
-  return startStack({ env: { ...process.env, KUBECONFIG: process.env.KUBECONFIG ?? 'not-used-by-benchmarks' } });
+  const unused = Object.fromEntries(STACK_ENV_KEYS.filter((k) => !BENCH_USES.includes(k)).map((k) => [k, process.env[k] ?? 'not-used-by-benchmarks']));
+  return startStack({ env: { ...process.env, ...unused } });
 }

@@ -16,13 +16,14 @@
  * trigger, the ingest group has committed the end of the feature topic AND the
  * judge group has committed the end of the partials topic (every window judged).
  * Group joins, checkpoint loads and the champion catch-up are inside the span.
- * One probe measures both: an admin client, connected once before the span,
+ * One probe measures both: lib/bus groupsCaughtUp over one KafkaEventBus (one
+ * admin client, connected before the spans),
  * polling committed and end offsets every 25 ms. Round order alternates
  * (baseline first on odd rounds) and round 1 is the cold one; all rounds print.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { ConsumerGroupTopics } from '../lib/bus';
+import { Kafka, logLevel } from 'kafkajs';
+import { groupsCaughtUp, type ConsumerGroupTopics, type EventBus } from '../lib/bus';
 import { topicNames } from '../lib/codec';
 import { KafkaEventBus, createKafkaClient } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
@@ -46,27 +47,15 @@ const PARTITIONS = 3;
 const START = Date.UTC(2026, 0, 1);
 const POLL_MS = 25;
 
-/** The probe: true once every group has committed the end of each of its topics. */
-async function caughtUp(admin: Admin, groups: readonly ConsumerGroupTopics[]): Promise<boolean> {
-  for (const { groupId, topics } of groups) {
-    for (const topic of topics) {
-      const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-      const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-      if (ends.some((e) => (done.get(e.partition) ?? -1n) < BigInt(e.high))) return false;
-    }
-  }
-  return true;
-}
-
 /** Seconds from `begin()` until the probe says the groups are done. */
-async function span(admin: Admin, begin: () => Promise<void>, groups: () => readonly ConsumerGroupTopics[]): Promise<number> {
+async function span(probe: EventBus, begin: () => Promise<void>, groups: () => readonly ConsumerGroupTopics[]): Promise<number> {
   const t0 = performance.now();
   await begin();
-  while (!(await caughtUp(admin, groups()))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  while (!(await groupsCaughtUp(probe, groups()))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   return (performance.now() - t0) / 1000;
 }
 
-async function baseline(brokers: string[], admin: Admin, topic: string): Promise<number> {
+async function baseline(brokers: string[], probe: EventBus, topic: string): Promise<number> {
   const kafka = new Kafka({ brokers, clientId: 'bench-baseline', logLevel: logLevel.NOTHING });
   const groupId = `bench-baseline-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
@@ -75,9 +64,12 @@ async function baseline(brokers: string[], admin: Admin, topic: string): Promise
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     const seconds = await span(
-      admin,
+      probe,
       () =>
         consumer.run({
+          // kafkajs commits nothing on its own unless an interval or threshold is
+          // set: commit after every batch, like a consumer that commits after its effect.
+          autoCommitThreshold: 1,
           eachBatch: async ({ batch }) => {
             seen += batch.messages.length;
           },
@@ -91,7 +83,7 @@ async function baseline(brokers: string[], admin: Admin, topic: string): Promise
   }
 }
 
-async function trigger(brokers: string[], registryUrl: string, admin: Admin, prefix: string, featureTopic: string): Promise<number> {
+async function trigger(brokers: string[], registryUrl: string, probe: EventBus, prefix: string, featureTopic: string): Promise<number> {
   const logger = silentLogger();
   const bus = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-trigger', logger }), { logger, defaultPartitions: PARTITIONS });
   const metrics = createServiceMetrics('trigger');
@@ -105,7 +97,7 @@ async function trigger(brokers: string[], registryUrl: string, admin: Admin, pre
     groupId: `${prefix}bench-trigger`,
   });
   try {
-    const seconds = await span(admin, () => app.start(), () => app.consumerGroups());
+    const seconds = await span(probe, () => app.start(), () => app.consumerGroups());
     const consumed = (await metrics.registry.getSingleMetricAsString('roundhouse_trigger_events_consumed_total')).match(/\} (\d+)/);
     if (!consumed || Number(consumed[1]) < EVENTS) throw new Error(`trigger counted ${consumed?.[1] ?? 0} of ${EVENTS} events`);
     return EVENTS / seconds;
@@ -135,21 +127,22 @@ async function main(): Promise<void> {
   const stack = await startBenchStack();
   const brokers = stack.env.KAFKA_BROKERS.split(',');
   const registryUrl = stack.env.SCHEMA_REGISTRY_URL;
-  const admin = new Kafka({ brokers, clientId: 'bench-probe', logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+  // The probe: one bus, whose admin client connects on its first call — made before any span.
+  const probe = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-probe', logger: silentLogger() }), { logger: silentLogger(), defaultPartitions: PARTITIONS });
   try {
     const results: { baseline: number; trigger: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}: producing ${EVENTS} events on fresh topics…\n`);
       const { prefix, featureTopic } = await freshRound(brokers, registryUrl);
+      await probe.endOffsets(featureTopic); // the probe is connected before the spans
       let b = 0;
       let t = 0;
       if (round % 2 === 0) {
-        b = await baseline(brokers, admin, featureTopic);
-        t = await trigger(brokers, registryUrl, admin, prefix, featureTopic);
+        b = await baseline(brokers, probe, featureTopic);
+        t = await trigger(brokers, registryUrl, probe, prefix, featureTopic);
       } else {
-        t = await trigger(brokers, registryUrl, admin, prefix, featureTopic);
-        b = await baseline(brokers, admin, featureTopic);
+        t = await trigger(brokers, registryUrl, probe, prefix, featureTopic);
+        b = await baseline(brokers, probe, featureTopic);
       }
       results.push({ baseline: b, trigger: t });
       process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)}\n`);
@@ -164,7 +157,7 @@ async function main(): Promise<void> {
     const ratios = results.map((r, i) => `${(r.trigger / r.baseline).toFixed(2)}${i === 0 ? ' cold' : ''}`).join(', ');
     console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS.toLocaleString('en-US')} events × ${FEATURES + 1} features, ${PARTITIONS} partitions, 1 model | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(median(results.map((r) => r.trigger / r.baseline))).toFixed(2)} (rounds: ${ratios}) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}\` |`);
   } finally {
-    await admin.disconnect();
+    await probe.close();
     await stack.stop();
   }
 }

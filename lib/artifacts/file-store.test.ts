@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCodes, errorCode, isRetriable } from '../errors';
-import { FileArtifactStore, artifactStoreFor, fileUriToPath } from './file-store';
+import { FileArtifactStore, fileUriToPath } from './file-store';
 
 describe('FileArtifactStore', () => {
   let root: string;
@@ -64,6 +64,18 @@ describe('FileArtifactStore', () => {
     }
   });
 
+  it('a bounded read refuses a larger file without reading it, and a directory climbing with ..', async () => {
+    const store = new FileArtifactStore();
+    await store.writeFile(dirUri, 'model.json', Buffer.from('0123456789'));
+    expect((await store.readFile(dirUri, 'model.json', { maxBytes: 10 })).toString()).toBe('0123456789');
+    await expect(store.readFile(dirUri, 'model.json', { maxBytes: 9 })).rejects.toMatchObject({
+      code: ErrorCodes.ARTIFACT_INTEGRITY,
+      retriable: false,
+      message: expect.stringMatching(/model\.json: 10 bytes, more than the 9 expected/),
+    });
+    await expect(store.readFile(`${dirUri}../run-2/`, 'model.json')).rejects.toMatchObject({ code: ErrorCodes.VALIDATION });
+  });
+
   it('a file where a directory should be is a permanent storage error', async () => {
     mkdirSync(path.join(root, 'card-fraud'), { recursive: true });
     writeFileSync(path.join(root, 'card-fraud', 'run-1'), 'not a directory');
@@ -80,18 +92,5 @@ describe('artifact URIs', () => {
     ['file://artifacts/m/r/', '/base', '/base/artifacts/m/r'],
   ])('%s under %s is %s', (uri, base, expected) => {
     expect(path.resolve(fileUriToPath(uri, base))).toBe(expected);
-  });
-
-  it('s3:// says it is not supported yet, not retriable', () => {
-    let error: unknown;
-    try {
-      artifactStoreFor('s3://bucket/prefix/');
-    } catch (e) {
-      error = e;
-    }
-    expect(errorCode(error)).toBe(ErrorCodes.CONFIG_INVALID);
-    expect(isRetriable(error)).toBe(false);
-    expect(String((error as Error).message)).toMatch(/not supported yet/);
-    expect(artifactStoreFor('file:///tmp/x/')).toBeInstanceOf(FileArtifactStore);
   });
 });

@@ -3,7 +3,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, RoundhouseError } from '../errors';
-import type { ArtifactStore } from './types';
+import { checkDirUri, checkFileName } from './paths';
+import type { ArtifactStore, ReadOptions } from './types';
+import { tooLargeError } from './errors';
 
 /**
  * file:// artifact directories. Writes are atomic (a temp file in the same
@@ -20,12 +22,12 @@ export class FileArtifactStore implements ArtifactStore {
 
   /** The local directory an artifact URI names. */
   dirPath(dirUri: string): string {
-    return fileUriToPath(dirUri, this.baseDir);
+    return fileUriToPath(checkDirUri(dirUri, { allowDot: true }), this.baseDir);
   }
 
   async writeFile(dirUri: string, name: string, data: Buffer): Promise<void> {
     const dir = this.dirPath(dirUri);
-    const target = path.join(dir, checkName(name));
+    const target = path.join(dir, checkFileName(name));
     const temp = path.join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       await fs.mkdir(dir, { recursive: true });
@@ -44,11 +46,22 @@ export class FileArtifactStore implements ArtifactStore {
     }
   }
 
-  async readFile(dirUri: string, name: string): Promise<Buffer> {
-    const target = path.join(this.dirPath(dirUri), checkName(name));
+  async readFile(dirUri: string, name: string, options: ReadOptions = {}): Promise<Buffer> {
+    const target = path.join(this.dirPath(dirUri), checkFileName(name));
     try {
-      return await fs.readFile(target);
+      if (options.maxBytes === undefined) return await fs.readFile(target);
+      const handle = await fs.open(target, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size > options.maxBytes) throw tooLargeError(target, size, options.maxBytes);
+        const data = Buffer.alloc(size);
+        const { bytesRead } = await handle.read(data, 0, size, 0);
+        return data.subarray(0, bytesRead);
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'ARTIFACT_INTEGRITY') throw error;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new RoundhouseError(ErrorCodes.NOT_FOUND, `artifact file ${target} does not exist`, { context: { dirUri, name }, cause: error });
       }
@@ -58,7 +71,7 @@ export class FileArtifactStore implements ArtifactStore {
 
   async exists(dirUri: string, name: string): Promise<boolean> {
     try {
-      await fs.access(path.join(this.dirPath(dirUri), checkName(name)));
+      await fs.access(path.join(this.dirPath(dirUri), checkFileName(name)));
       return true;
     } catch {
       return false;
@@ -71,30 +84,6 @@ export function fileUriToPath(uri: string, baseDir: string = process.cwd()): str
   if (!uri.startsWith('file://')) throw new RoundhouseError(ErrorCodes.VALIDATION, `not a file:// URI: ${uri}`, { context: { uri } });
   if (uri.startsWith('file:///')) return fileURLToPath(uri);
   return path.resolve(baseDir, decodeURIComponent(uri.slice('file://'.length)));
-}
-
-/**
- * The ArtifactStore for a URI's scheme. s3:// is not supported yet: it would
- * need @aws-sdk/client-s3 (a heavy dependency); the error says so, and is not
- * retriable (retrying cannot install it).
- */
-export function artifactStoreFor(uri: string, baseDir?: string): ArtifactStore {
-  if (uri.startsWith('file://')) return new FileArtifactStore(baseDir);
-  if (uri.startsWith('s3://')) {
-    throw new RoundhouseError(
-      ErrorCodes.CONFIG_INVALID,
-      `s3:// artifact URIs are not supported yet (${uri}); use a file:// root (e.g. a mounted volume) or add an S3 ArtifactStore`,
-      { retriable: false, context: { uri } },
-    );
-  }
-  throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `unsupported artifact URI scheme: ${uri}`, { retriable: false, context: { uri } });
-}
-
-function checkName(name: string): string {
-  if (name === '' || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || name.startsWith('.')) {
-    throw new RoundhouseError(ErrorCodes.VALIDATION, `invalid artifact file name ${JSON.stringify(name)}: a plain file name is expected`, { context: { name } });
-  }
-  return name;
 }
 
 /** File system errors are retriable (a full or unmounted volume may come back), except a refusal of permission. */

@@ -1,5 +1,5 @@
 import { ErrorCodes } from '../errors';
-import { buildManifest, parseManifest, serializeManifest, sha256Hex, verifyArtifact, writeArtifact, type ManifestFields } from './manifest';
+import { buildManifest, parseManifest, readListed, readManifest, serializeManifest, sha256Hex, verifyArtifact, writeArtifact, type ManifestFields } from './manifest';
 import { MemoryArtifactStore } from './memory';
 
 const FIELDS: ManifestFields = {
@@ -51,29 +51,51 @@ describe('manifest', () => {
   });
 
   it.each([
-    ['a changed file', async (s: MemoryArtifactStore) => s.writeFile(DIR, 'model.json', Buffer.from('{"m":2}')), /model\.json: sha256 [0-9a-f]{64}, manifest says/],
-    ['a truncated file', async (s: MemoryArtifactStore) => s.writeFile(DIR, 'metrics.json', Buffer.from('{')), /metrics\.json: 1 bytes, manifest says 14/],
+    ['a changed file', async (s: MemoryArtifactStore) => s.tamper(DIR, 'model.json', Buffer.from('{"m":2}')), /model\.json: sha256 [0-9a-f]{64}, the manifest says/],
+    ['a truncated file', async (s: MemoryArtifactStore) => s.tamper(DIR, 'metrics.json', Buffer.from('{')), /metrics\.json: 1 bytes, the manifest says 14/],
+    ['a grown file (refused unread)', async (s: MemoryArtifactStore) => s.tamper(DIR, 'model.json', Buffer.alloc(1_000_000)), /model\.json: 1000000 bytes, more than the 7 expected; not read/],
     [
       'an edited manifest',
       async (s: MemoryArtifactStore) => {
         const m = JSON.parse((await s.readFile(DIR, 'manifest.json')).toString()) as { rows: number };
         m.rows = 1_000_000;
-        await s.writeFile(DIR, 'manifest.json', Buffer.from(JSON.stringify(m)));
+        s.tamper(DIR, 'manifest.json', Buffer.from(JSON.stringify(m)));
       },
       /manifest\.json: sha256 [0-9a-f]{64}, expected/,
     ],
-  ])('detects %s', async (_what, tamper, message) => {
+  ])('detects %s (ARTIFACT_INTEGRITY naming the object)', async (_what, tamper, message) => {
     const store = new MemoryArtifactStore();
     const written = await writeArtifact(store, DIR, FIELDS, files);
     await tamper(store);
-    await expect(verifyArtifact(store, DIR, written.manifestSha256)).rejects.toMatchObject({ code: ErrorCodes.VALIDATION, retriable: false, message: expect.stringMatching(message) });
+    await expect(verifyArtifact(store, DIR, written.manifestSha256)).rejects.toMatchObject({ code: ErrorCodes.ARTIFACT_INTEGRITY, retriable: false, message: expect.stringMatching(message) });
   });
 
-  it('detects a missing file and a missing manifest', async () => {
+  it('readListed reads no more than the manifest says and checks size and digest', async () => {
+    const store = new MemoryArtifactStore();
+    const { manifest } = await writeArtifact(store, DIR, FIELDS, files);
+    const entry = manifest.files.find((f) => f.name === 'model.json')!;
+    expect((await readListed(store, DIR, entry)).toString()).toBe('{"m":1}');
+    store.tamper(DIR, 'model.json', Buffer.from('{"m":9}'));
+    await expect(readListed(store, DIR, entry)).rejects.toMatchObject({ code: ErrorCodes.ARTIFACT_INTEGRITY, message: `${DIR}model.json: sha256 ${sha256Hex('{"m":9}')}, the manifest says ${entry.sha256}` });
+  });
+
+  it('detects a missing file; a missing manifest means not published (NOT_FOUND)', async () => {
     const store = new MemoryArtifactStore();
     await store.writeFile(DIR, 'manifest.json', serializeManifest(buildManifest(FIELDS, files)));
     await store.writeFile(DIR, 'model.json', files[0]!.data);
-    await expect(verifyArtifact(store, DIR)).rejects.toThrow(/metrics\.json: missing/);
-    await expect(verifyArtifact(new MemoryArtifactStore(), DIR)).rejects.toMatchObject({ code: ErrorCodes.VALIDATION, message: expect.stringMatching(/manifest\.json: missing/) });
+    await expect(verifyArtifact(store, DIR)).rejects.toMatchObject({ code: ErrorCodes.ARTIFACT_INTEGRITY, message: expect.stringMatching(/metrics\.json: missing/) });
+    await expect(verifyArtifact(new MemoryArtifactStore(), DIR)).rejects.toMatchObject({
+      code: ErrorCodes.NOT_FOUND,
+      retriable: false,
+      message: expect.stringMatching(/manifest\.json is missing: the artifact is not published/),
+    });
+  });
+
+  it('a store that fails mid-way leaves no manifest: the directory stays unpublished', async () => {
+    const store = new MemoryArtifactStore();
+    const failing = { ...store, writeFile: async (d: string, n: string, b: Buffer) => (n === 'model.json' ? Promise.reject(new Error('disk full')) : store.writeFile(d, n, b)), readFile: store.readFile.bind(store), exists: store.exists.bind(store) };
+    await expect(writeArtifact(failing, DIR, FIELDS, files)).rejects.toThrow('disk full');
+    expect(await store.exists(DIR, 'manifest.json')).toBe(false);
+    await expect(readManifest(store, DIR)).rejects.toMatchObject({ code: ErrorCodes.NOT_FOUND });
   });
 });

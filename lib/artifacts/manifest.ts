@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorCodes, RoundhouseError, errorCode } from '../errors';
+import { ErrorCodes, RoundhouseError, errorCode, errorMessage } from '../errors';
+import { integrityError } from './errors';
 import { ARTIFACT_FILES, type ArtifactStore, type Manifest, type ManifestFile } from './types';
 
 /**
@@ -85,40 +86,76 @@ export async function writeArtifact(store: ArtifactStore, dirUri: string, fields
   return { manifest, manifestSha256: sha256Hex(bytes) };
 }
 
+/** manifest.json is small (one entry per file); a larger one is not read. */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
+
 /**
- * Recompute the digest of manifest.json (against `expectedSha256` when given, e.g.
- * TrainingCompleted.artifactSha256) and of every file it lists. Any mismatch,
- * missing file or malformed manifest is VALIDATION naming every problem; a store
- * that cannot be reached keeps its own (retriable) error.
+ * Reads one file the manifest lists: never more bytes than the manifest says
+ * (the store refuses a larger object without reading it), then checks its size
+ * and sha256. A mismatch is ARTIFACT_INTEGRITY naming the object; an absent file
+ * keeps the store's NOT_FOUND, an unreachable store its retriable error.
  */
-export async function verifyArtifact(store: ArtifactStore, dirUri: string, expectedSha256?: string | null): Promise<WrittenArtifact> {
-  const bytes = await readOrProblem(store, dirUri, ARTIFACT_FILES.manifest);
-  if (bytes === null) throw invalid([`${ARTIFACT_FILES.manifest}: missing from ${dirUri}`], dirUri);
-  const manifestSha256 = sha256Hex(bytes);
-  const problems: string[] = [];
-  if (expectedSha256 && expectedSha256 !== manifestSha256) problems.push(`${ARTIFACT_FILES.manifest}: sha256 ${manifestSha256}, expected ${expectedSha256}`);
-  const manifest = parseManifest(bytes);
-  for (const f of manifest.files) {
-    const data = await readOrProblem(store, dirUri, f.name);
-    if (data === null) {
-      problems.push(`${f.name}: missing`);
-      continue;
-    }
-    const actual = sha256Hex(data);
-    if (actual !== f.sha256) problems.push(`${f.name}: sha256 ${actual}, manifest says ${f.sha256}`);
-    if (data.length !== f.bytes) problems.push(`${f.name}: ${data.length} bytes, manifest says ${f.bytes}`);
-  }
-  if (problems.length > 0) throw invalid(problems, dirUri);
-  return { manifest, manifestSha256 };
+export async function readListed(store: ArtifactStore, dirUri: string, entry: ManifestFile): Promise<Buffer> {
+  const dir = dirUri.endsWith('/') ? dirUri : `${dirUri}/`;
+  const data = await store.readFile(dir, entry.name, { maxBytes: entry.bytes });
+  const where = `${dir}${entry.name}`;
+  if (data.length !== entry.bytes) throw integrityError(where, `${data.length} bytes, the manifest says ${entry.bytes}`);
+  const actual = sha256Hex(data);
+  if (actual !== entry.sha256) throw integrityError(where, `sha256 ${actual}, the manifest says ${entry.sha256}`);
+  return data;
 }
 
-async function readOrProblem(store: ArtifactStore, dirUri: string, name: string): Promise<Buffer | null> {
+/**
+ * Reads manifest.json (bounded by MAX_MANIFEST_BYTES). Absent: NOT_FOUND, the
+ * artifact is not published (the manifest is written last). A digest other than
+ * `expectedSha256` (TrainingCompleted.artifactSha256): ARTIFACT_INTEGRITY.
+ */
+export async function readManifest(store: ArtifactStore, dirUri: string, expectedSha256?: string | null): Promise<WrittenArtifact> {
+  const dir = dirUri.endsWith('/') ? dirUri : `${dirUri}/`;
+  let bytes: Buffer;
   try {
-    return await store.readFile(dirUri, name);
+    bytes = await store.readFile(dir, ARTIFACT_FILES.manifest, { maxBytes: MAX_MANIFEST_BYTES });
   } catch (error) {
-    if (errorCode(error) === ErrorCodes.NOT_FOUND) return null;
-    throw error;
+    if (errorCode(error) !== ErrorCodes.NOT_FOUND) throw error;
+    throw new RoundhouseError(ErrorCodes.NOT_FOUND, `${dir}${ARTIFACT_FILES.manifest} is missing: the artifact is not published (the manifest is written last)`, {
+      retriable: false,
+      context: { dirUri: dir },
+      cause: error,
+    });
   }
+  const manifestSha256 = sha256Hex(bytes);
+  if (expectedSha256 && expectedSha256.toLowerCase() !== manifestSha256) {
+    throw integrityError(`${dir}${ARTIFACT_FILES.manifest}`, `sha256 ${manifestSha256}, expected ${expectedSha256}`);
+  }
+  return { manifest: parseManifest(bytes), manifestSha256 };
+}
+
+/**
+ * Recompute the digest of manifest.json (against `expectedSha256` when given, e.g.
+ * TrainingCompleted.artifactSha256) and of every file it lists. A missing
+ * manifest is NOT_FOUND (not published); any mismatch or missing file is
+ * ARTIFACT_INTEGRITY naming every problem; a malformed manifest VALIDATION; a
+ * store that cannot be reached keeps its own (retriable) error.
+ */
+export async function verifyArtifact(store: ArtifactStore, dirUri: string, expectedSha256?: string | null): Promise<WrittenArtifact> {
+  const written = await readManifest(store, dirUri, expectedSha256);
+  const problems: string[] = [];
+  for (const f of written.manifest.files) {
+    try {
+      await readListed(store, dirUri, f);
+    } catch (error) {
+      if (errorCode(error) === ErrorCodes.NOT_FOUND) problems.push(`${f.name}: missing`);
+      else if (errorCode(error) === ErrorCodes.ARTIFACT_INTEGRITY) problems.push(errorMessage(error));
+      else throw error;
+    }
+  }
+  if (problems.length > 0) {
+    throw new RoundhouseError(ErrorCodes.ARTIFACT_INTEGRITY, `artifact ${dirUri} does not verify:\n  ${problems.join('\n  ')}`, {
+      retriable: false,
+      context: { dirUri, problems: problems.length },
+    });
+  }
+  return written;
 }
 
 function invalid(problems: readonly string[], dirUri?: string): RoundhouseError {

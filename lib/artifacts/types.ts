@@ -2,13 +2,28 @@
  * Artifacts: the directory a training run writes (model, profile, metrics,
  * holdout rows, manifest) behind an interface of ours, so file://, s3:// or an
  * in-memory fake are interchangeable. A directory is named by a URI ending in "/".
+ *
+ * Guarantees every implementation keeps (lib/artifacts/paths.ts):
+ * - a file name is a plain name and a directory never climbs with ".." (VALIDATION);
+ * - a write is all or nothing: a reader sees the old bytes or the new, never part;
+ * - a read with `maxBytes` never returns, nor fetches more than a buffer beyond,
+ *   that many bytes: a larger file is ARTIFACT_INTEGRITY (not retriable);
+ * - an absent file is NOT_FOUND (not retriable); an unreachable store is
+ *   STORAGE_UNAVAILABLE, retriable unless retrying cannot help (permissions).
+ * Publication order (data first, manifest.json last) is writeArtifact's job
+ * (manifest.ts), verification on read is readListed's.
  */
 export interface ArtifactStore {
   /** Write (or overwrite) one file of an artifact directory. */
   writeFile(dirUri: string, name: string, data: Buffer): Promise<void>;
   /** Read one file; throws RoundhouseError NOT_FOUND (not retriable) when absent. */
-  readFile(dirUri: string, name: string): Promise<Buffer>;
+  readFile(dirUri: string, name: string, options?: ReadOptions): Promise<Buffer>;
   exists(dirUri: string, name: string): Promise<boolean>;
+}
+
+export interface ReadOptions {
+  /** Refuse (ARTIFACT_INTEGRITY) a file larger than this instead of reading it all. */
+  readonly maxBytes?: number;
 }
 
 /** File names inside an artifact directory (docs/trainer-contract.md). */

@@ -3,3 +3,4 @@ export * from './dlq';
 export * from './processor';
 export * from './consumer';
 export * from './memory';
+export * from './caught-up';

@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+import { ErrorCodes, RoundhouseError } from '../errors';
 import { Clock, systemClock } from '../clock';
 import type {
   BatchControl,
@@ -61,6 +63,24 @@ export interface MemoryBusOptions {
   readonly clock?: Clock;
   /** Create topics on first publish/subscribe instead of failing (Kafka's auto-create). */
   readonly autoCreateTopics?: boolean;
+  /**
+   * The broker's max.message.bytes (Kafka's default, 1 MiB + 12): a publish or
+   * commit whose records for one partition exceed it after gzip (our Kafka sends
+   * are gzip-compressed, and a kafkajs send is one batch per partition) is
+   * refused whole with RECORD_TOO_LARGE, as the broker refuses it with
+   * MESSAGE_TOO_LARGE, so unit tests see what a real broker would refuse.
+   */
+  readonly maxMessageBytes?: number;
+}
+
+/** Kafka's default max.message.bytes. */
+export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Bytes a record adds to a batch before compression (value, key, headers; framing left out). */
+function recordBytes(message: OutboundMessage): number {
+  let n = (message.value?.length ?? 0) + (message.key === null ? 0 : Buffer.byteLength(message.key));
+  for (const [k, v] of Object.entries(message.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return n;
 }
 
 export class MemoryEventBus implements EventBus {
@@ -79,6 +99,7 @@ export class MemoryEventBus implements EventBus {
       maxBatchSize: options.maxBatchSize ?? 500,
       autoCreateTopics: options.autoCreateTopics ?? true,
       clock: options.clock ?? systemClock,
+      maxMessageBytes: options.maxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
     };
   }
 
@@ -232,14 +253,41 @@ export class MemoryEventBus implements EventBus {
     return group;
   }
 
+  /** Refuses the whole send when one partition's records exceed max.message.bytes after gzip (nothing is appended). */
+  private checkSizes(messages: readonly OutboundMessage[], partitions: readonly number[]): void {
+    const batches = new Map<string, OutboundMessage[]>();
+    messages.forEach((message, i) => {
+      const key = `${message.topic}[${partitions[i]}]`;
+      const batch = batches.get(key) ?? [];
+      batch.push(message);
+      batches.set(key, batch);
+    });
+    const limit = this.options.maxMessageBytes;
+    for (const [where, batch] of batches) {
+      const raw = batch.reduce((n, m) => n + recordBytes(m), 0);
+      if (raw <= limit) continue;
+      const compressed = gzipSync(Buffer.concat(batch.flatMap((m) => [m.key === null ? Buffer.alloc(0) : Buffer.from(m.key), m.value ?? Buffer.alloc(0)]))).length;
+      if (compressed > limit) {
+        throw new RoundhouseError(
+          ErrorCodes.RECORD_TOO_LARGE,
+          `${batch.length} record(s) for ${where}: ${compressed} bytes after gzip (${raw} raw) exceed max.message.bytes ${limit}; split them`,
+          { retriable: false, context: { topic: batch[0]!.topic, records: batch.length, bytes: compressed, limit } },
+        );
+      }
+    }
+  }
+
   private append(messages: readonly OutboundMessage[]): void {
     if (this.closed) throw new Error('bus is closed');
     const now = this.options.clock.now();
-    for (const message of messages) {
+    const partitions = messages.map((message) => {
+      const count = this.topic(message.topic).partitions.length;
+      return message.partition ?? (message.key === null ? this.roundRobin++ % count : hashKey(message.key) % count);
+    });
+    this.checkSizes(messages, partitions);
+    for (const [i, message] of messages.entries()) {
       const topic = this.topic(message.topic);
-      const count = topic.partitions.length;
-      const partition =
-        message.partition ?? (message.key === null ? this.roundRobin++ % count : hashKey(message.key) % count);
+      const partition = partitions[i]!;
       const log = topic.partitions[partition];
       if (!log) throw new Error(`topic ${message.topic} has no partition ${partition}`);
       log.push({

@@ -28,6 +28,7 @@ function buildModel(model: ModelOutput): ModelSpec {
       labelTimeField: data.labelTimeField,
       labelField: data.labelField,
       labelMaturityMs: data.labelMaturity,
+      allowedFutureSkewMs: data.allowedFutureSkew,
       scoreField: data.scoreField ?? null,
       features: data.features.map(
         (f): FeatureSpec => ({

@@ -57,6 +57,11 @@ export const DataSchema = section(
     labelTimeField: fieldName.describe('Label-record field with the time the label became known.').prefault('label_time'),
     labelField: fieldName.describe('Label-record field with the outcome (boolean or 0/1).'),
     labelMaturity: duration().describe('How long after the event a label is final (e.g. chargeback window). Events younger than this are not trained on.'),
+    allowedFutureSkew: duration()
+      .describe(
+        "How far an event time may lie ahead of both the partition's watermark and the record's Kafka timestamp. Events beyond it (a clock or unit error: microseconds for milliseconds) go to the topic's dead-letter topic instead of moving the watermark.",
+      )
+      .prefault('1h'),
     scoreField: fieldName.describe("Feature-record field with the serving model's score, watched by triggers.score.").optional(),
     features: withArrayCheck(z.array(FeatureSchema).min(1, { error: 'a model needs at least one feature' }), uniqueBy('name', 'feature', 'features')).describe(
       'Model inputs, in the order the trainer sees them.',

@@ -40,6 +40,8 @@ export interface DataSpec {
   readonly labelTimeField: string;
   readonly labelField: string;
   readonly labelMaturityMs: number;
+  /** An event time above max(watermark, record timestamp) + this is dead-lettered (EVENT_TIME_OUT_OF_RANGE). */
+  readonly allowedFutureSkewMs: number;
   readonly scoreField: string | null;
   readonly features: readonly FeatureSpec[];
 }

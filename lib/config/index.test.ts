@@ -55,4 +55,29 @@ describe('loadConfig', () => {
     ]);
     expect((thrown as Error).message).toContain('METRICS_PORT');
   });
+
+  it('reads the S3 settings: endpoint, region, path style, retries and part size', () => {
+    expect(loadConfig({}).s3).toEqual({ endpoint: undefined, region: undefined, forcePathStyle: false, maxAttempts: 5, partSizeBytes: 8 * 1024 * 1024 });
+    expect(loadConfig({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:8333', AWS_DEFAULT_REGION: 'eu-west-1' }).s3).toMatchObject({
+      endpoint: 'http://127.0.0.1:8333',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
+    const s3 = loadConfig({
+      ROUNDHOUSE_S3_ENDPOINT: 'https://s3.example.internal',
+      AWS_ENDPOINT_URL_S3: 'http://ignored:1',
+      AWS_REGION: 'us-west-2',
+      ROUNDHOUSE_S3_FORCE_PATH_STYLE: 'false',
+      ROUNDHOUSE_S3_MAX_ATTEMPTS: '3',
+      ROUNDHOUSE_S3_PART_SIZE_MB: '16',
+    }).s3;
+    expect(s3).toEqual({ endpoint: 'https://s3.example.internal', region: 'us-west-2', forcePathStyle: false, maxAttempts: 3, partSizeBytes: 16 * 1024 * 1024 });
+    let thrown: unknown;
+    try {
+      loadConfig({ ROUNDHOUSE_S3_ENDPOINT: 'not a url', ROUNDHOUSE_S3_PART_SIZE_MB: '1', ROUNDHOUSE_S3_FORCE_PATH_STYLE: 'yes' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(configProblems(thrown).map((p) => p.variable).sort()).toEqual(['ROUNDHOUSE_S3_ENDPOINT', 'ROUNDHOUSE_S3_FORCE_PATH_STYLE', 'ROUNDHOUSE_S3_PART_SIZE_MB']);
+  });
 });

@@ -37,6 +37,15 @@ const EnvSchema = z.object({
   DISPATCHER_PORT: port.default(8080),
   DISPATCHER_API_TOKENS: csv.optional(),
   ARTIFACT_ROOT: z.string().min(1).default('file://./artifacts'),
+  // s3:// artifact roots. Credentials are not here: the AWS SDK's default chain
+  // finds them (AWS_ACCESS_KEY_ID/…, a shared config profile, IRSA's web identity token).
+  ROUNDHOUSE_S3_ENDPOINT: z.url().optional(),
+  AWS_ENDPOINT_URL_S3: z.url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  ROUNDHOUSE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  ROUNDHOUSE_S3_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  ROUNDHOUSE_S3_PART_SIZE_MB: z.coerce.number().int().min(5).max(5120).default(8),
 });
 
 export type RawEnv = Readonly<Record<string, string | undefined>>;
@@ -64,6 +73,21 @@ export interface Config {
   readonly kubernetes: { readonly kubeconfig: string | undefined; readonly namespace: string | undefined };
   readonly dispatcher: { readonly port: number; readonly apiTokens: readonly string[] };
   readonly artifactRoot: string;
+  readonly s3: S3Settings;
+}
+
+/** How to reach the S3 (or S3-compatible) server behind s3:// artifact URIs. */
+export interface S3Settings {
+  /** ROUNDHOUSE_S3_ENDPOINT, else AWS_ENDPOINT_URL_S3; undefined: AWS's own endpoint for the region. */
+  readonly endpoint: string | undefined;
+  /** AWS_REGION, else AWS_DEFAULT_REGION; undefined: the SDK's chain (shared config), us-east-1 with an endpoint. */
+  readonly region: string | undefined;
+  /** Path-style URLs (http://host/bucket/key), which most S3-compatible servers need; default: on when an endpoint is set. */
+  readonly forcePathStyle: boolean;
+  /** Attempts per request, throttling and 5xx included (the SDK's standard retry strategy). */
+  readonly maxAttempts: number;
+  /** Objects larger than this are uploaded in parts of this size (S3's minimum part is 5 MiB). */
+  readonly partSizeBytes: number;
 }
 
 export interface ConfigProblem {
@@ -141,8 +165,20 @@ export function loadConfig(env: RawEnv = process.env): Config {
     kubernetes: { kubeconfig: e.KUBECONFIG, namespace: e.KUBERNETES_NAMESPACE },
     dispatcher: { port: e.DISPATCHER_PORT, apiTokens: e.DISPATCHER_API_TOKENS ?? [] },
     artifactRoot: e.ARTIFACT_ROOT,
+    s3: s3Settings(e),
   };
   return deepFreeze(config);
+}
+
+function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
+  const endpoint = e.ROUNDHOUSE_S3_ENDPOINT ?? e.AWS_ENDPOINT_URL_S3;
+  return {
+    endpoint,
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION,
+    forcePathStyle: e.ROUNDHOUSE_S3_FORCE_PATH_STYLE === undefined ? endpoint !== undefined : e.ROUNDHOUSE_S3_FORCE_PATH_STYLE === 'true',
+    maxAttempts: e.ROUNDHOUSE_S3_MAX_ATTEMPTS,
+    partSizeBytes: e.ROUNDHOUSE_S3_PART_SIZE_MB * 1024 * 1024,
+  };
 }
 
 export function configProblems(err: unknown): readonly ConfigProblem[] {

@@ -19,6 +19,12 @@ export const ErrorCodes = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   NO_DATA: 'NO_DATA',
+  /** An event time too far ahead of its partition's watermark and record timestamp, or behind a closed window. */
+  EVENT_TIME_OUT_OF_RANGE: 'EVENT_TIME_OUT_OF_RANGE',
+  /** A record (or one partition's share of a send) above the broker's max.message.bytes: splitting, not retrying, fixes it. */
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  /** An artifact object that does not match its manifest (digest, size) or is larger than allowed. */
+  ARTIFACT_INTEGRITY: 'ARTIFACT_INTEGRITY',
   // Infrastructure faults: retry with backoff.
   KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',

@@ -53,10 +53,19 @@ function toTopicMessages(messages: readonly OutboundMessage[]): TopicMessages[] 
 
 /** kafkajs errors carry `retriable`; give them our code so callers can match on it. */
 function asKafkaError(error: unknown, what: string): unknown {
+  if (isMessageTooLarge(error)) {
+    return new RoundhouseError(ErrorCodes.RECORD_TOO_LARGE, `${what}: the broker refused a batch above max.message.bytes (${(error as Error).message}); split it`, { retriable: false, cause: error });
+  }
   if (isRetriable(error) && !(error instanceof RoundhouseError)) {
     return new RoundhouseError(ErrorCodes.KAFKA_UNAVAILABLE, `${what}: ${(error as Error).message}`, { cause: error });
   }
   return error;
+}
+
+/** kafkajs' protocol error for a batch above the topic's max.message.bytes (retrying resends the same batch). */
+function isMessageTooLarge(error: unknown): boolean {
+  const e = error as { type?: unknown; cause?: { type?: unknown } } | null;
+  return e?.type === 'MESSAGE_TOO_LARGE' || e?.cause?.type === 'MESSAGE_TOO_LARGE';
 }
 
 /**
@@ -200,7 +209,7 @@ export class KafkaEventBus implements EventBus {
         await tx.commit();
       } catch (error) {
         await tx.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'abort after failed transaction failed'));
-        throw error;
+        throw isMessageTooLarge(error) ? asKafkaError(error, `committing outputs of ${payload.batch.topic}[${payload.batch.partition}]`) : error;
       }
     };
 

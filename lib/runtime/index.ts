@@ -26,6 +26,12 @@ export interface Runtime {
   readonly shutdown: Shutdown;
   readonly instanceId: string;
   readonly probes: ProbeServer | undefined;
+  /**
+   * A consumer stopped for good (a non-retriable failure escaped its policy):
+   * log it, stop cleanly, exit 70 so Kubernetes restarts the pod. Staying up
+   * would keep /healthz at 200 while nothing is consumed (issue 11).
+   */
+  fatal(what: string, error: unknown): void;
 }
 
 export interface RuntimeOptions {
@@ -65,7 +71,14 @@ export async function createRuntime(service: string, options: RuntimeOptions = {
     shutdown.add({ name: 'probes', stop: () => probes!.close() });
     logger.info({ url: probes.url }, 'probes and metrics listening');
   }
-  return { config, logger, metrics, readiness, bus, registry, codec, shutdown, instanceId, probes };
+  const fatal = (what: string, error: unknown): void => {
+    logger.fatal({ err: error, what }, `${what} stopped for good; exiting so the pod is restarted`);
+    void shutdown
+      .stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(70));
+  };
+  return { config, logger, metrics, readiness, bus, registry, codec, shutdown, instanceId, probes, fatal };
 }
 
 /** Run a main function; print start-up failures (bad config, bad catalog) clearly and exit non-zero. */

@@ -49,6 +49,7 @@ export interface Chargeback {
   is_fraud: boolean;
   reason_code: string | null;
   amount: number;
+  merchant_id: string | null;
 }
 
 export interface CardEvent {
@@ -283,8 +284,8 @@ function makeEvent(o: Resolved, world: World, index: number): CardEvent {
   const delay = Math.round(o.delayMin + labelR() * (o.delayMax - o.delayMin));
   const reason = pick(labelR, FRAUD_REASON_CODES);
   let label: Chargeback | null = null;
-  if (isFraud) label = { event_id: eventId, label_time: eventTime + delay, is_fraud: true, reason_code: reason, amount };
-  else if (bernoulli(labelR, o.genuineLabelRate)) label = { event_id: eventId, label_time: eventTime + delay, is_fraud: false, reason_code: null, amount };
+  if (isFraud) label = { event_id: eventId, label_time: eventTime + delay, is_fraud: true, reason_code: reason, amount, merchant_id: merchant.id };
+  else if (bernoulli(labelR, o.genuineLabelRate)) label = { event_id: eventId, label_time: eventTime + delay, is_fraud: false, reason_code: null, amount, merchant_id: merchant.id };
   return { index, transaction, isFraud, label };
 }
 

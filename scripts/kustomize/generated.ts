@@ -3,13 +3,18 @@ import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 
 /**
- * Files under k8s/ written from sources elsewhere in the repository, because
- * kustomize reads no data file outside a kustomization's directory:
- *   k8s/base/catalog.yaml                       ← config/catalog.yaml (verbatim)
- *   k8s/base/monitoring/prometheus-rule.yaml    ← deploy/prometheus/rules/roundhouse.rules.yml
- *                                                 (wrapped in a PrometheusRule)
+ * Files written from sources elsewhere in the repository, because kustomize
+ * reads no data file outside a kustomization's directory and Helm's .Files no
+ * file outside the chart:
+ *   k8s/base/catalog.yaml                          ← config/catalog.yaml (verbatim)
+ *   k8s/base/monitoring/prometheus-rule.yaml       ← deploy/prometheus/rules/roundhouse.rules.yml
+ *                                                    (wrapped in a PrometheusRule)
+ *   deploy/helm/roundhouse/files/catalog.yaml      ← config/catalog.yaml (verbatim)
+ *   deploy/helm/roundhouse/files/roundhouse.rules.yml ← the rules file (verbatim; the chart wraps it)
+ *   deploy/helm/roundhouse/files/roundhouse.json   ← deploy/grafana/dashboards/roundhouse.json (verbatim)
  * `npx tsx scripts/render-kustomize.ts sync` writes them; test/integration/manifests.test.ts
- * fails when a committed copy differs from what its source gives.
+ * and test/integration/helm-chart.test.ts fail when a committed copy differs from
+ * what its source gives.
  */
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -22,6 +27,10 @@ export interface GeneratedFile {
 }
 
 const RULES_SOURCE = 'deploy/prometheus/rules/roundhouse.rules.yml';
+const CATALOG_SOURCE = 'config/catalog.yaml';
+const DASHBOARD_SOURCE = 'deploy/grafana/dashboards/roundhouse.json';
+/** The Helm chart's files/ directory (read by its templates with .Files.Get). */
+export const CHART_FILES = 'deploy/helm/roundhouse/files';
 
 function prometheusRule(root: string): string {
   const rules = parseYaml(readFileSync(path.join(root, RULES_SOURCE), 'utf8')) as { groups?: unknown };
@@ -39,10 +48,17 @@ function prometheusRule(root: string): string {
   return `${header}\n${stringify(object, { lineWidth: 0 })}`;
 }
 
+function verbatim(root: string, source: string, target: string): GeneratedFile {
+  return { target, source, content: readFileSync(path.join(root, source), 'utf8') };
+}
+
 export function generatedFiles(root: string = REPO_ROOT): GeneratedFile[] {
   return [
-    { target: 'k8s/base/catalog.yaml', source: 'config/catalog.yaml', content: readFileSync(path.join(root, 'config/catalog.yaml'), 'utf8') },
+    verbatim(root, CATALOG_SOURCE, 'k8s/base/catalog.yaml'),
     { target: 'k8s/base/monitoring/prometheus-rule.yaml', source: RULES_SOURCE, content: prometheusRule(root) },
+    verbatim(root, CATALOG_SOURCE, `${CHART_FILES}/catalog.yaml`),
+    verbatim(root, RULES_SOURCE, `${CHART_FILES}/roundhouse.rules.yml`),
+    verbatim(root, DASHBOARD_SOURCE, `${CHART_FILES}/roundhouse.json`),
   ];
 }
 

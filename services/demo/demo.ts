@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { createBatchProcessor, type ConsumerGroupTopics, type EventBus, type OutboundMessage } from '../../lib/bus';
+import { createBatchProcessor, groupsCaughtUp, type ConsumerGroupTopics, type EventBus, type OutboundMessage } from '../../lib/bus';
 import { isTerminal } from '../dispatcher/core/states';
 import { loadCatalog, type Catalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
@@ -231,7 +231,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     for (let quiet = 0; quiet < 2; ) {
       if (Date.now() > deadline) throw new Error(`the loop did not settle within the demo's deadline (${counters()}); ${stuckOn() ?? 'consumers still behind'}`);
       await sleep(quiet === 0 ? 10 : 25);
-      quiet = stuckOn() === undefined && (await caughtUp(bus, groups)) ? quiet + 1 : 0;
+      quiet = stuckOn() === undefined && (await groupsCaughtUp(bus, groups)) ? quiet + 1 : 0;
     }
   };
   /** What the loop is still doing, or undefined when nothing is in flight. */
@@ -282,16 +282,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Whether every group has committed the end of every topic it reads. */
-async function caughtUp(bus: EventBus, groups: readonly ConsumerGroupTopics[]): Promise<boolean> {
-  for (const { groupId, topics } of groups) {
-    for (const topic of topics) {
-      const [end, committed] = await Promise.all([bus.endOffsets(topic), bus.committedOffsets(groupId, topic)]);
-      for (const [partition, offset] of end) if (BigInt(committed.get(partition) ?? '0') < BigInt(offset)) return false;
-    }
-  }
-  return true;
-}
 
 export function printSummary(summary: DemoSummary, out: { write(s: string): boolean }): boolean {
   const line = (s = ''): boolean => out.write(`${s}\n`);

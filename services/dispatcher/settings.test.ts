@@ -68,8 +68,8 @@ describe('loadDispatcherSettings', () => {
   it('references single trainer credentials in Secrets, and sets the trainer uid', () => {
     const s = settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_USERNAME=trainer-registry/username, SCHEMA_REGISTRY_PASSWORD=trainer-registry/password', DISPATCHER_TRAINER_UID: '20000' });
     expect(s.kubernetes.trainerSecretEnv).toEqual([
-      { name: 'SCHEMA_REGISTRY_USERNAME', secretName: 'trainer-registry', key: 'username' },
-      { name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password' },
+      { name: 'SCHEMA_REGISTRY_USERNAME', secretName: 'trainer-registry', key: 'username', optional: false },
+      { name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password', optional: false },
     ]);
     expect(s.kubernetes.trainerUid).toBe(20000);
     expect(settings({ KUBECONFIG: '/k' }).kubernetes).toMatchObject({ trainerSecretEnv: [], trainerUid: 10001 });
@@ -100,6 +100,55 @@ describe('loadDispatcherSettings', () => {
       KAFKA_SASL_PASSWORD: 'trainer-password',
     });
     expect(Object.isFrozen(s.local.env)).toBe(true);
+  });
+
+  it('for an s3:// root, passes the root, endpoint, region and S3 tuning, and credentials only as Secret references', () => {
+    const env = {
+      KUBECONFIG: '/k',
+      ARTIFACT_ROOT: 's3://roundhouse/prod/',
+      ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333',
+      AWS_REGION: 'eu-west-1',
+      ROUNDHOUSE_S3_PART_SIZE_MB: '16',
+      AWS_ACCESS_KEY_ID: 'AKIA-dispatcher-own',
+      AWS_SECRET_ACCESS_KEY: 'dispatcher-secret',
+      DISPATCHER_S3_CREDENTIALS_SECRET: 'roundhouse-s3',
+    };
+    const s = settings(env);
+    expect(s.trainerEnv).toEqual({
+      LOG_LEVEL: 'info',
+      ARTIFACT_ROOT: 's3://roundhouse/prod/',
+      ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333',
+      AWS_REGION: 'eu-west-1',
+      ROUNDHOUSE_S3_FORCE_PATH_STYLE: 'true',
+      ROUNDHOUSE_S3_MAX_ATTEMPTS: '5',
+      ROUNDHOUSE_S3_PART_SIZE_MB: '16',
+    });
+    expect(JSON.stringify(s)).not.toContain('dispatcher-secret');
+    expect(JSON.stringify(s)).not.toContain('AKIA-dispatcher-own');
+    expect(s.kubernetes.trainerSecretEnv).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', secretName: 'roundhouse-s3', key: 'AWS_ACCESS_KEY_ID', optional: false },
+      { name: 'AWS_SECRET_ACCESS_KEY', secretName: 'roundhouse-s3', key: 'AWS_SECRET_ACCESS_KEY', optional: false },
+      { name: 'AWS_SESSION_TOKEN', secretName: 'roundhouse-s3', key: 'AWS_SESSION_TOKEN', optional: true },
+    ]);
+    // A file:// root needs none of it.
+    expect(settings({ KUBECONFIG: '/k', ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333' }).trainerEnv).toEqual({ LOG_LEVEL: 'info' });
+    expect(settings({ KUBECONFIG: '/k' }).kubernetes.trainerSecretEnv).toEqual([]);
+    // The S3 Secret's references come first, then DISPATCHER_TRAINER_SECRET_REFS.
+    expect(settings({ ...env, DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_PASSWORD=trainer-registry/password' }).kubernetes.trainerSecretEnv.map((v) => v.name)).toEqual([
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'SCHEMA_REGISTRY_PASSWORD',
+    ]);
+    // The local trainer's allowlist leaves out the dispatcher's own S3 identity too.
+    expect(settings({ ...env, DISPATCHER_EXECUTOR: 'local' }).local.env).not.toHaveProperty('AWS_ACCESS_KEY_ID');
+  });
+
+  it('refuses a trainer variable referenced from two Secret keys, naming it', () => {
+    expect(() =>
+      settings({ KUBECONFIG: '/k', ARTIFACT_ROOT: 's3://b/', DISPATCHER_S3_CREDENTIALS_SECRET: 'roundhouse-s3', DISPATCHER_TRAINER_SECRET_REFS: 'AWS_SECRET_ACCESS_KEY=other/key' }),
+    ).toThrow(/DISPATCHER_TRAINER_SECRET_REFS: AWS_SECRET_ACCESS_KEY is already referenced through DISPATCHER_S3_CREDENTIALS_SECRET/);
+    expect(() => settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'A=s/a,A=s/b' })).toThrow(/DISPATCHER_TRAINER_SECRET_REFS: A is listed more than once/);
   });
 
   it('reads durations, limits, trainer identity and the local command', () => {

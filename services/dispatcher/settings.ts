@@ -24,7 +24,11 @@ export interface DispatcherSettings {
     readonly burst: number;
     readonly trainerServiceAccount: string | null;
     readonly trainerEnvSecret: string | null;
-    /** Single trainer variables from Secret keys (DISPATCHER_TRAINER_SECRET_REFS). */
+    /**
+     * Variables the trainer reads from Secret keys (secretKeyRef), never copied in
+     * clear: S3 credentials (DISPATCHER_S3_CREDENTIALS_SECRET), then
+     * DISPATCHER_TRAINER_SECRET_REFS.
+     */
     readonly trainerSecretEnv: readonly SecretEnvVar[];
     /** The trainer pod's non-root uid/gid (DISPATCHER_TRAINER_UID). */
     readonly trainerUid: number;
@@ -65,7 +69,7 @@ const secretRefs = z.string().transform((text, ctx): SecretEnvVar[] => {
       ctx.addIssue({ code: 'custom', message: `expected NAME=secret/key entries, comma-separated; "${entry}" is not one` });
       return z.NEVER;
     }
-    refs.push(Object.freeze({ name: match[1]!, secretName: match[2]!, key: match[3]! }));
+    refs.push(Object.freeze({ name: match[1]!, secretName: match[2]!, key: match[3]!, optional: false }));
   }
   return refs;
 });
@@ -83,6 +87,13 @@ const Env = z.object({
   /** e.g. SCHEMA_REGISTRY_USERNAME=trainer-registry/username,SCHEMA_REGISTRY_PASSWORD=trainer-registry/password */
   DISPATCHER_TRAINER_SECRET_REFS: secretRefs.optional(),
   DISPATCHER_TRAINER_UID: z.coerce.number().int().min(1).max(2147483647).default(TRAINER_UID),
+  /**
+   * A Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN
+   * optional) for an s3:// ARTIFACT_ROOT; referenced by secretKeyRef in the Job.
+   * Without it the trainer uses the SDK's chain: IRSA through
+   * DISPATCHER_TRAINER_SERVICE_ACCOUNT, or DISPATCHER_TRAINER_ENV_SECRET.
+   */
+  DISPATCHER_S3_CREDENTIALS_SECRET: dnsName.optional(),
   /** PVC with the file:// artifact store, mounted into trainer Jobs at ARTIFACT_ROOT's path. */
   DISPATCHER_ARTIFACT_CLAIM: dnsName.optional(),
   DISPATCHER_LOCAL_WORK_DIR: z.string().min(1).default('.roundhouse/runs'),
@@ -118,6 +129,23 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
   if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = withoutCredentials(config.schemaRegistry.url);
   if (config.topicPrefix) trainerEnv.ROUNDHOUSE_TOPIC_PREFIX = config.topicPrefix;
   trainerEnv.LOG_LEVEL = config.logLevel;
+  const s3 = config.artifactRoot.startsWith('s3://');
+  if (s3) Object.assign(trainerEnv, s3TrainerEnv(config));
+  const s3SecretEnv: SecretEnvVar[] = e.DISPATCHER_S3_CREDENTIALS_SECRET
+    ? S3_CREDENTIAL_KEYS.map((key) => Object.freeze({ name: key, secretName: e.DISPATCHER_S3_CREDENTIALS_SECRET!, key, optional: key === 'AWS_SESSION_TOKEN' }))
+    : [];
+  const trainerSecretEnv = [...s3SecretEnv, ...(e.DISPATCHER_TRAINER_SECRET_REFS ?? [])];
+  // One variable from two Secret keys would be two env entries of one name in the
+  // pod: which wins is not ours to leave to the kubelet.
+  const twice = [...new Set(trainerSecretEnv.map((s) => s.name).filter((name, i, all) => all.indexOf(name) !== i))];
+  if (twice.length > 0) {
+    const lines = twice.map((name) =>
+      s3SecretEnv.some((s) => s.name === name)
+        ? `  DISPATCHER_TRAINER_SECRET_REFS: ${name} is already referenced through DISPATCHER_S3_CREDENTIALS_SECRET; name it in one of the two`
+        : `  DISPATCHER_TRAINER_SECRET_REFS: ${name} is listed more than once`,
+    );
+    throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid dispatcher configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
+  }
   return Object.freeze({
     app: Object.freeze({
       // Deployments sharing a cluster are told apart by their topic prefix; so are their groups.
@@ -136,7 +164,7 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       burst: e.DISPATCHER_KUBE_BURST,
       trainerServiceAccount: e.DISPATCHER_TRAINER_SERVICE_ACCOUNT ?? null,
       trainerEnvSecret: e.DISPATCHER_TRAINER_ENV_SECRET ?? null,
-      trainerSecretEnv: Object.freeze(e.DISPATCHER_TRAINER_SECRET_REFS ?? []),
+      trainerSecretEnv: Object.freeze(trainerSecretEnv),
       trainerUid: e.DISPATCHER_TRAINER_UID,
       artifactVolume:
         e.DISPATCHER_ARTIFACT_CLAIM && config.artifactRoot.startsWith('file:///')
@@ -150,4 +178,24 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
     }),
     trainerEnv: Object.freeze(trainerEnv),
   });
+}
+
+const S3_CREDENTIAL_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
+/**
+ * What a trainer needs to reach an s3:// artifact root, as the variables
+ * lib/config reads: endpoint, region, path style, retries, part size. No
+ * credentials: those go by Secret reference (DISPATCHER_S3_CREDENTIALS_SECRET,
+ * DISPATCHER_TRAINER_ENV_SECRET) or IRSA.
+ */
+function s3TrainerEnv(config: Config): Record<string, string> {
+  const { s3 } = config;
+  return {
+    ARTIFACT_ROOT: config.artifactRoot,
+    ...(s3.endpoint !== undefined ? { ROUNDHOUSE_S3_ENDPOINT: s3.endpoint } : {}),
+    ...(s3.region !== undefined ? { AWS_REGION: s3.region } : {}),
+    ROUNDHOUSE_S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
+    ROUNDHOUSE_S3_MAX_ATTEMPTS: String(s3.maxAttempts),
+    ROUNDHOUSE_S3_PART_SIZE_MB: String(Math.round(s3.partSizeBytes / (1024 * 1024))),
+  };
 }

@@ -164,8 +164,8 @@ describe('modes and integrity', () => {
     const [evaluation] = evaluations(w);
     expect(evaluation).toMatchObject({ decision: 'REJECT', mode: 'REPORTED' });
     expect(evaluation!.gates[0]).toMatchObject({ gate: 'artifact-integrity', passed: false });
-    expect(evaluation!.gates[0]!.detail).toContain('model.json has sha256');
-    expect(await metricValue(running.metrics, 'evaluation_errors_total', { model: MODEL_ID, stage: 'candidate-artifact', code: 'VALIDATION' })).toBe(1);
+    expect(evaluation!.gates[0]!.detail).toMatch(/run-tampered\/model\.json: \d+ bytes, more than the \d+ expected|run-tampered\/model\.json: sha256 [0-9a-f]{64}, the manifest says/);
+    expect(await metricValue(running.metrics, 'evaluation_errors_total', { model: MODEL_ID, stage: 'candidate-artifact', code: 'ARTIFACT_INTEGRITY' })).toBe(1);
     expect(readies(w)).toHaveLength(0);
   });
 

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { MemoryArtifactStore } from '../../lib/artifacts';
-import { writeArtifact as writeManifested } from '../../lib/artifacts/manifest';
+import { MemoryArtifactStore, type ArtifactStore } from '../../lib/artifacts';
+import { sha256Hex, writeArtifact as writeManifested } from '../../lib/artifacts/manifest';
+import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import { openVerified, parseHoldout } from './artifacts';
 
 const gz = (lines: readonly unknown[]): Buffer => gzipSync(Buffer.from(lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')));
@@ -28,17 +29,41 @@ describe('parseHoldout', () => {
 });
 
 describe('openVerified', () => {
+  const fields = { runId: 'r', modelId: 'm', modelFormat: 'f', dataWindow: { startTime: 0, endTime: 1, partitions: [] }, rows: 1, positives: 1, codeVersion: 't', createdAt: 0 };
+
   it('reads files whose digests match, and refuses a wrong manifest digest or a changed file', async () => {
     const store = new MemoryArtifactStore();
-    const fields = { runId: 'r', modelId: 'm', modelFormat: 'f', dataWindow: { startTime: 0, endTime: 1, partitions: [] }, rows: 1, positives: 1, codeVersion: 't', createdAt: 0 };
     const { manifestSha256 } = await writeManifested(store, 'mem://a/', fields, [{ name: 'model.json', data: Buffer.from('{}') }]);
     const artifact = await openVerified(store, 'mem://a', manifestSha256);
     expect((await artifact.read('model.json')).toString()).toBe('{}');
     expect(artifact.has('holdout.jsonl.gz')).toBe(false);
-    await expect(artifact.read('holdout.jsonl.gz')).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('not listed') });
-    await expect(openVerified(store, 'mem://a/', '0'.repeat(64))).rejects.toMatchObject({ code: 'VALIDATION', retriable: false });
-    await store.writeFile('mem://a/', 'model.json', Buffer.from('{"x":1}'));
-    await expect(artifact.read('model.json')).rejects.toMatchObject({ message: expect.stringContaining('the manifest says') });
-    await expect(openVerified(store, 'mem://missing/', manifestSha256)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('cannot be read') });
+    await expect(artifact.read('holdout.jsonl.gz')).rejects.toMatchObject({ code: 'ARTIFACT_INTEGRITY', message: 'mem://a/holdout.jsonl.gz: not listed in the manifest' });
+    await expect(openVerified(store, 'mem://a/', '0'.repeat(64))).rejects.toMatchObject({ code: 'ARTIFACT_INTEGRITY', retriable: false, message: expect.stringContaining('mem://a/manifest.json: sha256') });
+    store.tamper('mem://a/', 'model.json', Buffer.from('{"x":1}'));
+    await expect(artifact.read('model.json')).rejects.toMatchObject({ code: 'ARTIFACT_INTEGRITY', message: expect.stringMatching(/^mem:\/\/a\/model\.json: 7 bytes, more than the 2 expected/) });
+    store.tamper('mem://a/', 'model.json', Buffer.from('[]'));
+    await expect(artifact.read('model.json')).rejects.toMatchObject({ code: 'ARTIFACT_INTEGRITY', message: expect.stringMatching(/^mem:\/\/a\/model\.json: sha256 [0-9a-f]{64}, the manifest says/) });
+  });
+
+  it('no manifest: not published (NOT_FOUND); a listed file gone: ARTIFACT_INTEGRITY naming it', async () => {
+    const store = new MemoryArtifactStore();
+    await expect(openVerified(store, 'mem://missing/', '0'.repeat(64))).rejects.toMatchObject({ code: 'NOT_FOUND', retriable: false, message: expect.stringContaining('not published') });
+    const { manifestSha256 } = await writeManifested(store, 'mem://b/', fields, [{ name: 'model.json', data: Buffer.from('{}') }]);
+    const other = new MemoryArtifactStore();
+    await other.writeFile('mem://b/', 'manifest.json', await store.readFile('mem://b/', 'manifest.json'));
+    const artifact = await openVerified(other, 'mem://b/', manifestSha256);
+    await expect(artifact.read('model.json')).rejects.toMatchObject({ code: 'ARTIFACT_INTEGRITY', message: 'mem://b/model.json: listed in the manifest but missing' });
+  });
+
+  it('a manifest that is not one is an integrity failure; an unreachable store stays retriable', async () => {
+    const store = new MemoryArtifactStore();
+    await store.writeFile('mem://c/', 'manifest.json', Buffer.from('{"version":2}'));
+    await expect(openVerified(store, 'mem://c/', sha256Hex('{"version":2}'))).rejects.toMatchObject({ code: 'ARTIFACT_INTEGRITY', message: expect.stringContaining('mem://c/manifest.json: not a manifest') });
+    const down: ArtifactStore = {
+      writeFile: async () => undefined,
+      exists: async () => false,
+      readFile: async () => Promise.reject(new RoundhouseError(ErrorCodes.STORAGE_UNAVAILABLE, 'SlowDown')),
+    };
+    await expect(openVerified(down, 'mem://c/', '0'.repeat(64))).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE', retriable: true });
   });
 });

@@ -1,8 +1,9 @@
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { z } from 'zod';
-import { ARTIFACT_FILES, type ArtifactStore } from '../../lib/artifacts';
-import { parseManifest, sha256Hex } from '../../lib/artifacts/manifest';
+import { ARTIFACT_FILES, type ArtifactStore, type Manifest } from '../../lib/artifacts';
+import { integrityError } from '../../lib/artifacts/errors';
+import { readListed, readManifest } from '../../lib/artifacts/manifest';
 import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { GateResult, ModelMetrics, ModelReady, TrainingCompleted } from '../../lib/events';
 import { MODEL_FORMAT, parseModel, type LogisticModel, type Row } from '../../lib/model';
@@ -23,8 +24,17 @@ const dirOf = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`);
 
 export const INTEGRITY_GATE = 'artifact-integrity';
 
-function integrityError(message: string, context: Record<string, string>): RoundhouseError {
-  return new RoundhouseError(ErrorCodes.VALIDATION, message, { retriable: false, context: { ...context, integrity: true } });
+/**
+ * What a non-retriable read failure means for an evaluation: the store's own
+ * integrity and not-published errors are kept as they are; an absent listed
+ * file and a malformed manifest become ARTIFACT_INTEGRITY naming the object.
+ */
+function explain(error: unknown, objectUri: string): unknown {
+  const code = errorCode(error);
+  if (isRetriable(error) || code === ErrorCodes.ARTIFACT_INTEGRITY) return error;
+  if (code === ErrorCodes.NOT_FOUND && !objectUri.endsWith(`/${ARTIFACT_FILES.manifest}`)) return integrityError(objectUri, 'listed in the manifest but missing');
+  if (code === ErrorCodes.VALIDATION && objectUri.endsWith(`/${ARTIFACT_FILES.manifest}`)) return integrityError(objectUri, `not a manifest: ${errorMessage(error)}`);
+  return error;
 }
 
 export interface VerifiedArtifact {
@@ -34,38 +44,32 @@ export interface VerifiedArtifact {
   read(name: string): Promise<Buffer>;
 }
 
-/** Opens an artifact directory whose manifest.json must hash to `manifestSha256`. */
+/**
+ * Opens an artifact directory whose manifest.json must hash to `manifestSha256`.
+ * No manifest: NOT_FOUND (not published). Each file is read no further than
+ * its manifest size, and refused (ARTIFACT_INTEGRITY, naming it) unless its
+ * size and sha256 match.
+ */
 export async function openVerified(store: ArtifactStore, artifactUri: string, manifestSha256: string): Promise<VerifiedArtifact> {
   const dirUri = dirOf(artifactUri);
-  const readOrExplain = async (name: string): Promise<Buffer> => {
-    try {
-      return await store.readFile(dirUri, name);
-    } catch (error) {
-      if (isRetriable(error)) throw error;
-      throw integrityError(`${dirUri}${name} cannot be read: ${errorMessage(error)}`, { dirUri, name });
-    }
-  };
-  const manifestBytes = await readOrExplain(ARTIFACT_FILES.manifest);
-  const actual = sha256Hex(manifestBytes);
-  if (actual !== manifestSha256.toLowerCase()) {
-    throw integrityError(`${dirUri}${ARTIFACT_FILES.manifest} has sha256 ${actual}, the event says ${manifestSha256}`, { dirUri });
-  }
-  let digests: Map<string, string>;
+  let manifest: Manifest;
   try {
-    digests = new Map(parseManifest(manifestBytes).files.map((f) => [f.name, f.sha256]));
+    ({ manifest } = await readManifest(store, dirUri, manifestSha256));
   } catch (error) {
-    throw integrityError(`${dirUri}${ARTIFACT_FILES.manifest} is not a manifest: ${errorMessage(error)}`, { dirUri });
+    throw explain(error, `${dirUri}${ARTIFACT_FILES.manifest}`);
   }
+  const entries = new Map(manifest.files.map((f) => [f.name, f]));
   return {
     dirUri,
-    has: (name) => digests.has(name),
+    has: (name) => entries.has(name),
     read: async (name) => {
-      const expected = digests.get(name);
-      if (expected === undefined) throw integrityError(`${dirUri}${name} is not listed in the manifest`, { dirUri, name });
-      const data = await readOrExplain(name);
-      const got = sha256Hex(data);
-      if (got !== expected) throw integrityError(`${dirUri}${name} has sha256 ${got}, the manifest says ${expected}`, { dirUri, name });
-      return data;
+      const entry = entries.get(name);
+      if (entry === undefined) throw integrityError(`${dirUri}${name}`, 'not listed in the manifest');
+      try {
+        return await readListed(store, dirUri, entry);
+      } catch (error) {
+        throw explain(error, `${dirUri}${name}`);
+      }
     },
   };
 }

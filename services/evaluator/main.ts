@@ -1,4 +1,4 @@
-import { artifactStoreFor } from '../../lib/artifacts/file-store';
+import { artifactStoreFor } from '../../lib/artifacts/store-for';
 import { loadCatalog } from '../../lib/catalog';
 import { createRuntime, runMain } from '../../lib/runtime';
 import { createEvaluatorApp } from './app';
@@ -7,7 +7,7 @@ import { loadEvaluatorSettings } from './settings';
 /**
  * The evaluator's composition root: Kafka + registry from the environment (the
  * in-memory bus only for the embedded demo), the catalog, the artifact store for
- * ARTIFACT_ROOT's scheme (file://), probes and metrics, graceful shutdown.
+ * ARTIFACT_ROOT's scheme (file:// or s3://), probes and metrics, graceful shutdown.
  */
 runMain('evaluator', async () => {
   const runtime = await createRuntime('evaluator');
@@ -17,7 +17,7 @@ runMain('evaluator', async () => {
     bus: runtime.bus,
     codec: runtime.codec,
     catalog,
-    artifacts: artifactStoreFor(runtime.config.artifactRoot, settings.artifactBaseDir ?? undefined),
+    artifacts: artifactStoreFor(runtime.config.artifactRoot, { baseDir: settings.artifactBaseDir ?? undefined, s3: runtime.config.s3 }),
     logger: runtime.logger,
     metrics: runtime.metrics,
     readiness: runtime.readiness,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { artifactStoreFor } from '../../lib/artifacts/file-store';
+import { artifactStoreFor } from '../../lib/artifacts/store-for';
 import { systemClock } from '../../lib/clock';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import { RUN_SPEC_ENV, RUN_SPEC_FILE_ENV, parseRunSpec, type RunSpec } from '../../lib/runspec';
@@ -21,7 +21,9 @@ import { TRAINER_VERSION } from './version';
  *
  * Input: the run spec in ROUNDHOUSE_RUN_SPEC (or a file named by
  * ROUNDHOUSE_RUN_SPEC_FILE); Kafka and the registry from the usual variables
- * (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ROUNDHOUSE_TOPIC_PREFIX, …).
+ * (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ROUNDHOUSE_TOPIC_PREFIX, …); for an s3://
+ * artifactUri, ROUNDHOUSE_S3_ENDPOINT / AWS_REGION (lib/config) and credentials
+ * from the AWS SDK's default chain (env, shared config, IRSA web identity).
  * ROUNDHOUSE_TRAINER_TIMESTAMP_SLACK_MS: how far before the window start to read.
  * Exit codes: 0, 65 (bad input: the Job fails at once), 75 (retriable), 143 when
  * stopped by a signal (a Job that is cancelled or out of time is never a success).
@@ -112,13 +114,13 @@ async function main(): Promise<number> {
   const logger = runtime.logger.child({ runId: spec.runId, modelId: spec.modelId });
   let result: { readonly exitCode: number; readonly failure: FailureInfo | null };
   try {
-    const deps: TrainerDeps = { bus: runtime.bus, avroCodec: runtime.codec.avro, platformCodec: runtime.codec, artifacts: artifactStoreFor(spec.artifactUri), clock: systemClock, logger };
+    const deps: TrainerDeps = { bus: runtime.bus, avroCodec: runtime.codec.avro, platformCodec: runtime.codec, artifacts: artifactStoreFor(spec.artifactUri, { s3: runtime.config.s3 }), clock: systemClock, logger };
     const options = { timestampSlackMs, trainerVersion: TRAINER_VERSION };
     if (command.kind === 'train') result = await runTraining(spec, deps, options);
     else if (command.kind === 'publish') result = await publishWork(spec, command.from, command.trainerExit, deps);
     else result = (await fetchWindow(spec, command.out, deps, options)) ?? { exitCode: 0, failure: null };
   } catch (error) {
-    // Only set-up can land here (e.g. an s3:// artifact URI): still say so on the results topic.
+    // Only set-up can land here (e.g. a malformed artifact URI): still say so on the results topic.
     const now = systemClock.now();
     const event = failed(spec, failureOf(error), { trainerVersion: TRAINER_VERSION, startedAt: now, completedAt: now, partitions: null, rows: 0, positives: 0 });
     result = await publishResult(event, { bus: runtime.bus, platformCodec: runtime.codec, clock: systemClock, logger });

@@ -84,8 +84,11 @@ describe('trigger app: partitions progressing unevenly', () => {
       await bus.ensureTopics([{ name: codec.topics.modelReady, compacted: true }]);
       await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
       const writer = await codec.avro.writer<(typeof events)[number]>('features-value', (await import('./testing/schema')).syntheticFeatureSchema(FEATURES));
-      const publish = (filter: (p: number) => boolean) =>
-        bus.publish(events.filter((e) => filter(partitionOf(e.merchant_id))).map((e) => ({ topic: 'features', key: e.merchant_id, value: writer.encode(e), partition: partitionOf(e.merchant_id) })));
+      // In sends of 1,000: one send is one batch per partition, bounded by max.message.bytes like a broker's.
+      const publish = async (filter: (p: number) => boolean): Promise<void> => {
+        const messages = events.filter((e) => filter(partitionOf(e.merchant_id))).map((e) => ({ topic: 'features', key: e.merchant_id, value: writer.encode(e), partition: partitionOf(e.merchant_id) }));
+        for (let i = 0; i < messages.length; i += 1000) await bus.publish(messages.slice(i, i + 1000));
+      };
       const start = async (id: string): Promise<TriggerApp> => {
         const app = createTriggerApp({ bus, codec, catalog, logger: silentLogger(), metrics: createServiceMetrics('trigger'), instanceId: id });
         await app.start();

@@ -35,6 +35,8 @@ export interface TriggerDeps {
   readonly partialsPartitions?: number;
   /** Ingest commit cadence (defaults: 20,000 events or 1 s, and whenever caught up). */
   readonly commitEvery?: { readonly events: number; readonly ms: number };
+  /** Called once when a stage's consumer stops for good (main.ts exits the process so it is restarted). */
+  readonly onFatal?: (stage: string, error: unknown) => void;
 }
 
 export interface TriggerApp {
@@ -109,8 +111,11 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const COMMIT_BYTES = 512 * 1024;
   const COMMIT_EVENTS = deps.commitEvery?.events ?? 20_000;
   const COMMIT_MS = deps.commitEvery?.ms ?? 1_000;
-  const featurePlans = new Map<number, Map<string, FeatureRecordPlan>>();
-  const labelPlans = new Map<number, Map<string, LabelRecordPlan>>();
+  // Keyed by (topic, writer schema id): two topics may share a writer schema and
+  // still feed different models (issue 11: keyed by schema id alone, the second
+  // topic's events all hit the first topic's plans and were dead-lettered).
+  const featurePlans = new Map<string, Map<string, FeatureRecordPlan>>();
+  const labelPlans = new Map<string, Map<string, LabelRecordPlan>>();
 
   function ingestFor(topic: string, partition: number, checkpoints: Map<string, string>): IngestPartition {
     const key = `ingest/${topic}/${partition}`;
@@ -127,11 +132,28 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     return ingest;
   }
 
-  function plansFor<P>(cache: Map<number, Map<string, P>>, schemaId: number, modelsHere: readonly ModelSpec[], compile: (m: ModelSpec) => P): Map<string, P> {
-    let plans = cache.get(schemaId);
+  /**
+   * The plans of the models a (topic, writer schema) feeds, compiled once. A model
+   * that does not fit the schema (a field missing or of the wrong type) is left
+   * out for that schema, with one error log and a gauge, and the other models on
+   * the topic carry on (issue 11: one such model dead-lettered every event for
+   * every model).
+   */
+  function plansFor<P>(cache: Map<string, Map<string, P>>, kind: 'features' | 'labels', topic: string, schemaId: number, modelsHere: readonly ModelSpec[], compile: (m: ModelSpec) => P): Map<string, P> {
+    const key = `${topic}\u0000${schemaId}`;
+    let plans = cache.get(key);
     if (!plans) {
-      plans = new Map(modelsHere.map((m) => [m.id, compile(m)]));
-      cache.set(schemaId, plans);
+      plans = new Map();
+      for (const model of modelsHere) {
+        try {
+          plans.set(model.id, compile(model));
+        } catch (error) {
+          if (isRetriable(error)) throw error;
+          metrics.modelsDisabled.set({ model: model.id, topic, kind }, 1);
+          logger.error({ modelId: model.id, topic, schemaId, kind, reason: errorMessage(error) }, `model ${model.id} disabled for ${kind} of ${topic} written with schema ${schemaId}: ${errorMessage(error)}`);
+        }
+      }
+      cache.set(key, plans);
     }
     return plans;
   }
@@ -161,10 +183,10 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         const record = deps.codec.avro.decodeGeneric(message.value);
         const row = record.value as Record<string, unknown>;
         if (featureModels.length > 0) {
-          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)));
+          ingest.addFeature(row, message.key, message.offset, plansFor(featurePlans, 'features', batch.topic, record.schemaId, featureModels, (m) => compileFeaturePlan(m, record.type)), message.timestamp);
         }
         if (labelModels.length > 0) {
-          ingest.addLabel(row, message.key, plansFor(labelPlans, record.schemaId, labelModels, (m) => compileLabelPlan(m, record.type)));
+          ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelModels, (m) => compileLabelPlan(m, record.type)));
         }
         good++;
       } catch (error) {
@@ -185,7 +207,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     // Counted as processed: a replay after a crash counts its events again (counters are per process anyway).
     for (const model of featureModels) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
     for (const model of labelModels) if (!featureModels.includes(model)) metrics.events.inc({ topic: batch.topic, model: model.id }, good);
-    for (const model of featureModels) metrics.lateEvents.set({ model: model.id }, ingest.lateEvents(model.id));
+    for (const model of featureModels) metrics.lateEvents.set({ model: model.id, topic: batch.topic, partition: String(batch.partition) }, ingest.lateEvents(model.id));
     const last = batch.messages[batch.messages.length - 1]!;
     const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     const caughtUp = BigInt(nextOffset) >= BigInt(batch.highWatermark);
@@ -367,6 +389,14 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           onBatch: onJudgeBatch,
         }),
       );
+      subscriptions.forEach((subscription, i) => {
+        const stage = i === 0 ? 'ingest' : 'judge';
+        subscription.done.catch((error: unknown) => {
+          ready = false;
+          logger.error({ err: error, stage }, `trigger ${stage} consumer stopped for good: ${errorMessage(error)}`);
+          deps.onFatal?.(stage, error);
+        });
+      });
       ready = true;
       deps.readiness?.register('trigger', () =>
         ready && subscriptions.every((s) => s.isConsuming()) ? { ready: true } : { ready: false, detail: 'trigger consumers not consuming' },

@@ -16,6 +16,7 @@ runMain('trigger', async () => {
     instanceId: runtime.instanceId,
     // Deployments that share a cluster are told apart by their topic prefix; so are their groups.
     groupId: `${runtime.config.topicPrefix}roundhouse-trigger`,
+    onFatal: (stage, error) => runtime.fatal(`trigger ${stage} consumer`, error),
   });
   await app.start();
   runtime.shutdown.add({ name: 'trigger', stop: () => app.stop() });

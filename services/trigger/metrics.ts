@@ -10,10 +10,11 @@ export interface TriggerMetrics {
   readonly windowsClosed: Counter<'model'>;
   readonly requests: Counter<'model' | 'reason'>;
   readonly suppressed: Counter<'model' | 'reason'>;
-  readonly lateEvents: Gauge<'model'>;
+  readonly lateEvents: Gauge<'model' | 'topic' | 'partition'>;
   readonly stateBytes: Gauge<'stage' | 'key'>;
   readonly lag: Gauge<'topic' | 'partition'>;
   readonly championVersion: Gauge<'model'>;
+  readonly modelsDisabled: Gauge<'model' | 'topic' | 'kind'>;
 }
 
 export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
@@ -24,9 +25,10 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     windowsClosed: m.counter('windows_closed_total', 'Windows judged.', ['model']),
     requests: m.counter('retrain_requests_total', 'RetrainRequested events emitted.', ['model', 'reason']),
     suppressed: m.counter('suppressed_total', 'Rule firings held back (cooldown, run in flight, segment not yet eligible).', ['model', 'reason']),
-    lateEvents: m.gauge('late_events', 'Events that arrived after their window closed (not used), since start.', ['model']),
+    lateEvents: m.gauge('late_events', 'Feature events behind a closed window (not used; dead-lettered when behind every window), per input partition, as its checkpoint counts them.', ['model', 'topic', 'partition']),
     stateBytes: m.gauge('state_bytes', 'Size of the latest checkpoint per stage and key.', ['stage', 'key']),
     lag: m.gauge('consumer_lag_messages', 'Messages behind the end of each input partition after the last commit.', ['topic', 'partition']),
+    modelsDisabled: m.gauge('models_disabled', 'Models left out for a topic because a writer schema there does not fit their catalog entry (1 = disabled; see the error log).', ['model', 'topic', 'kind']),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
   };
 }

@@ -11,7 +11,7 @@
  * Not a kubelet: one container per pod (the first), no init containers, volumes
  * (but downwardAPI ones, copied into the pod's directory: pod-command.ts),
  * probes, resource limits, image pulls or restarts (every pod is restartPolicy
- * Never to it); Secrets and ConfigMaps are not read.
+ * Never to it); ConfigMaps are not read, Secrets only for env secretKeyRef.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { apiStatus, k8s } from '../helpers/kubernetes';
-import { POD_SPEC_UNSUPPORTED, containerEnv, downwardApiFiles, type PodSpecError, localCommand, processEnv, relocateEnv, type ProjectedFile } from './pod-command';
+import { POD_SPEC_UNSUPPORTED, containerEnv, downwardApiFiles, type PodSecrets, type PodSpecError, localCommand, processEnv, relocateEnv, secretNames, type ProjectedFile } from './pod-command';
 import { registerNode, type Registration } from './node-registration';
 import { DEFAULT_CAPACITY, refusedStatus, runningStatus, terminatedStatus, type Ended, type Started } from './pod-status';
 
@@ -235,6 +235,34 @@ export class NodeAgent {
   private launch(uid: string, pod: K8s.V1Pod): void {
     const t = this.entry();
     this.tracked.set(uid, t);
+    const names = secretNames(pod.spec!.containers[0]!);
+    if (names.length === 0) {
+      this.run(t, uid, pod, new Map());
+      return;
+    }
+    // Secrets first, as a kubelet reads them before it creates the container; a deletion meanwhile wins.
+    t.writes = t.writes.then(async () => {
+      const secrets = await this.readSecrets(pod.metadata!.namespace!, names);
+      if (!this.stopped && !t.deleting) this.run(t, uid, pod, secrets);
+    });
+  }
+
+  private async readSecrets(namespace: string, names: readonly string[]): Promise<PodSecrets> {
+    const secrets = new Map<string, Record<string, string> | null>();
+    for (const name of names) {
+      try {
+        const secret = await this.core.readNamespacedSecret({ name, namespace });
+        const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+        secrets.set(name, { ...data, ...(secret.stringData ?? {}) });
+      } catch (error) {
+        if (apiStatus(error) !== 404) this.log(`${namespace}: reading Secret ${name} failed: ${String(error)}`);
+        secrets.set(name, null);
+      }
+    }
+    return secrets;
+  }
+
+  private run(t: Tracked, uid: string, pod: K8s.V1Pod, secrets: PodSecrets): void {
     const namespace = pod.metadata!.namespace!;
     const name = pod.metadata!.name!;
     const container = pod.spec!.containers[0]!;
@@ -246,7 +274,7 @@ export class NodeAgent {
     try {
       projected = downwardApiFiles(pod, container, HOST_IP);
       const localDirs = new Map(projected.map((f) => [f.mountPath, path.join(dir, 'volumes', f.volume)]));
-      vars = relocateEnv(containerEnv(pod, container, HOST_IP), localDirs);
+      vars = relocateEnv(containerEnv(pod, container, HOST_IP, secrets), localDirs);
       command = localCommand(container.command ?? [], container.args ?? [], vars, { repoRoot: this.options.repoRoot, nodeBinary: process.execPath });
     } catch (error) {
       const reason = (error as { code?: unknown }).code === POD_SPEC_UNSUPPORTED ? (error as PodSpecError).reason : 'CreateContainerError';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { POD_SPEC_UNSUPPORTED, containerEnv, downwardApiFiles, expandVars, localCommand, processEnv, relocateEnv } from './pod-command';
+import { POD_SPEC_UNSUPPORTED, containerEnv, downwardApiFiles, expandVars, localCommand, processEnv, relocateEnv, secretNames } from './pod-command';
 import { exitOf } from './pod-status';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -71,10 +71,27 @@ describe('the container environment', () => {
     ]);
   });
 
-  it('refuses Secrets, ConfigMaps and envFrom (the agent does not read them)', () => {
+  it('resolves secretKeyRef from the Secrets the agent read, as a kubelet: missing is an error unless optional', () => {
+    const container: V1Container = {
+      name: 'c',
+      env: [
+        { name: 'KEY', valueFrom: { secretKeyRef: { name: 's3', key: 'AWS_ACCESS_KEY_ID' } } },
+        { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's3', key: 'AWS_SESSION_TOKEN', optional: true } } },
+        { name: 'AFTER', value: '$(KEY)!' },
+      ],
+    };
+    expect(secretNames(container)).toEqual(['s3']);
+    expect([...containerEnv(pod(container), container, '127.0.0.1', new Map([['s3', { AWS_ACCESS_KEY_ID: 'AK' }]]))]).toEqual([
+      ['KEY', 'AK'],
+      ['AFTER', 'AK!'],
+    ]);
+    expect(() => containerEnv(pod(container), container, '127.0.0.1', new Map([['s3', {}]]))).toThrow("couldn't find key AWS_ACCESS_KEY_ID in Secret s3");
+    expect(() => containerEnv(pod(container), container)).toThrow(expect.objectContaining({ reason: 'CreateContainerConfigError', message: 'secret "s3" not found' }));
+  });
+
+  it('refuses ConfigMaps and envFrom (the agent does not read them)', () => {
     const refused = (container: V1Container) => () => containerEnv(pod(container), container);
-    expect(refused({ name: 'c', env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] })).toThrow(/env S: valueFrom secretKeyRef is not supported/);
-    expect(refused({ name: 'c', env: [{ name: 'M', valueFrom: { configMapKeyRef: { name: 'm', key: 'k' } } }] })).toThrow(/configMapKeyRef/);
+    expect(refused({ name: 'c', env: [{ name: 'M', valueFrom: { configMapKeyRef: { name: 'm', key: 'k' } } }] })).toThrow(/env M: valueFrom configMapKeyRef is not supported/);
     expect(refused({ name: 'c', envFrom: [{ secretRef: { name: 's' } }] })).toThrow(expect.objectContaining({ code: POD_SPEC_UNSUPPORTED, reason: 'CreateContainerConfigError' }));
   });
 

@@ -121,28 +121,50 @@ function fieldValue(pod: V1Pod, fieldPath: string, hostIP: string): string | und
   }
 }
 
-function envValue(variable: V1EnvVar, pod: V1Pod, vars: ReadonlyMap<string, string>, hostIP: string): string {
+/** Secret name → its decoded data, as the agent read them from the pod's namespace (null: no such Secret). */
+export type PodSecrets = ReadonlyMap<string, Readonly<Record<string, string>> | null>;
+
+/** The Secrets the container's env names in secretKeyRef (the agent reads these before it starts the process). */
+export function secretNames(container: V1Container): string[] {
+  return [...new Set((container.env ?? []).flatMap((v) => (v.valueFrom?.secretKeyRef?.name ? [v.valueFrom.secretKeyRef.name] : [])))];
+}
+
+/** A secretKeyRef as the kubelet resolves it: a missing Secret or key fails the container, unless optional (then the variable is left out). */
+function secretValue(variable: V1EnvVar, secrets: PodSecrets): string | undefined {
+  const ref = variable.valueFrom!.secretKeyRef!;
+  const data = secrets.get(ref.name ?? '');
+  const value = data?.[ref.key];
+  if (value !== undefined) return value;
+  if (ref.optional === true) return undefined;
+  throw new PodSpecError('CreateContainerConfigError', data ? `couldn't find key ${ref.key} in Secret ${ref.name}` : `secret "${ref.name}" not found`);
+}
+
+function envValue(variable: V1EnvVar, pod: V1Pod, vars: ReadonlyMap<string, string>, hostIP: string, secrets: PodSecrets): string | undefined {
   if (variable.valueFrom === undefined) return expandVars(variable.value ?? '', vars);
+  if (variable.valueFrom.secretKeyRef !== undefined) return secretValue(variable, secrets);
   const fieldPath = variable.valueFrom.fieldRef?.fieldPath;
   const value = fieldPath === undefined ? undefined : fieldValue(pod, fieldPath, hostIP);
   if (value === undefined) {
     const kind = fieldPath !== undefined ? `fieldRef ${fieldPath}` : Object.keys(variable.valueFrom).join(', ');
-    throw new PodSpecError('CreateContainerConfigError', `env ${variable.name}: valueFrom ${kind} is not supported by the test node agent (plain values and fieldRef only)`);
+    throw new PodSpecError('CreateContainerConfigError', `env ${variable.name}: valueFrom ${kind} is not supported by the test node agent (plain values, fieldRef and secretKeyRef only)`);
   }
   return value;
 }
 
 /**
  * The container's environment in pod-spec order, later entries seeing earlier
- * ones in $(VAR) references. Secrets and ConfigMaps (valueFrom *KeyRef, envFrom)
- * are refused: the agent does not read them.
+ * ones in $(VAR) references. secretKeyRef takes its value from `secrets` (read
+ * by the agent, as a kubelet would); ConfigMaps and envFrom are refused.
  */
-export function containerEnv(pod: V1Pod, container: V1Container, hostIP = '127.0.0.1'): Map<string, string> {
+export function containerEnv(pod: V1Pod, container: V1Container, hostIP = '127.0.0.1', secrets: PodSecrets = new Map()): Map<string, string> {
   if ((container.envFrom ?? []).length > 0) {
-    throw new PodSpecError('CreateContainerConfigError', 'envFrom is not supported by the test node agent (plain values and fieldRef only)');
+    throw new PodSpecError('CreateContainerConfigError', 'envFrom is not supported by the test node agent (plain values, fieldRef and secretKeyRef only)');
   }
   const vars = new Map<string, string>();
-  for (const variable of container.env ?? []) vars.set(variable.name, envValue(variable, pod, vars, hostIP));
+  for (const variable of container.env ?? []) {
+    const value = envValue(variable, pod, vars, hostIP, secrets);
+    if (value !== undefined) vars.set(variable.name, value);
+  }
   return vars;
 }
 

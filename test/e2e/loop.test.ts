@@ -17,11 +17,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Gauge } from 'prom-client';
-import { artifactStoreFor } from '../../lib/artifacts/file-store';
+import { artifactStoreFor } from '../../lib/artifacts/store-for';
 import { loadCatalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import { AvroCodec, createPlatformCodec, topicNames } from '../../lib/codec';
-import type { RawEnv } from '../../lib/config';
+import { loadConfig, type RawEnv } from '../../lib/config';
+import { verifyArtifact } from '../../lib/artifacts/manifest';
 import { createLogger } from '../../lib/log';
 import { DRIFT_AFFECTS } from '../../lib/synthetic';
 import { runIdFor } from '../../services/dispatcher/core/names';
@@ -30,6 +31,7 @@ import { runTraining } from '../../services/trainer/train';
 import { NodeAgent } from '../agent/node-agent';
 import { kafkaBus, registryClient, stackEnv, uniqueName, waitFor } from '../helpers';
 import { adminKubeConfig, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil } from '../helpers/kubernetes';
+import { emptyPrefix, s3ProcessEnv, s3Store, s3TestRoot } from '../helpers/s3';
 import { cardEvents, cardTimeline, produceTimeline } from './cards';
 import { LOOKBACK_MS, MODEL_ID, WINDOW_MS, e2eCatalogYaml } from './catalog';
 import { DISPATCHER_SERVICE_ACCOUNT, TRAINER_SERVICE_ACCOUNT, applyRbac } from './rbac';
@@ -60,9 +62,20 @@ function summary(seen: Recorded): string {
   );
 }
 
-describe('the loop, end to end on Kafka, the registry and the Kubernetes API server', () => {
+/**
+ * Where the artifacts go: a file:// directory, or s3:// on the stack's SeaweedFS.
+ * With s3://, the services get the endpoint through lib/config and their
+ * credentials through the AWS SDK's default chain (AWS_* in the environment);
+ * the trainer Job gets them only by secretKeyRef to a Secret in its namespace
+ * (DISPATCHER_S3_CREDENTIALS_SECRET), which the node agent resolves as a kubelet would.
+ */
+const ARTIFACT_STORES: readonly ('file' | 's3')[] = ['file', 's3'];
+const S3_SECRET = 'roundhouse-s3';
+
+describe.each(ARTIFACT_STORES)('the loop, end to end on Kafka, the registry and the Kubernetes API server (artifacts on %s)', (store) => {
   it('drift → RetrainRequested → Job → trainer pod on the agent → TrainingCompleted → ModelEvaluated → ModelReady v2 → trigger baseline v2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'roundhouse-e2e-'));
+    const restoreEnv: Record<string, string | undefined> = {};
     // Appended synchronously: nothing to close, and a late line after teardown cannot fail.
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => appendFileSync(path.join(dir, 'services.log'), line) } });
     const t0 = Date.now();
@@ -92,7 +105,19 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
       const labelTopic = `${prefix}fraud.labels`;
       const catalogPath = path.join(dir, 'catalog.yaml');
       writeFileSync(catalogPath, e2eCatalogYaml({ featureTopic, labelTopic, placement: agent.placement }));
-      const artifactRoot = pathToFileURL(path.join(dir, 'artifacts')).href;
+      const artifactRoot = store === 's3' ? s3TestRoot('e2e').replace(/\/$/, '') : pathToFileURL(path.join(dir, 'artifacts')).href;
+      let s3Env: RawEnv = {};
+      if (store === 's3') {
+        const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...settings } = s3ProcessEnv();
+        // The in-process services' default credential chain reads these, as theirs would in a pod.
+        for (const [k, v] of Object.entries({ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY })) {
+          restoreEnv[k] = process.env[k];
+          process.env[k] = v;
+        }
+        await admin.makeApiClient(k8s().CoreV1Api).createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: S3_SECRET }, stringData: { AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: AWS_SECRET_ACCESS_KEY! } } });
+        s3Env = { ...settings, DISPATCHER_S3_CREDENTIALS_SECRET: S3_SECRET };
+        teardown.add('s3 objects', () => emptyPrefix(`${artifactRoot}/`));
+      }
       const { brokers, registryUrl } = stackEnv();
       const env: RawEnv = {
         KAFKA_BROKERS: brokers.join(','),
@@ -107,6 +132,7 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
         DISPATCHER_EXECUTOR: 'kubernetes',
         DISPATCHER_RESYNC_INTERVAL: '5s',
         DISPATCHER_TRAINER_SERVICE_ACCOUNT: TRAINER_SERVICE_ACCOUNT,
+        ...s3Env,
       };
       const model = loadCatalog(catalogPath).models[0]!;
       const codec = await createPlatformCodec(new AvroCodec(registryClient()), topicNames(prefix));
@@ -145,7 +171,7 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
         bus,
         avroCodec: codec.avro,
         platformCodec: codec,
-        artifacts: artifactStoreFor(artifactRoot),
+        artifacts: artifactStoreFor(artifactRoot, { s3: loadConfig(env).s3 }),
         clock: systemClock,
         logger: logger.child({ service: 'trainer-v1' }),
       });
@@ -211,8 +237,15 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
         translated: true,
         refused: null,
       });
-      expect(pod.envNames).toEqual((container.env ?? []).map((e) => e.name));
+      // An optional secretKeyRef whose key the Secret lacks (AWS_SESSION_TOKEN) is left out, as a kubelet does.
+      expect(pod.envNames).toEqual((container.env ?? []).filter((e) => !e.valueFrom?.secretKeyRef?.optional).map((e) => e.name));
       expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_RUN_SPEC_FILE', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'ROUNDHOUSE_TOPIC_PREFIX']));
+      if (store === 's3') {
+        // The trainer reached S3 with credentials it got by reference only: none in clear in the Job.
+        expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_S3_ENDPOINT', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));
+        expect(container.env!.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')).toEqual({ name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: S3_SECRET, key: 'AWS_SECRET_ACCESS_KEY' } } });
+        expect(JSON.stringify(job)).not.toContain(s3ProcessEnv().AWS_SECRET_ACCESS_KEY);
+      }
       expect(pod.exit).toMatchObject({ exitCode: 0, signal: null });
       expect(await batch.listNamespacedJob({ namespace: ns.name, labelSelector: `roundhouse.dev/run-id=${runId}` }).then((l) => l.items.length)).toBe(1);
 
@@ -235,6 +268,16 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
       expect(v2.lineage).toMatchObject({ requestId: request.requestId, runId, evaluationId: evaluation.evaluationId, reason: 'DRIFT', parentVersion: 1 });
       expect(v2.lineage.driftEvidence).toEqual(request.drift);
       expect(v2.profile).toEqual(result.profile);
+      if (store === 's3') {
+        // What was promoted is on S3 under the run's prefix, and verifies from its digest.
+        const reader = s3Store(`${artifactRoot}/`);
+        try {
+          await verifyArtifact(reader, v2.artifactUri, v2.artifactSha256);
+        } finally {
+          reader.destroy();
+        }
+        expect(v2.artifactUri.startsWith(`${artifactRoot}/${MODEL_ID}/`)).toBe(true);
+      }
       step('v2 promoted');
 
       // 6. The loop closes: the trigger now judges against version 2's training profile.
@@ -257,6 +300,10 @@ describe('the loop, end to end on Kafka, the registry and the Kubernetes API ser
       throw error;
     } finally {
       const failures = await teardown.run();
+      for (const [k, v] of Object.entries(restoreEnv)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       if (passed) {
         expect(failures).toEqual([]);
         // ROUNDHOUSE_E2E_KEEP=1 keeps the logs, catalog, artifacts and pod output of a passing run too.

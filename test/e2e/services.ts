@@ -7,7 +7,7 @@
  * namespace. The trainer is not here: it runs as the Job's pod (test/agent).
  */
 import type * as K8s from '@kubernetes/client-node';
-import { artifactStoreFor } from '../../lib/artifacts/file-store';
+import { artifactStoreFor } from '../../lib/artifacts/store-for';
 import { loadCatalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
@@ -56,7 +56,7 @@ export async function startEvaluator(ctx: ServiceContext): Promise<EvaluatorApp>
     bus,
     codec: ctx.codec,
     catalog: loadCatalog(config.catalogPath),
-    artifacts: artifactStoreFor(config.artifactRoot, settings.artifactBaseDir ?? undefined),
+    artifacts: artifactStoreFor(config.artifactRoot, { baseDir: settings.artifactBaseDir ?? undefined, s3: config.s3 }),
     logger: ctx.logger,
     metrics: createServiceMetrics('evaluator'),
     groupId: settings.groupId,
@@ -98,7 +98,12 @@ export async function startDispatcher(ctx: ServiceContext, kubeConfig: K8s.KubeC
     qps: settings.kubernetes.qps,
     burst: settings.kubernetes.burst,
     logger,
-    jobOptions: { defaultServiceAccountName: settings.kubernetes.trainerServiceAccount, env: settings.trainerEnv, envFromSecret: settings.kubernetes.trainerEnvSecret },
+    jobOptions: {
+      defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
+      env: settings.trainerEnv,
+      envFromSecret: settings.kubernetes.trainerEnvSecret,
+      secretEnv: settings.kubernetes.trainerSecretEnv,
+    },
   });
   const bus = busFor(config);
   const app = createDispatcherApp({

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { groupsCaughtUp } from '../../lib/bus/caught-up';
 import { createBatchProcessor } from '../../lib/bus/processor';
 import type { OutboundMessage } from '../../lib/bus/types';
 import { kafkaBus, rawKafka, readAll, uniqueName, waitFor } from '../helpers';
@@ -171,6 +173,50 @@ describe('Kafka bus: transactions', () => {
       expect(offsets?.partitions[0]?.offset).toBe('-1');
     } finally {
       await Promise.all([producer.disconnect(), admin.disconnect()]);
+      await bus.close();
+    }
+  });
+});
+
+describe('Kafka bus: limits and lag, on the real broker', () => {
+  it('refuses a send above max.message.bytes with RECORD_TOO_LARGE (not retriable), like the memory bus', async () => {
+    const bus = kafkaBus();
+    const topic = uniqueName('too-large');
+    try {
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      // Random bytes do not compress: 1.5 MiB stays above the broker's default 1 MiB after gzip.
+      const error = await bus.publish([{ topic, key: 'k', value: randomBytes(1_500_000) }]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'RECORD_TOO_LARGE', retriable: false });
+      await bus.publish([{ topic, key: 'k', value: Buffer.alloc(1_500_000, 'a') }]); // compresses well below it: accepted
+      expect((await bus.endOffsets(topic)).get(0)).toBe('1');
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('committedOffsets reports what a group committed, and nothing for a group that never did', async () => {
+    const bus = kafkaBus();
+    const topic = uniqueName('committed');
+    const groupId = uniqueName('group');
+    try {
+      await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+      await bus.publish(values(6).map((v, i) => ({ topic, key: null, partition: i % 2, value: Buffer.from(v) })));
+      expect(await groupsCaughtUp(bus, [{ groupId, topics: [topic] }])).toBe(false);
+      const survivor = await consumeGroup(topic, groupId);
+      try {
+        await waitFor(async () => (await groupsCaughtUp(bus, [{ groupId, topics: [topic] }])) || undefined, 'the group to commit the end');
+      } finally {
+        await survivor.stop();
+      }
+      expect([...(await bus.committedOffsets(groupId, topic))].sort()).toEqual([
+        [0, '3'],
+        [1, '3'],
+      ]);
+      expect((await bus.committedOffsets(uniqueName('never'), topic)).size).toBe(0);
+    } finally {
       await bus.close();
     }
   });

@@ -10,113 +10,24 @@
  * The security, probe and wiring assertions then read the objects as the
  * server returned them.
  *
- * Requests are raw HTTPS (the kubeconfig's credentials): client-node's object
- * serializer drops fields its models do not know before they reach the server,
- * which would hide exactly the typos this test is for.
+ * The requests go through test/helpers/server-apply.ts (raw HTTPS, so the
+ * server sees every field as written).
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { staleGeneratedFiles } from '../../scripts/kustomize/generated';
 import { kubectlKustomize } from '../../scripts/kustomize/kubectl';
 import type { KubeObject } from '../../scripts/kustomize/render';
 import { adminKubeConfig, apiStatus, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil, type TestNamespace } from '../helpers/kubernetes';
+import { enforceRestricted, installMonitoringCrds, psaCanary, resourcePaths, serverApply, type ApiResponse, type Obj, type PathOf } from '../helpers/server-apply';
 
 jest.setTimeout(180_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIELD_MANAGER = 'roundhouse-manifests-test';
 
-type Obj = Record<string, unknown>;
-interface ApiResponse {
-  readonly status: number;
-  readonly body: Obj;
-  readonly warnings: readonly string[];
-}
-
-/** One request to the API server with the kubeconfig's identity; JSON in and out. */
-async function api(kc: K8s.KubeConfig, method: string, urlPath: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(urlPath, cluster.server);
-  const options: https.RequestOptions = { method, headers: { accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(options);
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  if (payload) options.headers = { ...options.headers, 'content-type': contentType, 'content-length': String(payload.length) };
-  const transport = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const request = transport.request(url, options, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const warning = response.headers.warning;
-        const warnings = (Array.isArray(warning) ? warning : warning ? [warning] : []).flatMap((w) => w.split(/,(?=\s*\d{3} )/)).map((w) => w.trim());
-        let parsed: Obj = {};
-        try {
-          parsed = text ? (JSON.parse(text) as Obj) : {};
-        } catch {
-          parsed = { message: text };
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed, warnings });
-      });
-    });
-    request.on('error', reject);
-    if (payload) request.write(payload);
-    request.end();
-  });
-}
-
-/** REST path of an object's kind, from the server's discovery documents (cached per group version). */
-function resourcePaths(kc: K8s.KubeConfig): (obj: KubeObject) => Promise<string> {
-  const cache = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
-  return async (obj) => {
-    const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
-    let resources = cache.get(base);
-    if (!resources?.some((r) => r.kind === obj.kind)) {
-      const response = await api(kc, 'GET', base);
-      if (response.status !== 200) throw new Error(`discovery ${base}: HTTP ${response.status}`);
-      resources = (response.body.resources as { name: string; kind: string; namespaced: boolean }[]).filter((r) => !r.name.includes('/'));
-      cache.set(base, resources);
-    }
-    const resource = resources.find((r) => r.kind === obj.kind);
-    if (!resource) throw new Error(`the server does not serve ${obj.kind} in ${obj.apiVersion}`);
-    const namespace = resource.namespaced ? `/namespaces/${String(obj.metadata.namespace)}` : '';
-    return `${base}${namespace}/${resource.name}/${obj.metadata.name}`;
-  };
-}
-
-/** Server-side apply; dry-run unless told otherwise; unknown and duplicate fields are errors. */
-async function apply(kc: K8s.KubeConfig, pathOf: (obj: KubeObject) => Promise<string>, obj: KubeObject, dryRun = true): Promise<ApiResponse> {
-  const query = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true', fieldValidation: 'Strict' });
-  if (dryRun) query.set('dryRun', 'All');
-  return api(kc, 'PATCH', `${await pathOf(obj)}?${query}`, obj, 'application/apply-patch+yaml');
-}
-
-/** Cluster-wide and shared by every run: applied for real (idempotent), never deleted. */
-async function installMonitoringCrds(kc: K8s.KubeConfig, pathOf: (obj: KubeObject) => Promise<string>): Promise<void> {
-  const file = path.join(__dirname, 'fixtures', 'monitoring-crds.yaml');
-  const crds = parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => doc.toJSON() as KubeObject);
-  for (const crd of crds) {
-    const response = await apply(kc, pathOf, crd, false);
-    if (response.status >= 300) throw new Error(`installing ${crd.metadata.name}: HTTP ${response.status} ${JSON.stringify(response.body.message)}`);
-  }
-  for (const crd of crds) {
-    await waitUntil(`CRD ${crd.metadata.name} Established`, async () => {
-      const response = await api(kc, 'GET', await pathOf(crd));
-      const conditions = ((response.body.status as Obj | undefined)?.conditions ?? []) as { type: string; status: string }[];
-      return conditions.some((c) => c.type === 'Established' && c.status === 'True');
-    });
-  }
-  await waitUntil('monitoring.coreos.com/v1 in discovery', async () => {
-    const response = await api(kc, 'GET', '/apis/monitoring.coreos.com/v1');
-    const kinds = ((response.body.resources ?? []) as { kind: string }[]).map((r) => r.kind);
-    return response.status === 200 && kinds.includes('ServiceMonitor') && kinds.includes('PrometheusRule');
-  });
-}
+const apply = (kc: K8s.KubeConfig, pathOf: PathOf, obj: KubeObject, dryRun = true): Promise<ApiResponse> => serverApply(kc, pathOf, obj, { fieldManager: FIELD_MANAGER, dryRun });
 
 // Reading the server's answers: small typed accessors over plain JSON.
 const field = (value: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v as Obj | undefined)?.[k], value);
@@ -132,7 +43,7 @@ const SERVICES = ['trigger', 'dispatcher', 'evaluator'] as const;
 describe('k8s/ manifests on the API server (server-side apply, dry run)', () => {
   let admin: K8s.KubeConfig;
   let ns: TestNamespace;
-  let pathOf: (obj: KubeObject) => Promise<string>;
+  let pathOf: PathOf;
   const rendered = new Map<string, Applied[]>();
 
   const applyAll = async (dir: string): Promise<Applied[]> => {
@@ -158,35 +69,19 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     pathOf = resourcePaths(admin);
     ns = await createTestNamespace('rh-manifests');
     // Pod Security admission judges workload templates too and answers with warnings.
-    const labelled = await api(
-      admin,
-      'PATCH',
-      `/api/v1/namespaces/${ns.name}`,
-      { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } } },
-      'application/merge-patch+json',
-    );
-    expect(labelled.status).toBe(200);
-    await installMonitoringCrds(admin, pathOf);
+    await enforceRestricted(admin, ns.name);
+    await installMonitoringCrds(admin, pathOf, FIELD_MANAGER);
   });
   afterAll(async () => {
     await ns?.delete();
   });
 
-  it("k8s/'s generated copies match their sources (catalog, alert rules)", () => {
+  it("the generated copies (k8s/, the Helm chart's files/) match their sources (catalog, alert rules, dashboard)", () => {
     expect(staleGeneratedFiles().map((file) => `${file.target} (from ${file.source}; run npx tsx scripts/render-kustomize.ts sync)`)).toEqual([]);
   });
 
   it('the namespace reports Pod Security violations (the warnings check below can fail)', async () => {
-    // No securityContext at all: the restricted profile wants runAsNonRoot, seccomp, no escalation, no capabilities.
-    const unconfined: KubeObject = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'psa-canary', namespace: ns.name },
-      spec: {
-        selector: { matchLabels: { app: 'psa-canary' } },
-        template: { metadata: { labels: { app: 'psa-canary' } }, spec: { containers: [{ name: 'main', image: 'registry.invalid/x:1' }] } },
-      },
-    };
+    const unconfined = psaCanary(ns.name);
     const response = await apply(admin, pathOf, unconfined);
     expect({ accepted: response.status < 300, message: response.body.message }).toEqual({ accepted: true, message: undefined });
     expect(response.warnings.join('\n')).toMatch(/would violate PodSecurity/);

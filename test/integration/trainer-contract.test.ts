@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ArtifactStore } from '../../lib/artifacts';
 import { FileArtifactStore } from '../../lib/artifacts/file-store';
 import { verifyArtifact } from '../../lib/artifacts/manifest';
 import { AvroCodec, createPlatformCodec, topicNames, type PlatformCodec } from '../../lib/codec';
@@ -11,6 +12,7 @@ import { RUN_SPEC_ENV, TRAINER_EXIT, serializeRunSpec, type RunSpec } from '../.
 import { decodeHoldout } from '../../services/trainer/holdout';
 import { cardModel, produceCards, runSpecFor, type ProducedCards } from '../../services/trainer/testing/fixtures';
 import { kafkaBus, readAll, registryClient, uniqueName } from '../helpers';
+import { emptyPrefix, s3ProcessEnv, s3Store, s3TestRoot } from '../helpers/s3';
 
 /**
  * The trainer contract (docs/trainer-contract.md), run against the real stack
@@ -23,9 +25,12 @@ import { kafkaBus, readAll, registryClient, uniqueName } from '../helpers';
  * A custom trainer is tested by adding its command to TRAINERS.
  */
 const ROOT = path.join(__dirname, '..', '..');
-const TRAINERS: readonly (readonly [string, readonly string[]])[] = [
-  ['built-in (services/trainer)', [process.execPath, '--import', 'tsx', 'services/trainer/main.ts']],
-  ['python example (examples/python-trainer)', ['bash', 'examples/python-trainer/run.sh']],
+const BUILT_IN = [process.execPath, '--import', 'tsx', 'services/trainer/main.ts'];
+/** [name, command, artifact root kind]: file:// for every trainer, s3:// (the stack's SeaweedFS) once. */
+const TRAINERS: readonly (readonly [string, readonly string[], 'file' | 's3'])[] = [
+  ['built-in (services/trainer)', BUILT_IN, 'file'],
+  ['built-in (services/trainer), artifacts on s3://', BUILT_IN, 's3'],
+  ['python example (examples/python-trainer)', ['bash', 'examples/python-trainer/run.sh'], 'file'],
 ];
 
 interface Run {
@@ -33,11 +38,11 @@ interface Run {
   readonly output: string;
 }
 
-function runTrainer(command: readonly string[], spec: RunSpec, prefix: string): Promise<Run> {
+function runTrainer(command: readonly string[], spec: RunSpec, prefix: string, extraEnv: Record<string, string>): Promise<Run> {
   const [file, ...args] = command;
   const child = spawn(file!, args, {
     cwd: ROOT,
-    env: { ...process.env, [RUN_SPEC_ENV]: serializeRunSpec(spec), ROUNDHOUSE_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...extraEnv, [RUN_SPEC_ENV]: serializeRunSpec(spec), ROUNDHOUSE_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -46,11 +51,18 @@ function runTrainer(command: readonly string[], spec: RunSpec, prefix: string): 
   return new Promise((resolve) => child.on('exit', (exitCode) => resolve({ exitCode, output })));
 }
 
-describe.each(TRAINERS)('trainer contract: %s', (_name, command) => {
+describe.each(TRAINERS)('trainer contract: %s', (_name, command, kind) => {
   const featureTopic = uniqueName('features');
   const labelTopic = uniqueName('labels');
   const prefix = `${uniqueName('contract')}.`;
-  const artifactRoot = mkdtempSync(path.join(tmpdir(), 'roundhouse-contract-'));
+  // s3://: the trainer process finds the endpoint in ROUNDHOUSE_S3_ENDPOINT and its credentials through the SDK's default chain (AWS_*).
+  const artifactRoot = kind === 's3' ? s3TestRoot('contract') : `${pathToFileURL(mkdtempSync(path.join(tmpdir(), 'roundhouse-contract-'))).href}/`;
+  const trainerEnv = kind === 's3' ? s3ProcessEnv() : {};
+  const store: ArtifactStore & { destroy?: () => void } = kind === 's3' ? s3Store(artifactRoot) : new FileArtifactStore();
+  afterAll(async () => {
+    if (kind === 's3') await emptyPrefix(artifactRoot);
+    store.destroy?.();
+  });
   let data: ProducedCards;
   let codec: PlatformCodec;
   let results = 0;
@@ -80,13 +92,13 @@ describe.each(TRAINERS)('trainer contract: %s', (_name, command) => {
 
   function spec(runId: string, window: { startTime: number; endTime: number }): RunSpec {
     const model = cardModel({ featureTopic, labelTopic, labelMaturity: '30s' });
-    return runSpecFor(model, { runId, ...window, artifactUri: `${pathToFileURL(artifactRoot).href}/card-fraud/${runId}/` });
+    return runSpecFor(model, { runId, ...window, artifactUri: `${artifactRoot}card-fraud/${runId}/` });
   }
 
   it('trains on the window: verifiable artifact, decodable TrainingCompleted, sane metrics, exit 0', async () => {
     const runId = uniqueName('run');
     const s = spec(runId, { startTime: data.startTime, endTime: data.endTime });
-    const run = await runTrainer(command, s, prefix);
+    const run = await runTrainer(command, s, prefix, trainerEnv);
     expect({ exitCode: run.exitCode, output: run.exitCode === 0 ? '' : run.output }).toEqual({ exitCode: TRAINER_EXIT.SUCCESS, output: '' });
 
     const event = await resultOf(runId);
@@ -104,7 +116,6 @@ describe.each(TRAINERS)('trainer contract: %s', (_name, command) => {
     expect(event.completedAt).toBeGreaterThanOrEqual(event.startedAt);
 
     // The artifact: every file's digest matches the manifest, whose digest the event carries.
-    const store = new FileArtifactStore();
     const { manifest } = await verifyArtifact(store, event.artifactUri!, event.artifactSha256);
     expect(manifest).toMatchObject({ runId, modelId: 'card-fraud', modelFormat: event.modelFormat, rows: event.rows, positives: event.positives });
     expect(manifest.dataWindow).toEqual(event.dataWindow);
@@ -124,7 +135,7 @@ describe.each(TRAINERS)('trainer contract: %s', (_name, command) => {
 
   it('a window with no labelled data: FAILED NO_DATA, not retriable, exit 65', async () => {
     const runId = uniqueName('run');
-    const run = await runTrainer(command, spec(runId, { startTime: data.endTime + 60_000, endTime: data.endTime + 120_000 }), prefix);
+    const run = await runTrainer(command, spec(runId, { startTime: data.endTime + 60_000, endTime: data.endTime + 120_000 }), prefix, trainerEnv);
     expect({ exitCode: run.exitCode }).toEqual({ exitCode: TRAINER_EXIT.BAD_INPUT });
     const event = await resultOf(runId);
     expect(event).toMatchObject({ status: 'FAILED', failure: { code: 'NO_DATA', retriable: false }, artifactUri: null, artifactSha256: null, metrics: null, rows: 0 });

@@ -36,7 +36,7 @@ describe('trainer main.ts', () => {
     expect(run.stderr).toMatch(/invalid run spec:[\s\S]*runId/);
   });
 
-  it('reads the spec from ROUNDHOUSE_RUN_SPEC_FILE; an s3:// artifact URI fails clearly and is still reported', async () => {
+  it('reads the spec from ROUNDHOUSE_RUN_SPEC_FILE; an unusable s3:// artifact root (bad bucket name) fails clearly and is still reported', async () => {
     const prefix = `${uniqueName('main')}.`;
     const codec = await createPlatformCodec(new AvroCodec(registryClient()), topicNames(prefix));
     const bus = kafkaBus(1);
@@ -44,11 +44,11 @@ describe('trainer main.ts', () => {
     await bus.close();
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'roundhouse-spec-')), 'spec.json');
     const runId = uniqueName('run');
-    writeFileSync(file, serializeRunSpec(runSpecFor(model, { runId, startTime: 0, endTime: 1000, artifactUri: 's3://bucket/card-fraud/' })));
+    writeFileSync(file, serializeRunSpec(runSpecFor(model, { runId, startTime: 0, endTime: 1000, artifactUri: 's3://Bad_Bucket/card-fraud/' })));
     const run = await runMain({ ROUNDHOUSE_RUN_SPEC_FILE: file, ROUNDHOUSE_TOPIC_PREFIX: prefix });
     expect(run.exitCode).toBe(65);
     const [message] = await readAll(codec.topics.trainingResults, 1);
-    expect(codec.decode('TrainingCompleted', message!.value)).toMatchObject({ runId, status: 'FAILED', failure: { code: 'CONFIG_INVALID', retriable: false, message: expect.stringMatching(/s3:\/\/ artifact URIs are not supported yet/) } });
+    expect(codec.decode('TrainingCompleted', message!.value)).toMatchObject({ runId, status: 'FAILED', failure: { code: 'CONFIG_INVALID', retriable: false, message: expect.stringMatching(/invalid s3:\/\/ artifact root "s3:\/\/Bad_Bucket\/card-fraud\/": bucket "Bad_Bucket" is not a valid S3 bucket name/) } });
   });
 
   it('a registry it cannot reach: exit 75 (retriable)', async () => {

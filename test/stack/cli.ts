@@ -3,13 +3,15 @@
  *
  *   eval "$(npm run -s stack:up)"   # start (or reuse) a detached stack, export its env
  *   npm run stack:down              # stop it and remove its run dir
- *   tsx test/stack/cli.ts prepare   # fetch and build everything, start nothing (CI)
+ *   tsx test/stack/cli.ts prepare   # fetch and build everything, start nothing (CI);
+ *                                   # also builds helm for the chart tests (test/stack/helm.ts)
  *
  * Exports go to stdout, progress to stderr. Unlike the jest setup, `up` ignores
- * KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG in the environment: after a `down`, the
+ * KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG / ROUNDHOUSE_S3_* in the environment: after a `down`, the
  * shell still holds the old exports, and `up` must not adopt a dead stack.
  */
-import { defaultCacheRoot, isStackError, prepareStack, startStack } from './index';
+import { ensureHelm } from './helm';
+import { STACK_ENV_KEYS, defaultCacheRoot, isStackError, prepareStack, startStack } from './index';
 import { exportLines, isComplete, liveProcesses, readState, statePath, stopState, writeState } from './state';
 import { stderrLog } from './util';
 
@@ -26,7 +28,7 @@ async function up(file: string): Promise<number> {
     stderrLog('the recorded stack is not fully running; stopping what is left of it');
     await stopState(file, state);
   }
-  const handle = await startStack({ detached: true, env: { ...process.env, KAFKA_BROKERS: undefined, SCHEMA_REGISTRY_URL: undefined, KUBECONFIG: undefined } });
+  const handle = await startStack({ detached: true, env: { ...process.env, ...Object.fromEntries(STACK_ENV_KEYS.map((k) => [k, undefined])) } });
   if (handle.runDir !== undefined) await writeState(file, { runDir: handle.runDir, env: handle.env, processes: handle.processes });
   stderrLog(`stack is up; stop it with: npm run stack:down (state in ${file})`);
   process.stdout.write(exportLines(handle.env));
@@ -65,6 +67,9 @@ async function main(command: string | undefined): Promise<number> {
       return env(file);
     case 'prepare':
       await prepareStack();
+      // After the stack, not beside it: the Kubernetes build ends with `go clean -cache`,
+      // which would pull the shared build cache from under a helm build in flight.
+      await ensureHelm({ cacheRoot: defaultCacheRoot() });
       stderrLog(`everything the stack starts is fetched and built (in ${defaultCacheRoot()})`);
       return 0;
     default:

@@ -1,13 +1,20 @@
 /**
  * The contract every stack component implements (Kafka, Apicurio, the
- * Kubernetes control plane). startStack() runs every component's plan() first, so
+ * Kubernetes control plane, SeaweedFS for S3). startStack() runs every component's plan() first, so
  * a missing tool is reported before anything is downloaded, then fetches, then
  * starts them side by side.
  */
 import type { Log, PortAllocator, ServiceProcess } from './util';
 
 /** The variables a stack exports. A component already named in the environment is not started. */
-export type StackEnvKey = 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'KUBECONFIG';
+export type StackEnvKey =
+  | 'KAFKA_BROKERS'
+  | 'SCHEMA_REGISTRY_URL'
+  | 'KUBECONFIG'
+  | 'ROUNDHOUSE_S3_ENDPOINT'
+  | 'ROUNDHOUSE_S3_BUCKET'
+  | 'ROUNDHOUSE_S3_ACCESS_KEY_ID'
+  | 'ROUNDHOUSE_S3_SECRET_ACCESS_KEY';
 
 export interface StackContext {
   /** ~/.cache/roundhouse: downloads live here; runs under run/. */

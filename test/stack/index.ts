@@ -1,6 +1,6 @@
 /**
- * startStack(): the real Kafka, schema registry and Kubernetes API server our
- * integration tests talk to.
+ * startStack(): the real Kafka, schema registry, Kubernetes API server and S3
+ * server (SeaweedFS) our integration tests talk to.
  *
  * - KAFKA_BROKERS / SCHEMA_REGISTRY_URL / KUBECONFIG already set: that component
  *   is used as is.
@@ -19,6 +19,7 @@ import type { RunningComponent, StackComponent, StackContext, StackEnvKey } from
 import { StackError, StackErrorCodes } from './errors';
 import { kafkaComponent } from './kafka';
 import { kubernetesComponent } from './kubernetes';
+import { seaweedfsComponent } from './seaweedfs';
 import { PortAllocator, stderrLog, type Log } from './util';
 
 export type StackEnv = Readonly<Record<StackEnvKey, string>>;
@@ -52,7 +53,10 @@ export interface StackOptions {
 }
 
 /** Every component; they start side by side. */
-const COMPONENTS: readonly StackComponent[] = [kafkaComponent, apicurioComponent, kubernetesComponent];
+const COMPONENTS: readonly StackComponent[] = [kafkaComponent, apicurioComponent, kubernetesComponent, seaweedfsComponent];
+
+/** Every variable a complete stack exports. */
+export const STACK_ENV_KEYS: readonly StackEnvKey[] = COMPONENTS.flatMap((c) => c.provides);
 
 /** Those testcontainers.ts can run in Docker; the others run locally in that mode too. */
 const IN_DOCKER: readonly string[] = ['kafka', 'apicurio'];
@@ -175,12 +179,9 @@ function localHandle(running: readonly RunningComponent[], given: Partial<Record
 }
 
 function completeEnv(env: Partial<Record<StackEnvKey, string>>): StackEnv {
-  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG } = env;
-  if (KAFKA_BROKERS === undefined || SCHEMA_REGISTRY_URL === undefined || KUBECONFIG === undefined) {
-    const absent = Object.entries({ KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG }).flatMap(([k, v]) => (v === undefined ? [k] : []));
-    throw new StackError(StackErrorCodes.START_FAILED, `stack is missing ${absent.join(', ')}`);
-  }
-  return { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KUBECONFIG };
+  const absent = STACK_ENV_KEYS.filter((k) => env[k] === undefined);
+  if (absent.length > 0) throw new StackError(StackErrorCodes.START_FAILED, `stack is missing ${absent.join(', ')}`);
+  return Object.fromEntries(STACK_ENV_KEYS.map((k) => [k, env[k]])) as Record<StackEnvKey, string>;
 }
 
 export { StackError, StackErrorCodes, isStackError } from './errors';

@@ -15,7 +15,16 @@ const stateSchema = z.object({
   createdAt: z.string(),
   runDir: z.string().min(1),
   // KUBECONFIG optional: state files written before the Kubernetes component lack it (`up` then restarts).
-  env: z.object({ KAFKA_BROKERS: z.string(), SCHEMA_REGISTRY_URL: z.string(), KUBECONFIG: z.string().optional() }),
+  env: z.object({
+    KAFKA_BROKERS: z.string(),
+    SCHEMA_REGISTRY_URL: z.string(),
+    KUBECONFIG: z.string().optional(),
+    // Optional likewise: state files written before the S3 component lack them.
+    ROUNDHOUSE_S3_ENDPOINT: z.string().optional(),
+    ROUNDHOUSE_S3_BUCKET: z.string().optional(),
+    ROUNDHOUSE_S3_ACCESS_KEY_ID: z.string().optional(),
+    ROUNDHOUSE_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  }),
   processes: z.array(z.object({ component: z.string(), pid: z.number().int().positive(), ports: z.record(z.string(), z.number()) })),
 });
 
@@ -73,7 +82,7 @@ export async function stopState(file: string, state: StackState, graceMs = 15_00
 
 /** Whether the recorded env names every component's variable. */
 export function isComplete(env: StackState['env']): env is StackEnv {
-  return env.KUBECONFIG !== undefined;
+  return env.KUBECONFIG !== undefined && env.ROUNDHOUSE_S3_ENDPOINT !== undefined && env.ROUNDHOUSE_S3_BUCKET !== undefined && env.ROUNDHOUSE_S3_ACCESS_KEY_ID !== undefined && env.ROUNDHOUSE_S3_SECRET_ACCESS_KEY !== undefined;
 }
 
 /** `export K='v'` lines for `eval "$(npm run -s stack:up)"`. */

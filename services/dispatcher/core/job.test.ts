@@ -146,6 +146,27 @@ describe('desiredJob: a GPU model with every field set', () => {
   });
 });
 
+describe('desiredJob: S3 credentials by Secret reference', () => {
+  const secretEnv = [
+    { name: 'AWS_ACCESS_KEY_ID', secretName: 's3-creds', key: 'AWS_ACCESS_KEY_ID', optional: false },
+    { name: 'AWS_SECRET_ACCESS_KEY', secretName: 's3-creds', key: 'AWS_SECRET_ACCESS_KEY', optional: false },
+    { name: 'AWS_SESSION_TOKEN', secretName: 's3-creds', key: 'AWS_SESSION_TOKEN', optional: true },
+  ];
+  const { job } = jobFor('gpu-model', { env: { ...options.env, ROUNDHOUSE_S3_ENDPOINT: 'http://s3:8333', AWS_SECRET_ACCESS_KEY: 'leaked' }, secretEnv });
+
+  it('references each key with secretKeyRef and never carries a value for it', () => {
+    const env = container(job).env!;
+    expect(env.filter((e) => e.name.startsWith('AWS_'))).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 's3-creds', key: 'AWS_ACCESS_KEY_ID' } } },
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 's3-creds', key: 'AWS_SECRET_ACCESS_KEY' } } },
+      { name: 'AWS_SESSION_TOKEN', valueFrom: { secretKeyRef: { name: 's3-creds', key: 'AWS_SESSION_TOKEN', optional: true } } },
+    ]);
+    expect(JSON.stringify(job)).not.toContain('leaked');
+    expect(envOf(job)).toMatchObject({ ROUNDHOUSE_S3_ENDPOINT: 'http://s3:8333' });
+    expect(new Set(env.map((e) => e.name)).size).toBe(env.length);
+  });
+});
+
 describe('desiredJob: a defaulted CPU model', () => {
   const { job } = jobFor('queue-model', { envFromSecret: 'trainer-credentials' });
   const pod = job.spec!.template.spec!;
@@ -171,7 +192,7 @@ describe('desiredJob: a defaulted CPU model', () => {
   it('takes single credentials by secretKeyRef, over a plain value of the same name', () => {
     const { job: withRefs } = jobFor('queue-model', {
       env: { SCHEMA_REGISTRY_URL: 'https://registry.example', SCHEMA_REGISTRY_PASSWORD: 'must-not-appear' },
-      secretEnv: [{ name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password' }],
+      secretEnv: [{ name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password', optional: false }],
     });
     const env = container(withRefs).env!;
     expect(env.filter((e) => e.name === 'SCHEMA_REGISTRY_PASSWORD')).toEqual([{ name: 'SCHEMA_REGISTRY_PASSWORD', valueFrom: { secretKeyRef: { name: 'trainer-registry', key: 'password' } } }]);

@@ -21,7 +21,11 @@ export interface JobOptions {
   readonly env: Readonly<Record<string, string>>;
   /** A Secret whose keys become environment variables (credentials). Referenced, never read by the dispatcher. */
   readonly envFromSecret: string | null;
-  /** Single variables from Secret keys (env valueFrom secretKeyRef), e.g. SCHEMA_REGISTRY_PASSWORD; they win over `env`. */
+  /**
+   * Single variables from Secret keys (env valueFrom secretKeyRef), e.g. S3
+   * credentials or SCHEMA_REGISTRY_PASSWORD; they replace a variable of the same
+   * name from the catalog or `env`.
+   */
   readonly secretEnv?: readonly SecretEnvVar[];
   /** The non-root uid (and gid, fsGroup) the trainer runs as; default TRAINER_UID. */
   readonly runAsUser?: number;
@@ -34,9 +38,12 @@ export interface JobOptions {
 }
 
 export interface SecretEnvVar {
+  /** The variable's name in the trainer. */
   readonly name: string;
   readonly secretName: string;
   readonly key: string;
+  /** The pod starts even if the key is absent (e.g. AWS_SESSION_TOKEN with long-lived keys). */
+  readonly optional: boolean;
 }
 
 export const TRAINER_CONTAINER = 'trainer';
@@ -103,11 +110,12 @@ function environment(spec: TrainingSpec, options: JobOptions): V1EnvVar[] {
   for (const [name, value] of Object.entries(spec.env)) merged.set(name, value);
   for (const [name, value] of Object.entries(options.env)) merged.set(name, value);
   merged.set(RUN_SPEC_FILE_ENV, RUN_SPEC_FILE);
+  // A credential named by a Secret reference is never also given in clear.
   const secrets = options.secretEnv ?? [];
   for (const secret of secrets) merged.delete(secret.name);
   return [
     ...[...merged].map(([name, value]) => ({ name, value })),
-    ...secrets.map((s) => ({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } })),
+    ...secrets.map((s) => ({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key, ...(s.optional ? { optional: true } : {}) } } })),
   ];
 }
 

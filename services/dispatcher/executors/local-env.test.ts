@@ -52,7 +52,7 @@ describe('trainerProcessEnv: what a local trainer gets of the dispatcher environ
     expect(JSON.stringify(trainerProcessEnv(dispatcher))).not.toMatch(/dispatcher-secret|registry-secret|token-secret|cli-secret|aws-secret|gh-secret/);
   });
 
-  it.each(['DISPATCHER_API_TOKENS', 'KAFKA_SASL_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD', 'KAFKA_SASL_USERNAME', 'ROUNDHOUSE_API_TOKEN', 'ROUNDHOUSE_INSTANCE_ID', 'AWS_SESSION_TOKEN', 'KAFKA_SSL_KEY_PASSWORD', 'HOSTNAME', 'KUBECONFIG'])('never passes %s as it is', (name) => {
+  it.each(['DISPATCHER_API_TOKENS', 'KAFKA_SASL_PASSWORD', 'SCHEMA_REGISTRY_PASSWORD', 'KAFKA_SASL_USERNAME', 'ROUNDHOUSE_API_TOKEN', 'ROUNDHOUSE_INSTANCE_ID', 'AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN', 'KAFKA_SSL_KEY_PASSWORD', 'HOSTNAME', 'KUBECONFIG'])('never passes %s as it is', (name) => {
     expect(passesToTrainer(name)).toBe(false);
   });
 

@@ -12,8 +12,8 @@
  *   user:password in it), ROUNDHOUSE_*, ARTIFACT_*, AWS_* (an S3 artifact
  *   store), LOG_LEVEL;
  * - never a name that looks like a credential (PASSWORD, SECRET, TOKEN,
- *   CREDENTIAL, PRIVATE_KEY), the dispatcher's own Kafka and registry identity
- *   (KAFKA_SASL_USERNAME, SCHEMA_REGISTRY_USERNAME), nor ROUNDHOUSE_INSTANCE_ID,
+ *   CREDENTIAL, PRIVATE_KEY), the dispatcher's own Kafka, registry and S3 identity
+ *   (KAFKA_SASL_USERNAME, SCHEMA_REGISTRY_USERNAME, AWS_ACCESS_KEY_ID), nor ROUNDHOUSE_INSTANCE_ID,
  *   ROUNDHOUSE_SERVICE (the dispatcher's, not the trainer's);
  * - DISPATCHER_LOCAL_TRAINER_ENV_<NAME> is given to the trainer as <NAME>, over all of
  *   the above: that is how a local trainer gets credentials of its own (a
@@ -28,7 +28,7 @@ export const TRAINER_ENV_PREFIX = 'DISPATCHER_LOCAL_TRAINER_ENV_';
 const EXACT = new Set(['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LANGUAGE', 'TZ', 'USER', 'LOGNAME', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'PYTHONPATH', 'VIRTUAL_ENV', 'LOG_LEVEL']);
 const PREFIXES = ['LC_', 'NODE_', 'KAFKA_', 'SCHEMA_REGISTRY_', 'ROUNDHOUSE_', 'ARTIFACT_', 'AWS_'];
 const CREDENTIAL = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_KEY|API_KEY/i;
-const DISPATCHER_ONLY = new Set(['KAFKA_SASL_USERNAME', 'SCHEMA_REGISTRY_USERNAME', 'ROUNDHOUSE_INSTANCE_ID', 'ROUNDHOUSE_SERVICE']);
+const DISPATCHER_ONLY = new Set(['KAFKA_SASL_USERNAME', 'SCHEMA_REGISTRY_USERNAME', 'AWS_ACCESS_KEY_ID', 'ROUNDHOUSE_INSTANCE_ID', 'ROUNDHOUSE_SERVICE']);
 
 /** Whether the dispatcher's variable `name` may be handed to a trainer as it is. */
 export function passesToTrainer(name: string): boolean {

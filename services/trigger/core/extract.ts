@@ -128,12 +128,21 @@ export function compileLabelPlan(model: ModelSpec, type: AvscTypeLike): LabelRec
     if (!fields.has(field)) throw new RoundhouseError(ErrorCodes.VALIDATION, `label record has no field ${field} (model ${model.id})`, { context: { field } });
   }
   const segmentField = model.family?.segmentField ?? null;
+  if (segmentField !== null && !fields.has(segmentField)) {
+    // Without it a label cannot reach its member (issue 11: the Kafka key was
+    // used instead, and every chargeback became a member of its own).
+    throw new RoundhouseError(
+      ErrorCodes.VALIDATION,
+      `label record has no segment field ${segmentField}: family ${model.id} cannot route labels to its members; add ${segmentField} to the label record`,
+      { context: { field: segmentField } },
+    );
+  }
   return {
     eventIdField: data.labelEventIdField,
     labelTimeField: data.labelTimeField,
     timeScale: timeScaleOf(type, data.labelTimeField, fields),
     labelField: data.labelField,
-    segmentField: segmentField && fields.has(segmentField) ? segmentField : null,
+    segmentField,
   };
 }
 

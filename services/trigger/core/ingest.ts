@@ -1,8 +1,11 @@
+import { ErrorCodes, RoundhouseError } from '../../../lib/errors';
 import type { ModelSpec, WindowSpec } from '../../../lib/catalog';
 import type { FeatureRecordPlan, LabelRecordPlan } from './extract';
 import { readCategorical, readLabel, readNumeric, readSegment, readTime } from './extract';
 import type { FeaturePartial, LabelCounts, LabelPartial, SegmentSummary, WindowSummary } from './partials';
 import { CategoricalCounts, FeatureSketch, NumericSketch, sketchFromJSON } from './sketch';
+
+const isoOrNumber = (t: number): string => (Number.isFinite(t) && Math.abs(t) < 8.64e15 ? new Date(t).toISOString() : String(t));
 
 /**
  * Stage 1: one instance per input partition. Assigns each event to its model's
@@ -92,13 +95,23 @@ export class IngestPartition {
     return this.tracks.get(model)?.late ?? 0;
   }
 
-  /** Add one feature event for every model whose feature topic this is. */
-  addFeature(row: Readonly<Record<string, unknown>>, key: Buffer | null, offset: string, plans: ReadonlyMap<string, FeatureRecordPlan>): void {
-    let eventTime: number | undefined;
+  /**
+   * Add one feature event for every model whose feature topic this is. Throws
+   * EVENT_TIME_OUT_OF_RANGE (the caller dead-letters the event, nothing is
+   * counted) when its event time is beyond max(watermark, record timestamp) +
+   * the model's allowed future skew — one event in microseconds would otherwise
+   * move the watermark to year 57971 and make every later event late — or when
+   * it is behind every window still open (late for every model). Both bounds
+   * come from the log and the checkpoint, so a replay decides the same.
+   */
+  addFeature(row: Readonly<Record<string, unknown>>, key: Buffer | null, offset: string, plans: ReadonlyMap<string, FeatureRecordPlan>, recordTimestamp = -Infinity): void {
+    const first = plans.values().next();
+    if (first.done) return;
+    const eventTime = readTime(row, first.value.eventTimeField, first.value.timeScale);
+    this.checkEventTime(eventTime, recordTimestamp, plans);
     for (const [modelId, plan] of plans) {
       const model = this.models.get(modelId)!;
       const track = this.tracks.get(modelId)!;
-      eventTime ??= readTime(row, plan.eventTimeField, plan.timeScale);
       const window = model.triggers.drift.window;
       let index: number;
       let start: number;
@@ -150,6 +163,31 @@ export class IngestPartition {
     if (eventTime !== undefined && eventTime > this.watermark) {
       this.watermark = eventTime;
       this.closeByWatermark();
+    }
+  }
+
+  private checkEventTime(eventTime: number, recordTimestamp: number, plans: ReadonlyMap<string, FeatureRecordPlan>): void {
+    const reference = Math.max(this.watermark, recordTimestamp);
+    let lateForAll = true;
+    for (const modelId of plans.keys()) {
+      const model = this.models.get(modelId)!;
+      if (Number.isFinite(reference) && eventTime > reference + model.data.allowedFutureSkewMs) {
+        throw new RoundhouseError(
+          ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
+          `event time ${isoOrNumber(eventTime)} is more than ${model.data.allowedFutureSkewMs} ms (data.allowedFutureSkew of ${modelId}) ahead of the partition's watermark ${isoOrNumber(this.watermark)} and the record's timestamp ${isoOrNumber(recordTimestamp)}`,
+          { retriable: false, context: { eventTime, watermark: this.watermark, recordTimestamp, model: modelId } },
+        );
+      }
+      const window = model.triggers.drift.window;
+      if (window.type === 'count' || Math.floor(eventTime / window.sizeMs) > this.tracks.get(modelId)!.closedThrough) lateForAll = false;
+    }
+    if (lateForAll) {
+      for (const modelId of plans.keys()) this.tracks.get(modelId)!.late++;
+      throw new RoundhouseError(
+        ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
+        `event time ${isoOrNumber(eventTime)} is behind every open window (partition watermark ${isoOrNumber(this.watermark)}, beyond each model's allowed lateness)`,
+        { retriable: false, context: { eventTime, watermark: this.watermark } },
+      );
     }
   }
 

@@ -169,7 +169,7 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     expect(aged[0]!.volume!.since).toBe(START - 1);
   });
 
-  it('counts late events instead of using them', () => {
+  it('counts late events and refuses them (the caller dead-letters them with the reason) instead of using them', () => {
     const model = testModel();
     const plan = compileFeaturePlan(model, avroType(syntheticFeatureSchema(FEATURES)));
     const ingest = new IngestPartition({ topic: 'features', partition: 0, partitions: 1, models: [model] });
@@ -177,7 +177,10 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     for (const [i, e] of events.entries()) ingest.addFeature(e, null, String(i), new Map([[model.id, plan]]));
     const partials = ingest.drain();
     expect(partials[0]).toMatchObject({ kind: 'features', closedThrough: expect.any(Number) });
-    ingest.addFeature({ ...events[0]! }, null, '7000', new Map([[model.id, plan]]));
+    expect(() => ingest.addFeature({ ...events[0]! }, null, '7000', new Map([[model.id, plan]]))).toThrow(
+      expect.objectContaining({ code: 'EVENT_TIME_OUT_OF_RANGE', message: expect.stringContaining('behind every open window') }),
+    );
     expect(ingest.lateEvents(model.id)).toBe(1);
+    expect(ingest.drain()).toEqual([]); // nothing changed: no window reopened, no progress to report
   });
 });
