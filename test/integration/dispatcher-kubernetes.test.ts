@@ -84,18 +84,20 @@ function request(modelId: string, requestId = uniqueName('rr')): RetrainRequeste
 /**
  * The trainer settings as main.ts derives them, from a registry URL with embedded
  * credentials and the registry credentials by Secret reference (issue 14: the
- * URL went into the Job env in clear).
+ * URL went into the Job env in clear), and an s3:// root whose keys come from
+ * DISPATCHER_S3_CREDENTIALS_SECRET: both kinds of reference in one Job.
  */
 const REGISTRY_PASSWORD = 'registry-s3cret-in-url';
-const trainerSettings = loadDispatcherSettings(
-  {
-    KUBECONFIG: process.env.KUBECONFIG ?? '/unused',
-    KAFKA_BROKERS: 'kafka.invalid:9092',
-    SCHEMA_REGISTRY_URL: `https://dispatcher:${REGISTRY_PASSWORD}@registry.invalid/apis/ccompat/v7`,
-    DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_USERNAME=trainer-registry/username,SCHEMA_REGISTRY_PASSWORD=trainer-registry/password',
-  },
-  loadConfig({ KAFKA_BROKERS: 'kafka.invalid:9092', SCHEMA_REGISTRY_URL: `https://dispatcher:${REGISTRY_PASSWORD}@registry.invalid/apis/ccompat/v7`, KUBECONFIG: process.env.KUBECONFIG ?? '/unused' }),
-);
+const TRAINER_ENV = {
+  KUBECONFIG: process.env.KUBECONFIG ?? '/unused',
+  KAFKA_BROKERS: 'kafka.invalid:9092',
+  SCHEMA_REGISTRY_URL: `https://dispatcher:${REGISTRY_PASSWORD}@registry.invalid/apis/ccompat/v7`,
+  ARTIFACT_ROOT: 's3://artifacts',
+  ROUNDHOUSE_S3_ENDPOINT: 'http://s3.invalid:8333',
+  DISPATCHER_S3_CREDENTIALS_SECRET: 'trainer-s3',
+  DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_USERNAME=trainer-registry/username,SCHEMA_REGISTRY_PASSWORD=trainer-registry/password',
+};
+const trainerSettings = loadDispatcherSettings(TRAINER_ENV, loadConfig(TRAINER_ENV));
 
 describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', () => {
   let admin: K8s.KubeConfig;
@@ -161,6 +163,9 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
     await admin
       .makeApiClient(k8s().CoreV1Api)
       .createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'trainer-registry' }, stringData: { username: 'trainer', password: 'trainer-registry-password' } } });
+    await admin
+      .makeApiClient(k8s().CoreV1Api)
+      .createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'trainer-s3' }, stringData: { AWS_ACCESS_KEY_ID: 'trainer-key', AWS_SECRET_ACCESS_KEY: 'trainer-secret' } } });
     await applyRbac(admin, ns.name);
     dispatcherKc = await serviceAccountKubeConfig(ns.name, DISPATCHER_SA, { admin });
     const probe = dispatcherKc.makeApiClient(k8s().BatchV1Api);
@@ -193,7 +198,7 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
     ]);
   });
 
-  it('its pod passes the restricted Pod Security Standard, reads the run spec from a file, and gets credentials only by Secret reference (issue 14)', async () => {
+  it('its pod passes the restricted Pod Security Standard, reads the run spec from a file, and gets credentials only by Secret reference, S3 keys included (issue 14)', async () => {
     const value = request('ok-model');
     await publish(value);
     const runId = runIdFor(value.requestId);
@@ -214,6 +219,16 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
     expect(JSON.stringify(job)).not.toContain(REGISTRY_PASSWORD);
     expect(env.find((e) => e.name === 'SCHEMA_REGISTRY_URL')?.value).toBe('https://registry.invalid/apis/ccompat/v7');
     expect(env.find((e) => e.name === 'SCHEMA_REGISTRY_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: 'trainer-registry', key: 'password' });
+    // The S3 keys by reference too (the session token optional), next to the refs above; no name twice.
+    expect(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom!.secretKeyRef])).toEqual([
+      ['AWS_ACCESS_KEY_ID', { name: 'trainer-s3', key: 'AWS_ACCESS_KEY_ID' }],
+      ['AWS_SECRET_ACCESS_KEY', { name: 'trainer-s3', key: 'AWS_SECRET_ACCESS_KEY' }],
+      ['AWS_SESSION_TOKEN', { name: 'trainer-s3', key: 'AWS_SESSION_TOKEN', optional: true }],
+      ['SCHEMA_REGISTRY_USERNAME', { name: 'trainer-registry', key: 'username' }],
+      ['SCHEMA_REGISTRY_PASSWORD', { name: 'trainer-registry', key: 'password' }],
+    ]);
+    expect(env.find((e) => e.name === 'ROUNDHOUSE_S3_ENDPOINT')?.value).toBe('http://s3.invalid:8333');
+    expect(new Set(env.map((e) => e.name)).size).toBe(env.length);
   });
 
   it('the same request delivered twice gives one Job and one SUCCEEDED', async () => {
