@@ -7,6 +7,18 @@ import type { Catalog, ModelSpec } from './types';
  */
 export const FAMILY_SEPARATOR = '.';
 
+/**
+ * What an API or a command accepts as a model id: a catalog id, optionally
+ * followed by `.<segment>`. The segment is 1-200 characters without whitespace,
+ * control characters or '/' (it travels in URL paths, where an encoded %2F
+ * comes back as a separator). One pattern for every route and command, so an id
+ * accepted by one is accepted by all (issue 14). No \p{…} classes: the OpenAPI
+ * document carries this pattern to other regex engines (schemathesis, Python).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+export const MODEL_REF_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[^\s/\x00-\x1f\x7f]{1,200})?$/;
+export const MODEL_REF_MAX_LENGTH = 241;
+
 export function memberModelId(familyId: string, segment: string): string {
   return `${familyId}${FAMILY_SEPARATOR}${segment}`;
 }

@@ -11,4 +11,4 @@ export { MODEL_ID_MAX_LENGTH } from './schema';
 export { RESERVED_ENV_PREFIX } from './schema-training';
 export type * from './types';
 export { sliceOf } from './types';
-export { FAMILY_SEPARATOR, memberModelId, resolveModel, segmentOf } from './family';
+export { FAMILY_SEPARATOR, MODEL_REF_MAX_LENGTH, MODEL_REF_PATTERN, memberModelId, resolveModel, segmentOf } from './family';

@@ -39,8 +39,6 @@ export interface ProbeServerOptions {
   readonly readiness: Readiness;
   readonly host?: string;
   readonly port?: number;
-  /** An existing fastify app to mount the routes on (the dispatcher's API server). */
-  readonly app?: FastifyInstance;
 }
 
 export function mountProbes(app: FastifyInstance, registry: Registry, readiness: Readiness): void {
@@ -61,8 +59,13 @@ export interface ProbeServer {
   close(): Promise<void>;
 }
 
+/**
+ * /metrics, /healthz and /readyz on a port of their own, never mixed with an
+ * API: they need no credentials, and a port that serves only them can be opened
+ * to Prometheus and the kubelet alone (issue 14).
+ */
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
-  const app = options.app ?? Fastify({ logger: false });
+  const app = Fastify({ logger: false });
   mountProbes(app, options.registry, options.readiness);
   const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return { url: address, close: () => app.close() };

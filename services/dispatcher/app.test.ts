@@ -4,7 +4,7 @@ import { runIdFor } from './core/names';
 import { newRun } from './core/run';
 import { runMessage } from './engine/messages';
 import { request, model, T0 } from './testing/fixtures';
-import { FlakyBus, Harness, call, listen, publishRequest, runEvents, startDispatcher, world } from './testing/harness';
+import { FlakyBus, Harness, publishRequest, runEvents, startDispatcher, world } from './testing/harness';
 import { waitFor } from './testing/wait';
 
 const running: Harness[] = [];
@@ -234,7 +234,7 @@ describe('dispatcher app: executor failures', () => {
     expect(stateOf(h, runIdFor('rr-retry'))).toBe('QUEUED');
     h.world.clock.advance(30_000);
     await waitFor(() => stateOf(h, runIdFor('rr-retry')) === 'SUBMITTED', 'SUBMITTED at the resync');
-    const text = (await call(await listen(h), 'GET', '/metrics')).body;
+    const text = await h.metrics.registry.metrics();
     expect(text).toContain('roundhouse_dispatcher_executor_errors_total{executor="kubernetes",operation="submit",code="KUBERNETES_UNAVAILABLE"} 1');
   });
 
@@ -273,7 +273,7 @@ describe('dispatcher app: executor failures', () => {
     const h = await start(world());
     await publishRequest(h, request({ requestId: 'rr-metrics' }));
     await waitFor(() => stateOf(h, runIdFor('rr-metrics')) === 'SUBMITTED', 'SUBMITTED');
-    const text = (await call(await listen(h), 'GET', '/metrics')).body;
+    const text = await h.metrics.registry.metrics();
     expect(text).toContain('roundhouse_dispatcher_runs{model="queue-model",state="SUBMITTED"} 1');
     expect(text).toContain('roundhouse_dispatcher_runs{model="queue-model",state="QUEUED"} 0');
     expect(text).toContain('roundhouse_dispatcher_run_transitions_total{model="queue-model",from="QUEUED",to="SUBMITTED"} 1');

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/log';
 import { Readiness } from '../../lib/metrics';
 import type { ServiceMetrics } from '../../lib/metrics';
 import { createApiServer } from './api/server';
+import type { ApiToken } from './api/tokens';
 import { RunEngine } from './engine/engine';
 import type { RunLogReader } from './engine/run-log';
 import type { TrainingExecutor } from './executors/types';
@@ -26,8 +27,8 @@ export interface DispatcherConfig {
   readonly lostJobGraceMs: number;
   /** Where runs write artifacts: <root>/<modelId>/<runId>/. */
   readonly artifactRoot: string;
-  /** Bearer tokens accepted by the API; none: the API answers 401 to everything. */
-  readonly apiTokens: readonly string[];
+  /** Bearer tokens accepted by the API, each with its identity and scopes; none: the API answers 401 to everything. */
+  readonly apiTokens: readonly ApiToken[];
 }
 
 export const DEFAULT_DISPATCHER_CONFIG: Omit<DispatcherConfig, 'artifactRoot' | 'apiTokens'> = {
@@ -55,7 +56,7 @@ export interface DispatcherAppDeps {
 
 export interface DispatcherApp {
   readonly engine: RunEngine;
-  /** The API, /openapi.json, /metrics, /healthz and /readyz; not listening until the caller says so. */
+  /** The API and /openapi.json; not listening until the caller says so. /metrics and the probes are the runtime's (METRICS_PORT). */
   readonly http: FastifyInstance;
   readonly metrics: DispatcherMetrics;
   readonly readiness: Readiness;
@@ -91,8 +92,6 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     context: { engine, catalog: deps.catalog, bus: deps.bus, codec: deps.codec, clock: deps.clock, newRequestId: deps.newRequestId ?? (() => `api-${randomUUID()}`) },
     apiTokens: deps.config.apiTokens,
     metrics,
-    serviceMetrics: deps.metrics,
-    readiness,
     logger,
   });
   const rebuilt = readiness.flag('dispatcher:state-rebuilt');

@@ -13,11 +13,12 @@ import { loadDispatcherSettings } from './settings';
 /**
  * The dispatcher's composition root: Kafka + registry when KAFKA_BROKERS is set
  * (else the in-memory bus), the Kubernetes executor with KUBECONFIG or in a
- * cluster (else local child processes), one HTTP server for the API and the
- * probes, and graceful shutdown through lib/lifecycle.
+ * cluster (else local child processes), the API on DISPATCHER_PORT (bearer
+ * tokens), /metrics and the probes on METRICS_PORT (lib/runtime's probe server,
+ * like every service), and graceful shutdown through lib/lifecycle.
  */
 runMain('dispatcher', async () => {
-  const runtime = await createRuntime('dispatcher', { allowEmbedded: true, probes: false });
+  const runtime = await createRuntime('dispatcher', { allowEmbedded: true });
   const { config, logger } = runtime;
   const settings = loadDispatcherSettings(process.env, config);
   const catalog = loadCatalog(config.catalogPath);
@@ -36,6 +37,7 @@ runMain('dispatcher', async () => {
         env: settings.trainerEnv,
         envFromSecret: settings.kubernetes.trainerEnvSecret,
         secretEnv: settings.kubernetes.trainerSecretEnv,
+        runAsUser: settings.kubernetes.trainerUid,
         artifactVolume: settings.kubernetes.artifactVolume,
       },
       // The engine counts failed submit/observe/cancel calls itself; the informer's watch failures are counted here.
@@ -46,7 +48,8 @@ runMain('dispatcher', async () => {
     executor = created.executor;
     logger.info({ namespace: created.namespace }, 'executor: Kubernetes Jobs');
   } else {
-    executor = new LocalExecutor({ workDir: resolve(settings.local.workDir), env: { ...process.env, ...settings.trainerEnv }, command: settings.local.command, logger });
+    // An allowlist of this process's environment, never all of it (settings.ts, executors/local-env.ts).
+    executor = new LocalExecutor({ workDir: resolve(settings.local.workDir), env: settings.local.env, command: settings.local.command, logger });
     logger.info({ workDir: settings.local.workDir }, 'executor: local child processes');
   }
 
@@ -64,6 +67,6 @@ runMain('dispatcher', async () => {
   });
   await app.start();
   const url = await app.http.listen({ host: config.metrics.host, port: config.dispatcher.port });
-  logger.info({ url, executor: settings.executor, tokens: settings.app.apiTokens.length }, 'dispatcher API, /openapi.json and probes listening');
+  logger.info({ url, executor: settings.executor, tokens: settings.app.apiTokens.length }, 'dispatcher API and /openapi.json listening');
   runtime.shutdown.add({ name: 'dispatcher', stop: () => app.stop() });
 });

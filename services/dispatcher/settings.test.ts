@@ -6,10 +6,34 @@ const settings = (env: Record<string, string>) => loadDispatcherSettings(env, lo
 
 describe('loadDispatcherSettings', () => {
   it('defaults to the local executor and sensible limits', () => {
-    const s = settings({ DISPATCHER_API_TOKENS: 'a,b' });
+    const s = settings({ DISPATCHER_API_TOKENS: 'ci:read+submit:ci-token-0123456789, alice:override:alice-token-0123456789' });
     expect(s.executor).toBe('local');
-    expect(s.app).toEqual({ groupId: 'roundhouse-dispatcher', maxConcurrentRuns: 10, resyncIntervalMs: 30_000, lostJobGraceMs: 120_000, artifactRoot: 'file://./artifacts', apiTokens: ['a', 'b'] });
+    expect(s.app).toEqual({
+      groupId: 'roundhouse-dispatcher',
+      maxConcurrentRuns: 10,
+      resyncIntervalMs: 30_000,
+      lostJobGraceMs: 120_000,
+      artifactRoot: 'file://./artifacts',
+      apiTokens: [
+        { name: 'ci', scopes: ['read', 'submit'], token: 'ci-token-0123456789' },
+        { name: 'alice', scopes: ['override'], token: 'alice-token-0123456789' },
+      ],
+    });
     expect(Object.isFrozen(s.app)).toBe(true);
+    expect(Object.isFrozen(s.app.apiTokens[0])).toBe(true);
+  });
+
+  it('refuses bare tokens and unknown scopes, naming the entry and never the token', () => {
+    let message = '';
+    try {
+      settings({ DISPATCHER_API_TOKENS: 'bare-secret-token-0123456789,ci:admin:ci-secret-token-0123456789' });
+    } catch (error) {
+      expect(errorCode(error)).toBe('CONFIG_INVALID');
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DISPATCHER_API_TOKENS: entry 1: expected name:scope+scope:token');
+    expect(message).toContain('DISPATCHER_API_TOKENS: entry 2 ("ci"): unknown scope(s) "admin"');
+    expect(message).not.toContain('secret');
   });
 
   it('mounts the artifact claim at the file:// artifact root, and only for file:// roots', () => {
@@ -32,6 +56,50 @@ describe('loadDispatcherSettings', () => {
     const s = settings({ KAFKA_BROKERS: 'k1:9092,k2:9092', SCHEMA_REGISTRY_URL: 'http://r:8080', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', ROUNDHOUSE_TOPIC_PREFIX: 'stg.' });
     expect(s.trainerEnv).toEqual({ KAFKA_BROKERS: 'k1:9092,k2:9092', KAFKA_SSL: 'false', SCHEMA_REGISTRY_URL: 'http://r:8080', ROUNDHOUSE_TOPIC_PREFIX: 'stg.', LOG_LEVEL: 'info' });
     expect(s.app.groupId).toBe('stg.roundhouse-dispatcher');
+  });
+
+  it('never copies registry credentials embedded in SCHEMA_REGISTRY_URL into the trainer env (issue 14)', () => {
+    const s = settings({ KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'https://svc:s3cret@registry.example/apis/ccompat/v7' });
+    expect(s.trainerEnv.SCHEMA_REGISTRY_URL).toBe('https://registry.example/apis/ccompat/v7');
+    expect(JSON.stringify(s.trainerEnv)).not.toContain('s3cret');
+    expect(JSON.stringify(s.local.env)).not.toContain('s3cret');
+  });
+
+  it('references single trainer credentials in Secrets, and sets the trainer uid', () => {
+    const s = settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_USERNAME=trainer-registry/username, SCHEMA_REGISTRY_PASSWORD=trainer-registry/password', DISPATCHER_TRAINER_UID: '20000' });
+    expect(s.kubernetes.trainerSecretEnv).toEqual([
+      { name: 'SCHEMA_REGISTRY_USERNAME', secretName: 'trainer-registry', key: 'username', optional: false },
+      { name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password', optional: false },
+    ]);
+    expect(s.kubernetes.trainerUid).toBe(20000);
+    expect(settings({ KUBECONFIG: '/k' }).kubernetes).toMatchObject({ trainerSecretEnv: [], trainerUid: 10001 });
+    expect(() => settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'PASSWORD=no-key' })).toThrow(/DISPATCHER_TRAINER_SECRET_REFS: expected NAME=secret\/key/);
+    expect(() => settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_UID: '0' })).toThrow(/DISPATCHER_TRAINER_UID/);
+  });
+
+  it("gives local trainers an allowlist of the dispatcher's environment, never its tokens or credentials (issue 14)", () => {
+    const s = settings({
+      PATH: '/usr/bin',
+      HOME: '/home/rh',
+      KAFKA_BROKERS: 'k:9092',
+      SCHEMA_REGISTRY_URL: 'http://r:8080',
+      KAFKA_SASL_USERNAME: 'dispatcher',
+      KAFKA_SASL_PASSWORD: 'dispatcher-password',
+      DISPATCHER_API_TOKENS: 'ci:read+submit:ci-token-0123456789',
+      DISPATCHER_LOCAL_TRAINER_ENV_KAFKA_SASL_USERNAME: 'trainer',
+      DISPATCHER_LOCAL_TRAINER_ENV_KAFKA_SASL_PASSWORD: 'trainer-password',
+    });
+    expect(s.local.env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/rh',
+      KAFKA_BROKERS: 'k:9092',
+      KAFKA_SSL: 'false',
+      SCHEMA_REGISTRY_URL: 'http://r:8080',
+      LOG_LEVEL: 'info',
+      KAFKA_SASL_USERNAME: 'trainer',
+      KAFKA_SASL_PASSWORD: 'trainer-password',
+    });
+    expect(Object.isFrozen(s.local.env)).toBe(true);
   });
 
   it('for an s3:// root, passes the root, endpoint, region and S3 tuning, and credentials only as Secret references', () => {
@@ -65,6 +133,22 @@ describe('loadDispatcherSettings', () => {
     // A file:// root needs none of it.
     expect(settings({ KUBECONFIG: '/k', ROUNDHOUSE_S3_ENDPOINT: 'http://seaweedfs:8333' }).trainerEnv).toEqual({ LOG_LEVEL: 'info' });
     expect(settings({ KUBECONFIG: '/k' }).kubernetes.trainerSecretEnv).toEqual([]);
+    // The S3 Secret's references come first, then DISPATCHER_TRAINER_SECRET_REFS.
+    expect(settings({ ...env, DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_PASSWORD=trainer-registry/password' }).kubernetes.trainerSecretEnv.map((v) => v.name)).toEqual([
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'SCHEMA_REGISTRY_PASSWORD',
+    ]);
+    // The local trainer's allowlist leaves out the dispatcher's own S3 identity too.
+    expect(settings({ ...env, DISPATCHER_EXECUTOR: 'local' }).local.env).not.toHaveProperty('AWS_ACCESS_KEY_ID');
+  });
+
+  it('refuses a trainer variable referenced from two Secret keys, naming it', () => {
+    expect(() =>
+      settings({ KUBECONFIG: '/k', ARTIFACT_ROOT: 's3://b/', DISPATCHER_S3_CREDENTIALS_SECRET: 'roundhouse-s3', DISPATCHER_TRAINER_SECRET_REFS: 'AWS_SECRET_ACCESS_KEY=other/key' }),
+    ).toThrow(/DISPATCHER_TRAINER_SECRET_REFS: AWS_SECRET_ACCESS_KEY is already referenced through DISPATCHER_S3_CREDENTIALS_SECRET/);
+    expect(() => settings({ KUBECONFIG: '/k', DISPATCHER_TRAINER_SECRET_REFS: 'A=s/a,A=s/b' })).toThrow(/DISPATCHER_TRAINER_SECRET_REFS: A is listed more than once/);
   });
 
   it('reads durations, limits, trainer identity and the local command', () => {

@@ -3,8 +3,10 @@ import { parseDuration } from '../../lib/catalog';
 import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import type { ExecutorKind } from '../../lib/events';
+import { parseApiTokens } from './api/tokens';
 import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
-import type { SecretEnvVar } from './core/job';
+import { TRAINER_UID, type SecretEnvVar } from './core/job';
+import { trainerProcessEnv, withoutCredentials } from './executors/local-env';
 
 /**
  * The dispatcher's own settings, from DISPATCHER_* variables that lib/config does
@@ -22,12 +24,27 @@ export interface DispatcherSettings {
     readonly burst: number;
     readonly trainerServiceAccount: string | null;
     readonly trainerEnvSecret: string | null;
-    /** Variables the trainer reads from Secret keys (secretKeyRef): S3 credentials, never copied in clear. */
+    /**
+     * Variables the trainer reads from Secret keys (secretKeyRef), never copied in
+     * clear: S3 credentials (DISPATCHER_S3_CREDENTIALS_SECRET), then
+     * DISPATCHER_TRAINER_SECRET_REFS.
+     */
     readonly trainerSecretEnv: readonly SecretEnvVar[];
+    /** The trainer pod's non-root uid/gid (DISPATCHER_TRAINER_UID). */
+    readonly trainerUid: number;
     readonly artifactVolume: { readonly claimName: string; readonly mountPath: string } | null;
   };
-  readonly local: { readonly workDir: string; readonly command: readonly string[] | null };
-  /** Settings the trainer needs to reach Kafka and the registry (credentials go through trainerEnvSecret). */
+  readonly local: {
+    readonly workDir: string;
+    readonly command: readonly string[] | null;
+    /** The whole environment of a local trainer process: an allowlist of the dispatcher's (executors/local-env.ts) and trainerEnv. */
+    readonly env: Readonly<Record<string, string>>;
+  };
+  /**
+   * Settings the trainer needs to reach Kafka and the registry, never credentials:
+   * the registry URL loses any user:password; credentials go by Secret reference
+   * (trainerEnvSecret, trainerSecretEnv) or, locally, DISPATCHER_LOCAL_TRAINER_ENV_*.
+   */
   readonly trainerEnv: Readonly<Record<string, string>>;
 }
 
@@ -40,6 +57,22 @@ const duration = z.string().transform((text, ctx) => {
   return parsed.ms;
 });
 const dnsName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS-1123 name');
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+/** NAME=secret/key,… → env valueFrom secretKeyRef entries. */
+const secretRefs = z.string().transform((text, ctx): SecretEnvVar[] => {
+  const refs: SecretEnvVar[] = [];
+  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e.length > 0)) {
+    const match = /^([^=]+)=([^/]+)\/(.+)$/.exec(entry);
+    if (!match || !ENV_NAME.test(match[1]!) || !SECRET_NAME.test(match[2]!) || !SECRET_KEY.test(match[3]!)) {
+      ctx.addIssue({ code: 'custom', message: `expected NAME=secret/key entries, comma-separated; "${entry}" is not one` });
+      return z.NEVER;
+    }
+    refs.push(Object.freeze({ name: match[1]!, secretName: match[2]!, key: match[3]!, optional: false }));
+  }
+  return refs;
+});
 
 const Env = z.object({
   DISPATCHER_EXECUTOR: z.enum(['kubernetes', 'local']).optional(),
@@ -51,6 +84,9 @@ const Env = z.object({
   DISPATCHER_KUBE_BURST: z.coerce.number().int().min(1).default(10),
   DISPATCHER_TRAINER_SERVICE_ACCOUNT: dnsName.optional(),
   DISPATCHER_TRAINER_ENV_SECRET: dnsName.optional(),
+  /** e.g. SCHEMA_REGISTRY_USERNAME=trainer-registry/username,SCHEMA_REGISTRY_PASSWORD=trainer-registry/password */
+  DISPATCHER_TRAINER_SECRET_REFS: secretRefs.optional(),
+  DISPATCHER_TRAINER_UID: z.coerce.number().int().min(1).max(2147483647).default(TRAINER_UID),
   /**
    * A Secret with keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN
    * optional) for an s3:// ARTIFACT_ROOT; referenced by secretKeyRef in the Job.
@@ -67,14 +103,18 @@ const Env = z.object({
 
 export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherSettings {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  // Token problems name the entry, never its value.
+  const tokens = parseApiTokens(config.dispatcher.apiTokens);
+  const tokenLines = tokens.problems.map((problem) => `  DISPATCHER_API_TOKENS: ${problem}`);
+  if (!parsed.success || tokenLines.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
       return `  ${variable}: ${issue.message}${env[variable] === undefined ? '' : ` (got ${JSON.stringify(env[variable])})`}`;
     });
+    lines.push(...tokenLines);
     throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid dispatcher configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  const e = parsed.data!;
   const inCluster = e.KUBERNETES_SERVICE_HOST !== undefined;
   const executor: ExecutorKind = e.DISPATCHER_EXECUTOR ?? (config.kubernetes.kubeconfig !== undefined || inCluster ? 'kubernetes' : 'local');
   if (executor === 'kubernetes' && config.kubernetes.kubeconfig === undefined && !inCluster) {
@@ -85,14 +125,27 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
     trainerEnv.KAFKA_BROKERS = config.kafka.brokers.join(',');
     trainerEnv.KAFKA_SSL = String(config.kafka.ssl);
   }
-  if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = config.schemaRegistry.url;
+  // A registry URL may carry user:password: the Job's env is readable by anyone who may read the Job.
+  if (config.schemaRegistry) trainerEnv.SCHEMA_REGISTRY_URL = withoutCredentials(config.schemaRegistry.url);
   if (config.topicPrefix) trainerEnv.ROUNDHOUSE_TOPIC_PREFIX = config.topicPrefix;
   trainerEnv.LOG_LEVEL = config.logLevel;
   const s3 = config.artifactRoot.startsWith('s3://');
   if (s3) Object.assign(trainerEnv, s3TrainerEnv(config));
-  const trainerSecretEnv: SecretEnvVar[] = e.DISPATCHER_S3_CREDENTIALS_SECRET
+  const s3SecretEnv: SecretEnvVar[] = e.DISPATCHER_S3_CREDENTIALS_SECRET
     ? S3_CREDENTIAL_KEYS.map((key) => Object.freeze({ name: key, secretName: e.DISPATCHER_S3_CREDENTIALS_SECRET!, key, optional: key === 'AWS_SESSION_TOKEN' }))
     : [];
+  const trainerSecretEnv = [...s3SecretEnv, ...(e.DISPATCHER_TRAINER_SECRET_REFS ?? [])];
+  // One variable from two Secret keys would be two env entries of one name in the
+  // pod: which wins is not ours to leave to the kubelet.
+  const twice = [...new Set(trainerSecretEnv.map((s) => s.name).filter((name, i, all) => all.indexOf(name) !== i))];
+  if (twice.length > 0) {
+    const lines = twice.map((name) =>
+      s3SecretEnv.some((s) => s.name === name)
+        ? `  DISPATCHER_TRAINER_SECRET_REFS: ${name} is already referenced through DISPATCHER_S3_CREDENTIALS_SECRET; name it in one of the two`
+        : `  DISPATCHER_TRAINER_SECRET_REFS: ${name} is listed more than once`,
+    );
+    throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid dispatcher configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
+  }
   return Object.freeze({
     app: Object.freeze({
       // Deployments sharing a cluster are told apart by their topic prefix; so are their groups.
@@ -101,7 +154,7 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       resyncIntervalMs: e.DISPATCHER_RESYNC_INTERVAL,
       lostJobGraceMs: e.DISPATCHER_LOST_JOB_GRACE,
       artifactRoot: config.artifactRoot,
-      apiTokens: Object.freeze([...config.dispatcher.apiTokens]),
+      apiTokens: tokens.tokens,
     }),
     executor,
     kubernetes: Object.freeze({
@@ -112,12 +165,17 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       trainerServiceAccount: e.DISPATCHER_TRAINER_SERVICE_ACCOUNT ?? null,
       trainerEnvSecret: e.DISPATCHER_TRAINER_ENV_SECRET ?? null,
       trainerSecretEnv: Object.freeze(trainerSecretEnv),
+      trainerUid: e.DISPATCHER_TRAINER_UID,
       artifactVolume:
         e.DISPATCHER_ARTIFACT_CLAIM && config.artifactRoot.startsWith('file:///')
           ? Object.freeze({ claimName: e.DISPATCHER_ARTIFACT_CLAIM, mountPath: new URL(config.artifactRoot).pathname.replace(/\/+$/, '') || '/' })
           : null,
     }),
-    local: Object.freeze({ workDir: e.DISPATCHER_LOCAL_WORK_DIR, command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null }),
+    local: Object.freeze({
+      workDir: e.DISPATCHER_LOCAL_WORK_DIR,
+      command: e.DISPATCHER_LOCAL_COMMAND ? Object.freeze(e.DISPATCHER_LOCAL_COMMAND.split(/\s+/)) : null,
+      env: Object.freeze({ ...trainerEnv, ...trainerProcessEnv(env) }),
+    }),
     trainerEnv: Object.freeze(trainerEnv),
   });
 }

@@ -6,7 +6,7 @@
 import { silentLogger } from '../../lib/log';
 import { createServiceMetrics } from '../../lib/metrics';
 import { ErrorBody } from '../dispatcher/api/schemas';
-import { Harness, call, listen, startDispatcher, world as dispatcherWorld } from '../dispatcher/testing/harness';
+import { Harness, SCOPED_TOKENS, call, listen, startDispatcher, world as dispatcherWorld } from '../dispatcher/testing/harness';
 import { createEvaluatorApp, type EvaluatorApp } from './app';
 import { COMMANDS_TOPIC, decodeCommand } from './commands';
 import { MODEL_ID, championReady, completed, evaluatorCatalog, holdoutMetrics, trainModels, writeArtifact } from './testing/fixtures';
@@ -27,18 +27,18 @@ afterEach(async () => {
   await h.app.stop();
 });
 
-const people = { actor: 'alice', reason: 'INC-42: misfires on one merchant' };
+const people = { reason: 'INC-42: misfires on one merchant' };
 const commands = () => h.world.bus.messages(COMMANDS_TOPIC).map((m) => ({ key: m.key?.toString(), command: decodeCommand(m.value) }));
 
 describe('POST /v1/models/{modelId}/promotions and /rollback', () => {
-  it('records a force-promote as a command keyed by model, with actor and reason', async () => {
+  it("records a force-promote as a command keyed by model, with the token's name as actor, and the reason", async () => {
     const response = await call(base, 'POST', `/v1/models/${MODEL_ID}/promotions`, { body: { action: 'force-promote', runId: 'run-1', ...people } });
     expect(response.status).toBe(202);
-    expect(response.body).toMatchObject({ modelId: MODEL_ID, action: 'FORCE_PROMOTE', topic: COMMANDS_TOPIC });
+    expect(response.body).toMatchObject({ modelId: MODEL_ID, action: 'FORCE_PROMOTE', actor: 'tester', topic: COMMANDS_TOPIC });
     expect(commands()).toEqual([
       {
         key: MODEL_ID,
-        command: expect.objectContaining({ action: 'FORCE_PROMOTE', runId: 'run-1', modelId: MODEL_ID, source: 'api', issuedAt: h.world.clock.now(), commandId: (response.body as { commandId: string }).commandId, ...people }),
+        command: expect.objectContaining({ action: 'FORCE_PROMOTE', runId: 'run-1', modelId: MODEL_ID, source: 'api', issuedAt: h.world.clock.now(), commandId: (response.body as { commandId: string }).commandId, actor: 'tester', ...people }),
       },
     ]);
   });
@@ -50,8 +50,10 @@ describe('POST /v1/models/{modelId}/promotions and /rollback', () => {
   });
 
   it.each<[string, string, unknown, string]>([
-    ['no actor', 'promotions', { action: 'force-reject', runId: 'r', reason: 'x' }, 'actor'],
-    ['a blank reason', 'promotions', { action: 'force-reject', runId: 'r', actor: 'a', reason: '   ' }, 'reason'],
+    ['an actor in the body (the token names the actor)', 'promotions', { action: 'force-reject', runId: 'r', actor: 'alice', reason: 'x' }, 'actor'],
+    ['an actor in a rollback body', 'rollback', { version: 1, actor: 'alice', reason: 'x' }, 'actor'],
+    ['no reason', 'promotions', { action: 'force-reject', runId: 'r' }, 'reason'],
+    ['a blank reason', 'promotions', { action: 'force-reject', runId: 'r', reason: '   ' }, 'reason'],
     ['an unknown action', 'promotions', { action: 'promote-please', runId: 'r', ...people }, 'action'],
     ['no runId', 'promotions', { action: 'force-promote', ...people }, 'runId'],
     ['an unknown field', 'promotions', { action: 'force-promote', runId: 'r', priority: 1, ...people }, 'priority'],
@@ -63,6 +65,18 @@ describe('POST /v1/models/{modelId}/promotions and /rollback', () => {
     expect(response.status).toBe(400);
     expect(ErrorBody.parse(response.body).error.field).toBe(field);
     expect(commands()).toHaveLength(0);
+  });
+
+  it('records each token\'s own name as the actor; a token without the override scope gets 403 and records nothing', async () => {
+    const asAlice = await call(base, 'POST', `/v1/models/${MODEL_ID}/rollback`, { token: SCOPED_TOKENS.override, body: { version: 2, ...people } });
+    expect(asAlice.status).toBe(202);
+    expect(commands().map((c) => c.command.actor)).toEqual(['oncall-alice']);
+    for (const token of [SCOPED_TOKENS.read, SCOPED_TOKENS.submit]) {
+      const refused = await call(base, 'POST', `/v1/models/${MODEL_ID}/promotions`, { token, body: { action: 'force-promote', runId: 'r', ...people } });
+      expect(refused.status).toBe(403);
+      expect(ErrorBody.parse(refused.body).error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('override') });
+    }
+    expect(commands()).toHaveLength(1);
   });
 
   it('answers 400 for a malformed model id, 404 for an unknown model, 401 without a token', async () => {

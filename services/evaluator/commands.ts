@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OutboundMessage } from '../../lib/bus';
+import { MODEL_REF_MAX_LENGTH, MODEL_REF_PATTERN } from '../../lib/catalog';
 import type { TopicNames } from '../../lib/codec';
 import { DEFAULT_TOPICS } from '../../lib/events';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
@@ -23,7 +24,8 @@ export function commandsTopicFor(topics: TopicNames): string {
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 export const CommandIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'expected 1-200 characters of [A-Za-z0-9._:-]');
-export const ModelIdSchema = z.string().min(1).max(255).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[^\s/]+)?$/, 'expected a catalog model id (or <family>.<segment>)');
+/** The grammar the dispatcher's API uses for every route too (lib/catalog MODEL_REF_PATTERN). */
+export const ModelIdSchema = z.string().min(1).max(MODEL_REF_MAX_LENGTH).regex(MODEL_REF_PATTERN, 'expected a catalog model id (or <family>.<segment>)');
 export const RunIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'expected a run id (1-200 characters of [A-Za-z0-9._:-])');
 export const ActorSchema = text(200).describe('Who decides (user or service account); recorded in ModelEvaluated.override.');
 export const ReasonSchema = text(2000).describe("Why, in the operator's words; recorded in ModelEvaluated.override.");

@@ -8,17 +8,18 @@
  * the process when the pod is deleted. The Job controller, podFailurePolicy and
  * the dispatcher then see a real pod lifecycle. See docs/testing.md.
  *
- * Not a kubelet: one container per pod (the first), no init containers, volumes,
+ * Not a kubelet: one container per pod (the first), no init containers, volumes
+ * (but downwardAPI ones, copied into the pod's directory: pod-command.ts),
  * probes, resource limits, image pulls or restarts (every pod is restartPolicy
  * Never to it); ConfigMaps are not read, Secrets only for env secretKeyRef.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { apiStatus, k8s } from '../helpers/kubernetes';
-import { POD_SPEC_UNSUPPORTED, containerEnv, type PodSecrets, type PodSpecError, localCommand, processEnv, secretNames } from './pod-command';
+import { POD_SPEC_UNSUPPORTED, containerEnv, downwardApiFiles, type PodSecrets, type PodSpecError, localCommand, processEnv, relocateEnv, secretNames, type ProjectedFile } from './pod-command';
 import { registerNode, type Registration } from './node-registration';
 import { DEFAULT_CAPACITY, refusedStatus, runningStatus, terminatedStatus, type Ended, type Started } from './pod-status';
 
@@ -268,8 +269,12 @@ export class NodeAgent {
     const base = { namespace, name, uid, labels: { ...(pod.metadata?.labels ?? {}) }, startedAt: new Date() };
     let vars: Map<string, string>;
     let command: ReturnType<typeof localCommand>;
+    let projected: ProjectedFile[];
+    const dir = path.join(this.options.workDir, `${namespace}_${name}_${uid.slice(0, 8)}`);
     try {
-      vars = containerEnv(pod, container, HOST_IP, secrets);
+      projected = downwardApiFiles(pod, container, HOST_IP);
+      const localDirs = new Map(projected.map((f) => [f.mountPath, path.join(dir, 'volumes', f.volume)]));
+      vars = relocateEnv(containerEnv(pod, container, HOST_IP, secrets), localDirs);
       command = localCommand(container.command ?? [], container.args ?? [], vars, { repoRoot: this.options.repoRoot, nodeBinary: process.execPath });
     } catch (error) {
       const reason = (error as { code?: unknown }).code === POD_SPEC_UNSUPPORTED ? (error as PodSpecError).reason : 'CreateContainerError';
@@ -277,8 +282,12 @@ export class NodeAgent {
       this.refuse(t, { ...base, file: '', args: [], translated: false, envNames: [], logFile: null, refused: message, exit: null }, reason);
       return;
     }
-    const dir = path.join(this.options.workDir, `${namespace}_${name}_${uid.slice(0, 8)}`);
     mkdirSync(dir, { recursive: true });
+    for (const file of projected) {
+      const target = path.join(dir, 'volumes', file.volume, file.path);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, file.content);
+    }
     const logFile = path.join(dir, 'container.log');
     const run: PodRun = { ...base, file: command.file, args: command.args, translated: command.translated, envNames: [...vars.keys()], logFile, refused: null, exit: null };
     t.run = run;

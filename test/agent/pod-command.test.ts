@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { POD_SPEC_UNSUPPORTED, containerEnv, expandVars, localCommand, processEnv, secretNames } from './pod-command';
+import { POD_SPEC_UNSUPPORTED, containerEnv, downwardApiFiles, expandVars, localCommand, processEnv, relocateEnv, secretNames } from './pod-command';
 import { exitOf } from './pod-status';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -102,6 +102,34 @@ describe('the container environment', () => {
       HOSTNAME: 'p-1',
       KAFKA_BROKERS: 'k:9092',
     });
+  });
+});
+
+describe('downwardAPI volumes (how the dispatcher hands over the run spec)', () => {
+  const container: V1Container = {
+    name: 'c',
+    env: [{ name: 'ROUNDHOUSE_RUN_SPEC_FILE', value: '/etc/roundhouse/run/spec.json' }, { name: 'OTHER', value: '/etc/roundhouse/running' }],
+    volumeMounts: [
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'run-spec', mountPath: '/etc/roundhouse/run', readOnly: true },
+    ],
+  };
+  const withVolumes = (items: NonNullable<NonNullable<NonNullable<V1Pod['spec']>['volumes']>[number]['downwardAPI']>['items']): V1Pod => {
+    const p = pod(container);
+    return { ...p, spec: { ...p.spec!, volumes: [{ name: 'tmp', emptyDir: {} }, { name: 'run-spec', downwardAPI: { items } }] } };
+  };
+
+  it('projects fieldRef items and points the environment at the local copy', () => {
+    const files = downwardApiFiles(withVolumes([{ path: 'spec.json', fieldRef: { fieldPath: "metadata.annotations['roundhouse.dev/run-id']" } }]), container);
+    expect(files).toEqual([{ volume: 'run-spec', mountPath: '/etc/roundhouse/run', path: 'spec.json', content: 'run-9' }]);
+    const env = relocateEnv(containerEnv(pod(container), container), new Map([['/etc/roundhouse/run', '/work/p/volumes/run-spec']]));
+    expect(env.get('ROUNDHOUSE_RUN_SPEC_FILE')).toBe('/work/p/volumes/run-spec/spec.json');
+    expect(env.get('OTHER')).toBe('/etc/roundhouse/running');
+  });
+
+  it('refuses items it cannot project', () => {
+    expect(() => downwardApiFiles(withVolumes([{ path: 'cpu', resourceFieldRef: { resource: 'limits.cpu' } }]), container)).toThrow(/not supported/);
+    expect(() => downwardApiFiles(withVolumes([{ path: '../x', fieldRef: { fieldPath: 'metadata.name' } }]), container)).toThrow(/not supported/);
   });
 });
 

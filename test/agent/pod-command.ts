@@ -15,10 +15,23 @@
  *   - nothing else changes: other arguments, their order and the environment are
  *     the pod's. The process gets only PATH (to find binaries), HOME and HOSTNAME
  *     besides the pod's variables, never the test runner's environment.
+ *   - downwardAPI volumes (fieldRef items: how the dispatcher hands a trainer its
+ *     run spec) are written into the pod's directory, and an environment value
+ *     under such a volume's mountPath points at that copy instead (there is no
+ *     mount namespace to put it at the real path). Other volumes are ignored.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
+
+/** One file of a downwardAPI volume, as the kubelet would project it. */
+export interface ProjectedFile {
+  readonly volume: string;
+  readonly mountPath: string;
+  /** Relative to the mount. */
+  readonly path: string;
+  readonly content: string;
+}
 
 /** A pod the agent cannot run as specified (the reason becomes the container's termination reason). */
 export const POD_SPEC_UNSUPPORTED = 'POD_SPEC_UNSUPPORTED';
@@ -153,6 +166,37 @@ export function containerEnv(pod: V1Pod, container: V1Container, hostIP = '127.0
     if (value !== undefined) vars.set(variable.name, value);
   }
   return vars;
+}
+
+/** The files of the container's downwardAPI volumes; only fieldRef items (resourceFieldRef is refused). */
+export function downwardApiFiles(pod: V1Pod, container: V1Container, hostIP = '127.0.0.1'): ProjectedFile[] {
+  const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
+  const files: ProjectedFile[] = [];
+  for (const mount of container.volumeMounts ?? []) {
+    const items = volumes.get(mount.name)?.downwardAPI?.items;
+    if (!items) continue;
+    for (const item of items) {
+      const fieldPath = item.fieldRef?.fieldPath;
+      const content = fieldPath === undefined ? undefined : fieldValue(pod, fieldPath, hostIP);
+      if (content === undefined || item.path.split('/').includes('..')) {
+        throw new PodSpecError('CreateContainerConfigError', `volume ${mount.name}: item ${item.path} is not supported by the test node agent (fieldRef items only)`);
+      }
+      files.push({ volume: mount.name, mountPath: mount.mountPath, path: item.path, content });
+    }
+  }
+  return files;
+}
+
+/** Environment values at or under a projected mountPath, pointed at the local copy (`localDirs`: mountPath → directory). */
+export function relocateEnv(vars: ReadonlyMap<string, string>, localDirs: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map(vars);
+  for (const [name, value] of vars) {
+    for (const [mountPath, dir] of localDirs) {
+      const prefix = mountPath.replace(/\/+$/, '');
+      if (value === prefix || value.startsWith(`${prefix}/`)) out.set(name, `${dir}${value.slice(prefix.length)}`);
+    }
+  }
+  return out;
 }
 
 /** The local process for a container command (see the rule at the top of this file). */

@@ -239,7 +239,7 @@ describe.each(ARTIFACT_STORES)('the loop, end to end on Kafka, the registry and 
       });
       // An optional secretKeyRef whose key the Secret lacks (AWS_SESSION_TOKEN) is left out, as a kubelet does.
       expect(pod.envNames).toEqual((container.env ?? []).filter((e) => !e.valueFrom?.secretKeyRef?.optional).map((e) => e.name));
-      expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_RUN_SPEC', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'ROUNDHOUSE_TOPIC_PREFIX']));
+      expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_RUN_SPEC_FILE', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'ROUNDHOUSE_TOPIC_PREFIX']));
       if (store === 's3') {
         // The trainer reached S3 with credentials it got by reference only: none in clear in the Job.
         expect(pod.envNames).toEqual(expect.arrayContaining(['ROUNDHOUSE_S3_ENDPOINT', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));

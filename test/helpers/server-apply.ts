@@ -1,6 +1,6 @@
 /**
  * Server-side apply against the test stack's API server, for the manifest
- * tests (k8s/ through scripts/kustomize/render.ts, the Helm chart through
+ * tests (k8s/ through `kubectl kustomize`, the Helm chart through
  * helm template): dryRun=All and fieldValidation=Strict — what
  * `kubectl apply --server-side --dry-run=server` does — so schema errors,
  * unknown or duplicate fields and invalid values are refused by the server

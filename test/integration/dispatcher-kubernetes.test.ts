@@ -19,7 +19,9 @@ import type { RetrainRequested, TrainingRun } from '../../lib/events';
 import type { KafkaEventBus } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
 import { createServiceMetrics } from '../../lib/metrics';
+import { loadConfig } from '../../lib/config';
 import { createDispatcherApp, type DispatcherApp } from '../../services/dispatcher/app';
+import { loadDispatcherSettings } from '../../services/dispatcher/settings';
 import { runIdFor } from '../../services/dispatcher/core/names';
 import { busRunLog } from '../../services/dispatcher/engine/run-log';
 import { createKubernetesExecutor } from '../../services/dispatcher/executors/kubernetes';
@@ -79,6 +81,24 @@ function request(modelId: string, requestId = uniqueName('rr')): RetrainRequeste
   };
 }
 
+/**
+ * The trainer settings as main.ts derives them, from a registry URL with embedded
+ * credentials and the registry credentials by Secret reference (issue 14: the
+ * URL went into the Job env in clear), and an s3:// root whose keys come from
+ * DISPATCHER_S3_CREDENTIALS_SECRET: both kinds of reference in one Job.
+ */
+const REGISTRY_PASSWORD = 'registry-s3cret-in-url';
+const TRAINER_ENV = {
+  KUBECONFIG: process.env.KUBECONFIG ?? '/unused',
+  KAFKA_BROKERS: 'kafka.invalid:9092',
+  SCHEMA_REGISTRY_URL: `https://dispatcher:${REGISTRY_PASSWORD}@registry.invalid/apis/ccompat/v7`,
+  ARTIFACT_ROOT: 's3://artifacts',
+  ROUNDHOUSE_S3_ENDPOINT: 'http://s3.invalid:8333',
+  DISPATCHER_S3_CREDENTIALS_SECRET: 'trainer-s3',
+  DISPATCHER_TRAINER_SECRET_REFS: 'SCHEMA_REGISTRY_USERNAME=trainer-registry/username,SCHEMA_REGISTRY_PASSWORD=trainer-registry/password',
+};
+const trainerSettings = loadDispatcherSettings(TRAINER_ENV, loadConfig(TRAINER_ENV));
+
 describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', () => {
   let admin: K8s.KubeConfig;
   let dispatcherKc: K8s.KubeConfig;
@@ -95,7 +115,13 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
       kubeconfigPath: null,
       kubeConfig: dispatcherKc,
       namespace: ns.name,
-      jobOptions: { defaultServiceAccountName: 'roundhouse-trainer', env: { KAFKA_BROKERS: 'kafka.invalid:9092' }, envFromSecret: null },
+      jobOptions: {
+        defaultServiceAccountName: 'roundhouse-trainer',
+        env: trainerSettings.trainerEnv,
+        envFromSecret: null,
+        secretEnv: trainerSettings.kubernetes.trainerSecretEnv,
+        runAsUser: trainerSettings.kubernetes.trainerUid,
+      },
     });
     const started = createDispatcherApp({
       bus,
@@ -106,7 +132,7 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
       clock: systemClock,
       logger: silentLogger(),
       metrics: createServiceMetrics('dispatcher'),
-      config: { groupId: `${prefix}dispatcher`, maxConcurrentRuns: 10, resyncIntervalMs: 1_000, lostJobGraceMs: 60_000, artifactRoot: 's3://artifacts', apiTokens: ['t'] },
+      config: { groupId: `${prefix}dispatcher`, maxConcurrentRuns: 10, resyncIntervalMs: 1_000, lostJobGraceMs: 60_000, artifactRoot: 's3://artifacts', apiTokens: [] },
     });
     await started.start();
     return started;
@@ -126,6 +152,20 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
   beforeAll(async () => {
     admin = adminKubeConfig();
     ns = await createTestNamespace('rh-dispatcher');
+    // Training pods must pass the restricted Pod Security Standard: an enforcing
+    // namespace refuses any pod that does not, so kwok never sees it run (issue 14).
+    await admin
+      .makeApiClient(k8s().CoreV1Api)
+      .patchNamespace(
+        { name: ns.name, body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } } } },
+        k8s().setHeaderOptions('Content-Type', k8s().PatchStrategy.MergePatch),
+      );
+    await admin
+      .makeApiClient(k8s().CoreV1Api)
+      .createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'trainer-registry' }, stringData: { username: 'trainer', password: 'trainer-registry-password' } } });
+    await admin
+      .makeApiClient(k8s().CoreV1Api)
+      .createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: 'trainer-s3' }, stringData: { AWS_ACCESS_KEY_ID: 'trainer-key', AWS_SECRET_ACCESS_KEY: 'trainer-secret' } } });
     await applyRbac(admin, ns.name);
     dispatcherKc = await serviceAccountKubeConfig(ns.name, DISPATCHER_SA, { admin });
     const probe = dispatcherKc.makeApiClient(k8s().BatchV1Api);
@@ -156,6 +196,39 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
       ['RUNNING', 2],
       ['SUCCEEDED', 3],
     ]);
+  });
+
+  it('its pod passes the restricted Pod Security Standard, reads the run spec from a file, and gets credentials only by Secret reference, S3 keys included (issue 14)', async () => {
+    const value = request('ok-model');
+    await publish(value);
+    const runId = runIdFor(value.requestId);
+    await waitForState(runId, 'SUCCEEDED');
+    // The enforcing namespace admitted the Job controller's pod, and kwok ran it.
+    const [pod] = await podsOf(runId);
+    expect(pod?.status?.phase).toBe('Succeeded');
+    expect(pod!.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    const container = pod!.spec!.containers[0]!;
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    // The spec: a pod annotation the downward API mounts, not a (size-limited) environment variable.
+    const env = container.env ?? [];
+    expect(env.find((e) => e.name === 'ROUNDHOUSE_RUN_SPEC')).toBeUndefined();
+    expect(env.find((e) => e.name === 'ROUNDHOUSE_RUN_SPEC_FILE')?.value).toBe('/etc/roundhouse/run/spec.json');
+    expect(JSON.parse(pod!.metadata!.annotations!['roundhouse.dev/run-spec']!)).toMatchObject({ runId, modelId: 'ok-model' });
+    // Credentials: the registry URL without its password, the password by secretKeyRef.
+    const [job] = await jobsOf(runId);
+    expect(JSON.stringify(job)).not.toContain(REGISTRY_PASSWORD);
+    expect(env.find((e) => e.name === 'SCHEMA_REGISTRY_URL')?.value).toBe('https://registry.invalid/apis/ccompat/v7');
+    expect(env.find((e) => e.name === 'SCHEMA_REGISTRY_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: 'trainer-registry', key: 'password' });
+    // The S3 keys by reference too (the session token optional), next to the refs above; no name twice.
+    expect(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom!.secretKeyRef])).toEqual([
+      ['AWS_ACCESS_KEY_ID', { name: 'trainer-s3', key: 'AWS_ACCESS_KEY_ID' }],
+      ['AWS_SECRET_ACCESS_KEY', { name: 'trainer-s3', key: 'AWS_SECRET_ACCESS_KEY' }],
+      ['AWS_SESSION_TOKEN', { name: 'trainer-s3', key: 'AWS_SESSION_TOKEN', optional: true }],
+      ['SCHEMA_REGISTRY_USERNAME', { name: 'trainer-registry', key: 'username' }],
+      ['SCHEMA_REGISTRY_PASSWORD', { name: 'trainer-registry', key: 'password' }],
+    ]);
+    expect(env.find((e) => e.name === 'ROUNDHOUSE_S3_ENDPOINT')?.value).toBe('http://s3.invalid:8333');
+    expect(new Set(env.map((e) => e.name)).size).toBe(env.length);
   });
 
   it('the same request delivered twice gives one Job and one SUCCEEDED', async () => {

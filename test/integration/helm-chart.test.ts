@@ -3,8 +3,9 @@
  * built into the stack cache by test/stack/helm.ts): `helm lint --strict`,
  * `helm template` with the default values and with ci/all-on-values.yaml (every
  * toggle on) and ci/s3-values.yaml, values.schema.json refusing bad values by
- * field, and equivalence with the kustomize base (the same objects, env
- * variables and security contexts as k8s/base renders to).
+ * field, equivalence with the kustomize base (the same objects, env
+ * variables and security contexts as k8s/base renders to), and the rendered
+ * dispatcher settings as services/dispatcher/settings.ts parses them.
  * No API server here: test/integration/helm.test.ts applies the renders to one.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { parseCatalog } from '../../lib/catalog';
+import { loadConfig } from '../../lib/config';
 import { CHART_FILES, staleGeneratedFiles } from '../../scripts/kustomize/generated';
 import { renderKustomization, type KubeObject } from '../../scripts/kustomize/render';
+import { loadDispatcherSettings } from '../../services/dispatcher/settings';
 import { CHART_DIR, chartFile, helm, helmBinary, renderChart, templateResult } from '../helpers/helm';
 import { allEnvEntries, containersOf, effectiveEnv, field, find, kindCounts, list, ofKind, podSpec, type Obj } from '../helpers/rendered';
 
@@ -22,8 +25,8 @@ const SERVICES = ['trigger', 'dispatcher', 'evaluator'] as const;
 const MONITORING_ON = ['monitoring.serviceMonitor.enabled=true', 'monitoring.prometheusRule.enabled=true', 'monitoring.dashboard.enabled=true'];
 /** Variables whose values are credentials: they must come from a Secret, never be inlined. */
 const SECRET_LIKE = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY|API_KEY)/;
-/** Variables that name a Secret and hold none. */
-const SECRET_NAMES = new Set(['DISPATCHER_TRAINER_ENV_SECRET']);
+/** Variables that name a Secret (or Secret keys) and hold none. */
+const SECRET_NAMES = new Set(['DISPATCHER_TRAINER_ENV_SECRET', 'DISPATCHER_TRAINER_SECRET_REFS']);
 
 const DEFAULT_KINDS = {
   ServiceAccount: 2, // dispatcher, trainer
@@ -125,8 +128,12 @@ describe('helm template', () => {
       LOG_LEVEL: 'debug',
       DISPATCHER_MAX_CONCURRENT_RUNS: '4',
       DISPATCHER_TRAINER_ENV_SECRET: 'roundhouse-trainer-env',
+      DISPATCHER_TRAINER_SECRET_REFS: 'KAFKA_SASL_USERNAME=roundhouse-trainer-kafka/username,KAFKA_SASL_PASSWORD=roundhouse-trainer-kafka/password',
+      DISPATCHER_TRAINER_UID: '20001',
       DISPATCHER_TRAINER_SERVICE_ACCOUNT: 'roundhouse-trainer',
     });
+    // Unset, the dispatcher's defaults hold (no refs, uid 10001): the defaults render neither.
+    expect(Object.keys(configMapData(defaults, 'roundhouse-env')).filter((k) => k === 'DISPATCHER_TRAINER_SECRET_REFS' || k === 'DISPATCHER_TRAINER_UID')).toEqual([]);
     for (const service of SERVICES) {
       const c = container(allOn, service);
       const ref = (name: string): unknown => field(envEntry(c, name), 'valueFrom', 'secretKeyRef');
@@ -154,6 +161,52 @@ describe('helm template', () => {
     expect(field(find(allOn, 'ServiceAccount', 'roundhouse-dispatcher'), 'metadata', 'annotations', 'example.com/role')).toBe('dispatcher');
   });
 
+  it("the dispatcher: probes and /metrics on METRICS_PORT (9464), the API alone on DISPATCHER_PORT (8080), as k8s/base (issue 14)", () => {
+    for (const objects of [defaults, allOn, s3]) {
+      const env = configMapData(objects, 'roundhouse-env');
+      expect([env.METRICS_PORT, env.DISPATCHER_PORT]).toEqual(['9464', '8080']);
+      const c = container(objects, 'dispatcher');
+      const portNamed = (name: unknown): unknown => list(c.ports).find((p) => p.name === name)?.containerPort;
+      expect(list(c.ports).map((p) => [p.name, p.containerPort])).toEqual([
+        ['http', 8080],
+        ['metrics', 9464],
+      ]);
+      for (const [probe, probePath] of [['startupProbe', '/healthz'], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
+        expect({ probe, path: field(c, probe, 'httpGet', 'path'), port: portNamed(field(c, probe, 'httpGet', 'port')) }).toEqual({ probe, path: probePath, port: Number(env.METRICS_PORT) });
+      }
+      // Prometheus may reach 9464 only, never the API; the API's policy opens 8080 only.
+      const ingressPorts = (policy: string): unknown[] => list(field(find(objects, 'NetworkPolicy', `roundhouse-${policy}`), 'spec', 'ingress')).flatMap((rule) => list(rule.ports).map((p) => p.port));
+      expect(ingressPorts('allow-prometheus')).toEqual([9464]);
+      expect(ingressPorts('allow-dispatcher-api')).toEqual([8080]);
+    }
+  });
+
+  it("the dispatcher parses the chart's environment as it would in the pod: trainer Secret references and uid (all on), its defaults otherwise", () => {
+    const dispatcherEnv = (objects: KubeObject[]): Record<string, string> => ({
+      ...configMapData(objects, 'roundhouse-env'),
+      // What the pod adds besides the ConfigMap; the token's format is the dispatcher's (name:scope+scope:token).
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      KUBERNETES_NAMESPACE: 'rh-render',
+      DISPATCHER_API_TOKENS: 'ci:read+submit:ci-token-0123456789',
+    });
+    const settingsOf = (objects: KubeObject[]) => {
+      const env = dispatcherEnv(objects);
+      return loadDispatcherSettings(env, loadConfig(env));
+    };
+    const allOnSettings = settingsOf(allOn);
+    expect(allOnSettings.executor).toBe('kubernetes');
+    expect(allOnSettings.kubernetes).toMatchObject({
+      trainerEnvSecret: 'roundhouse-trainer-env',
+      trainerServiceAccount: 'roundhouse-trainer',
+      trainerUid: 20001,
+      trainerSecretEnv: [
+        { name: 'KAFKA_SASL_USERNAME', secretName: 'roundhouse-trainer-kafka', key: 'username', optional: false },
+        { name: 'KAFKA_SASL_PASSWORD', secretName: 'roundhouse-trainer-kafka', key: 'password', optional: false },
+      ],
+    });
+    expect(settingsOf(defaults).kubernetes).toMatchObject({ trainerEnvSecret: null, trainerUid: 10001, trainerSecretEnv: [] });
+  });
+
   it('all on: monitoring objects select the Services, carry their labels, and ship the rules and the dashboard from their sources', () => {
     const monitors = ofKind(allOn, 'ServiceMonitor').map((m) => [
       m.metadata.name,
@@ -165,15 +218,15 @@ describe('helm template', () => {
     ]);
     const selector = (service: string): Obj => ({ 'app.kubernetes.io/name': `roundhouse-${service}`, 'app.kubernetes.io/instance': 'roundhouse' });
     expect(monitors).toEqual([
-      ['roundhouse-dispatcher', 'kube-prometheus-stack', 'app.kubernetes.io/name', selector('dispatcher'), 'http', '15s'],
+      ['roundhouse-dispatcher', 'kube-prometheus-stack', 'app.kubernetes.io/name', selector('dispatcher'), 'metrics', '15s'],
       ['roundhouse-evaluator', 'kube-prometheus-stack', 'app.kubernetes.io/name', selector('evaluator'), 'metrics', '15s'],
       ['roundhouse-trigger', 'kube-prometheus-stack', 'app.kubernetes.io/name', selector('trigger'), 'metrics', '15s'],
     ]);
-    // The Services have the ports the monitors name, and the label jobLabel reads.
+    // The Services have the ports the monitors name (9464 for every service), and the label jobLabel reads.
     for (const service of SERVICES) {
       const svc = find(allOn, 'Service', `roundhouse-${service}`);
       expect(field(svc, 'metadata', 'labels', 'app.kubernetes.io/name')).toBe(`roundhouse-${service}`);
-      expect(list(field(svc, 'spec', 'ports')).map((p) => p.name)).toEqual([service === 'dispatcher' ? 'http' : 'metrics']);
+      expect(list(field(svc, 'spec', 'ports')).map((p) => [p.name, p.port])).toEqual(service === 'dispatcher' ? [['http', 8080], ['metrics', 9464]] : [['metrics', 9464]]);
     }
     const rule = find(allOn, 'PrometheusRule', 'roundhouse');
     const source = parseYaml(readFileSync(path.join(ROOT, 'deploy', 'prometheus', 'rules', 'roundhouse.rules.yml'), 'utf8')) as Obj;
@@ -281,6 +334,9 @@ describe('values.schema.json', () => {
     ['both catalog.content and catalog.inline', { catalog: { content: 'version: 1\n', inline: { version: 1 } } }, '/catalog/inline', /maxProperties/],
     ['a borrowed ServiceAccount without a name', { dispatcher: { serviceAccount: { create: false } } }, '/dispatcher/serviceAccount/name', /minLength/],
     ['a scrape interval Prometheus cannot read', { monitoring: { serviceMonitor: { interval: '30 seconds' } } }, '/monitoring/serviceMonitor/interval', /does not match pattern/],
+    ['a trainer Secret reference without a key', { dispatcher: { trainerSecretRefs: [{ name: 'KAFKA_SASL_PASSWORD', secret: 'trainer' }] } }, '/dispatcher/trainerSecretRefs/0', /missing property 'key'/],
+    ['a trainer variable name that is not one', { dispatcher: { trainerSecretRefs: [{ name: 'KAFKA-PASSWORD', secret: 'trainer', key: 'p' }] } }, '/dispatcher/trainerSecretRefs/0/name', /does not match pattern/],
+    ['training pods as root', { dispatcher: { trainerUid: 0 } }, '/dispatcher/trainerUid', /minimum: got 0, want 1/],
     ['a resource quantity that is not one', { trigger: { resources: { limits: { memory: 'lots' } } } }, '/trigger/resources/limits/memory', /anyOf/],
     ['an egress port out of range', { networkPolicy: { egress: { kafka: { cidrs: ['10.0.0.0/8'], ports: [90920] } } } }, '/networkPolicy/egress/kafka/ports/0', /maximum/],
   ];

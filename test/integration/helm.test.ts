@@ -120,7 +120,8 @@ describe('helm install, upgrade, rollback and uninstall on the API server', () =
     const installed = await release(['install', 'roundhouse', CHART_DIR]);
     expect(succeeded(installed)).toEqual({ code: 0, stderr: '' });
     expect(installed.stdout).toContain('STATUS: deployed');
-    expect(installed.stdout).toContain(`kubectl -n ${ns.name} port-forward svc/roundhouse-dispatcher 8080:8080`);
+    expect(installed.stdout).toContain(`kubectl -n ${ns.name} port-forward svc/roundhouse-dispatcher 8080:8080 9464:9464`);
+    expect(installed.stdout).toContain('dispatcher  roundhouse-dispatcher  (API on 8080; /metrics and probes on 9464)');
     const first = await trigger();
     expect(first.status).toBe(200);
     expect(field(first.body, 'spec', 'replicas')).toBe(2);

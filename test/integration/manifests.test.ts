@@ -1,6 +1,7 @@
 /**
  * k8s/ against the real API server of the test stack: the base and the dev
- * overlay are rendered (scripts/kustomize/render.ts) into a random namespace
+ * overlay are rendered by real kustomize (`kubectl kustomize`, through a
+ * temporary overlay that sets a random namespace: scripts/kustomize/kubectl.ts)
  * and every object is server-side applied with dryRun=All and
  * fieldValidation=Strict — what `kubectl apply --server-side --dry-run=server`
  * does — so schema errors, unknown or duplicate fields and invalid values are
@@ -16,8 +17,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { staleGeneratedFiles } from '../../scripts/kustomize/generated';
-import { renderKustomization, type KubeObject } from '../../scripts/kustomize/render';
-import { adminKubeConfig, createTestNamespace, type TestNamespace } from '../helpers/kubernetes';
+import { kubectlKustomize } from '../../scripts/kustomize/kubectl';
+import type { KubeObject } from '../../scripts/kustomize/render';
+import { adminKubeConfig, apiStatus, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil, type TestNamespace } from '../helpers/kubernetes';
 import { enforceRestricted, installMonitoringCrds, psaCanary, resourcePaths, serverApply, type ApiResponse, type Obj, type PathOf } from '../helpers/server-apply';
 
 jest.setTimeout(180_000);
@@ -25,7 +27,7 @@ jest.setTimeout(180_000);
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIELD_MANAGER = 'roundhouse-manifests-test';
 
-const apply = (kc: K8s.KubeConfig, pathOf: PathOf, obj: KubeObject): Promise<ApiResponse> => serverApply(kc, pathOf, obj, { fieldManager: FIELD_MANAGER });
+const apply = (kc: K8s.KubeConfig, pathOf: PathOf, obj: KubeObject, dryRun = true): Promise<ApiResponse> => serverApply(kc, pathOf, obj, { fieldManager: FIELD_MANAGER, dryRun });
 
 // Reading the server's answers: small typed accessors over plain JSON.
 const field = (value: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v as Obj | undefined)?.[k], value);
@@ -45,7 +47,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
   const rendered = new Map<string, Applied[]>();
 
   const applyAll = async (dir: string): Promise<Applied[]> => {
-    const objects = renderKustomization(path.join(ROOT, dir), { namespace: ns.name });
+    const objects = kubectlKustomize(path.join(ROOT, dir), { namespace: ns.name });
     const applied: Applied[] = [];
     for (const obj of objects) applied.push({ sent: obj, response: await apply(admin, pathOf, obj) });
     rendered.set(dir, applied);
@@ -141,9 +143,15 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
         const tmp = list(container.volumeMounts).find((m) => m.mountPath === '/tmp');
         expect(list(pod.volumes).find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
 
-        // Probes hit the port the service really listens on (lib/config: METRICS_PORT; the dispatcher: DISPATCHER_PORT).
-        const listening = Number(service === 'dispatcher' ? env.DISPATCHER_PORT : env.METRICS_PORT);
+        // Probes hit the port the probe server really listens on (lib/config: METRICS_PORT), for the
+        // dispatcher too: its API port (DISPATCHER_PORT) serves neither probes nor /metrics (issue 14).
+        const listening = Number(env.METRICS_PORT);
         const portNamed = (name: unknown): number | undefined => list(container.ports).find((p) => p.name === name)?.containerPort as number | undefined;
+        expect({ where, metrics: portNamed('metrics') }).toEqual({ where, metrics: listening });
+        if (service === 'dispatcher') {
+          expect(portNamed('http')).toBe(Number(env.DISPATCHER_PORT));
+          expect(portNamed('http')).not.toBe(listening);
+        }
         for (const [probe, probePath] of [['startupProbe', '/healthz'], ['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
           expect({ where, probe, path: field(container, probe, 'httpGet', 'path'), port: portNamed(field(container, probe, 'httpGet', 'port')) }).toEqual({ where, probe, path: probePath, port: listening });
         }
@@ -167,8 +175,55 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     expect(field(env.find((e) => e.name === 'DISPATCHER_API_TOKENS'), 'valueFrom', 'secretKeyRef')).toEqual({ name: 'roundhouse-dispatcher-api', key: 'tokens', optional: true });
     for (const service of ['trigger', 'evaluator']) expect(field(deployment('k8s/base', service), 'spec', 'template', 'spec', 'automountServiceAccountToken')).toBe(false);
 
-    const binding = rendered.get('k8s/base')!.find((a) => a.sent.kind === 'RoleBinding')!.response.body;
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace: ns.name }]);
+    for (const dir of ['k8s/base', 'k8s/overlays/dev']) {
+      const binding = rendered.get(dir)!.find((a) => a.sent.kind === 'RoleBinding')!.response.body;
+      expect({ dir, subjects: binding.subjects }).toEqual({ dir, subjects: [{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace: ns.name }] });
+    }
+  });
+
+  it.each([
+    ['k8s/base', 'roundhouse'],
+    ['k8s/overlays/dev', 'roundhouse-dev'],
+    ['k8s/rbac', 'roundhouse'],
+  ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", (dir, namespace) => {
+    const objects = kubectlKustomize(path.join(ROOT, dir));
+    const binding = objects.find((o) => o.kind === 'RoleBinding')!;
+    const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'roundhouse-dispatcher')!;
+    expect(account.metadata.namespace).toBe(namespace);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace }]);
+  });
+
+  it("with the dev overlay's real kustomize output applied, the dispatcher's ServiceAccount token may create a Job there, and may not read Secrets", async () => {
+    const objects = kubectlKustomize(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
+    for (const obj of objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))) {
+      const response = await apply(admin, pathOf, obj, false);
+      expect({ object: `${obj.kind}/${obj.metadata.name}`, status: response.status < 300 }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, status: true });
+    }
+    const dispatcher = await serviceAccountKubeConfig(ns.name, 'roundhouse-dispatcher', { admin });
+    const job = {
+      metadata: { name: 'rbac-probe' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.invalid/x:1', command: ['true'] }] } } },
+    };
+    // Authorization is checked on dry-run creates too; nothing runs.
+    const created = await waitUntil(
+      'the RoleBinding to take effect',
+      () =>
+        dispatcher
+          .makeApiClient(k8s().BatchV1Api)
+          .createNamespacedJob({ namespace: ns.name, body: job, dryRun: 'All' })
+          .then(() => 'created')
+          .catch((error: unknown) => (apiStatus(error) === 403 ? undefined : Promise.reject(error))),
+      { timeoutMs: 30_000 },
+    );
+    expect(created).toBe('created');
+    const secrets = await dispatcher
+      .makeApiClient(k8s().CoreV1Api)
+      .listNamespacedSecret({ namespace: ns.name })
+      .then(
+        () => 200,
+        (error: unknown) => apiStatus(error),
+      );
+    expect(secrets).toBe(403);
   });
 
   it('the dev overlay: one trigger, smaller requests, the local image, dev Kafka; the base keeps two triggers', () => {
@@ -203,10 +258,18 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     const alerts = list(field(rule, 'spec', 'groups', '0', 'rules')).map((r) => r.alert);
     expect(alerts).toEqual(expect.arrayContaining(['RoundhouseDeadLettersGrowing', 'RoundhouseRunStuck', 'RoundhouseNoEvents', 'RoundhouseConsumerLagHigh', 'RoundhouseTriggerNotReady']));
     const monitors = applied.filter((a) => a.sent.kind === 'ServiceMonitor').map((a) => [field(a.response.body, 'spec', 'selector', 'matchLabels', 'app.kubernetes.io/name'), field(a.response.body, 'spec', 'endpoints', '0', 'port')]);
-    expect(monitors).toEqual([
-      ['roundhouse-trigger', 'metrics'],
-      ['roundhouse-dispatcher', 'http'],
+    // kustomize orders its output by kind and name.
+    expect(monitors.sort()).toEqual([
+      ['roundhouse-dispatcher', 'metrics'],
       ['roundhouse-evaluator', 'metrics'],
+      ['roundhouse-trigger', 'metrics'],
     ]);
+    // Each monitored Service has that port, and Prometheus may reach the metrics port only, not the API.
+    for (const name of ['roundhouse-trigger', 'roundhouse-dispatcher', 'roundhouse-evaluator']) {
+      const service = applied.find((a) => a.sent.kind === 'Service' && a.sent.metadata.name === name)!.response.body;
+      expect({ name, metrics: list(field(service, 'spec', 'ports')).find((p) => p.name === 'metrics')?.port }).toEqual({ name, metrics: 9464 });
+    }
+    const prometheus = applied.find((a) => a.sent.kind === 'NetworkPolicy' && a.sent.metadata.name === 'roundhouse-allow-prometheus')!.response.body;
+    expect(list(field(prometheus, 'spec', 'ingress', '0', 'ports')).map((p) => p.port)).toEqual([9464]);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyRoute } from './route';
+import { API_SCOPES, SCOPE_DESCRIPTIONS } from './tokens';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -32,7 +33,9 @@ export function openApiDocument(routes: readonly AnyRoute<unknown>[], info: { ti
       operationId: route.operationId,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      ...(route.auth ? {} : { security: [] }),
+      // OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs: the token's scope.
+      security: route.scope === null ? [] : [{ bearer: [route.scope] }],
+      ...(route.scope === null ? {} : { 'x-required-scope': route.scope }),
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } } } : {}),
       responses: Object.fromEntries(
@@ -45,7 +48,15 @@ export function openApiDocument(routes: readonly AnyRoute<unknown>[], info: { ti
     openapi: '3.1.0',
     info: { ...info, description: 'Training runs on Kubernetes (or locally), tracked and idempotent. See docs/dispatcher-api.md.' },
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from DISPATCHER_API_TOKENS.' } } },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `A token from DISPATCHER_API_TOKENS (entries name:scope+scope:token). Each operation's security requirement names the scope it needs; without the token: 401, without the scope: 403. Scopes: ${API_SCOPES.map((s) => `${s}: ${SCOPE_DESCRIPTIONS[s]}`).join('; ')}.`,
+        },
+      },
+    },
     paths,
   };
 }

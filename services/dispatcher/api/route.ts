@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ApiIdentity, ApiScope } from './tokens';
 
 /**
  * One HTTP route described once: fastify registers it, zod validates its
@@ -21,13 +22,14 @@ export interface RouteSpec<C, P extends z.ZodType, Q extends z.ZodType, B extend
   readonly operationId: string;
   readonly summary: string;
   readonly description?: string;
-  /** False for the few public routes (the OpenAPI document). */
-  readonly auth: boolean;
+  /** The scope a token needs (403 without it); null for the few public routes (the OpenAPI document). */
+  readonly scope: ApiScope | null;
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
   readonly responses: Readonly<Record<number, RouteResponse>>;
-  handle(input: { readonly params: z.output<P>; readonly query: z.output<Q>; readonly body: z.output<B> }, context: C): Promise<Reply>;
+  /** `identity`: the caller, from its token (null on public routes). Audit fields come from here, never from the body. */
+  handle(input: { readonly params: z.output<P>; readonly query: z.output<Q>; readonly body: z.output<B>; readonly identity: ApiIdentity | null }, context: C): Promise<Reply>;
 }
 
 /** A route with its types erased, so routes of different shapes share one table. */

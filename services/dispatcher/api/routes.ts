@@ -9,6 +9,7 @@ import type { RunRecord } from '../core/types';
 import type { RunEngine } from '../engine/engine';
 import { ApiError } from './errors';
 import { AnyRoute, defineRoute } from './route';
+import { dataWindowFor, segmentFor } from './submission';
 import { ErrorBody, ListRunsQuery, ModelIdParams, RunAccepted, RunIdParams, RunList, RunView, SubmitRunBody } from './schemas';
 
 export interface ApiContext {
@@ -50,6 +51,7 @@ export function runView(run: RunRecord): RunView {
 const errors = {
   400: { description: 'Invalid request; `field` names the offending field.', schema: ErrorBody },
   401: { description: 'Missing or unknown bearer token.', schema: ErrorBody },
+  403: { description: "The token lacks this route's scope.", schema: ErrorBody },
 };
 
 function requireRun(context: ApiContext, runId: string): RunRecord {
@@ -66,7 +68,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
     summary: 'Ask for a training run',
     description:
       'Records a RetrainRequested (published to roundhouse.retrain-requests) and its run (QUEUED on roundhouse.training-runs), then admission starts it when the model has no run in flight and a slot is free. Idempotent by requestId.',
-    auth: true,
+    scope: 'submit',
     body: SubmitRunBody,
     responses: {
       202: { description: 'Accepted: the run exists (new, or the one this requestId already made).', schema: RunAccepted },
@@ -75,7 +77,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
       409: { description: 'The requestId was already used for another model.', schema: ErrorBody },
       503: { description: 'Kafka is unavailable; retry with the same requestId.', schema: ErrorBody },
     },
-    handle: async ({ body }, context) => {
+    handle: async ({ body, identity }, context) => {
       const model = resolveModel(context.catalog, body.modelId);
       if (!model) throw new ApiError(404, 'NOT_FOUND', `model "${body.modelId}" is not in the catalog`, 'modelId');
       const requestId = body.requestId ?? context.newRequestId();
@@ -84,11 +86,12 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
         throw new ApiError(409, 'CONFLICT', `requestId ${requestId} was already used for model ${existing.modelId}`, 'requestId');
       }
       const now = context.clock.now();
-      const window = body.dataWindow ?? { startTime: Math.max(0, now - model.training.lookbackMs), endTime: now };
+      const window = dataWindowFor(body.dataWindow, model, now);
+      const segment = segmentFor(body.modelId, model, body.segment);
       const request: RetrainRequested = {
         requestId,
         modelId: body.modelId,
-        segment: body.segment ?? null,
+        segment,
         reason: (body.reason ?? 'MANUAL') as RetrainRequested['reason'],
         requestedAt: now,
         window: { startTime: window.startTime, endTime: window.endTime, partitions: [] },
@@ -98,7 +101,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
         performance: null,
         championVersion: null,
         hyperparameters: body.hyperparameters ? JSON.stringify(body.hyperparameters) : null,
-        requestedBy: body.requestedBy ?? 'api',
+        requestedBy: body.requestedBy ?? identity?.name ?? 'api',
       };
       // The request is durable before the run: if recording the run fails, the
       // dispatcher's own consumer still turns the request into the same run.
@@ -113,7 +116,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
     path: '/v1/runs/{runId}',
     operationId: 'getRun',
     summary: 'A run and its history',
-    auth: true,
+    scope: 'read',
     params: RunIdParams,
     responses: { 200: { description: 'The run.', schema: RunView }, ...errors, 404: { description: 'No such run.', schema: ErrorBody } },
     handle: async ({ params }, context) => ({ status: 200, body: runView(requireRun(context, params.runId)) }),
@@ -123,7 +126,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
     path: '/v1/models/{modelId}/runs',
     operationId: 'listModelRuns',
     summary: "A model's runs, newest first",
-    auth: true,
+    scope: 'read',
     params: ModelIdParams,
     query: ListRunsQuery,
     responses: { 200: { description: 'The runs.', schema: RunList }, ...errors, 404: { description: 'The model is not in the catalog.', schema: ErrorBody } },
@@ -143,7 +146,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
     operationId: 'cancelRun',
     summary: 'Cancel a run that has not ended',
     description: 'Records CANCELLED, then deletes the Job (propagation Background) or stops the process.',
-    auth: true,
+    scope: 'submit',
     params: RunIdParams,
     responses: {
       202: { description: 'Cancelled.', schema: RunAccepted },

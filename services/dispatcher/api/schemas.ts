@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { MODEL_REF_MAX_LENGTH, MODEL_REF_PATTERN } from '../../../lib/catalog';
 import { RETRAIN_REASON_SYMBOLS, RUN_STATE_SYMBOLS } from '../../../lib/events';
+import { API_LIMITS, jsonBytes, jsonDepthExceeds } from './limits';
 
 /**
  * Request and response shapes of the HTTP API, as zod schemas: requests are
@@ -9,16 +11,52 @@ import { RETRAIN_REASON_SYMBOLS, RUN_STATE_SYMBOLS } from '../../../lib/events';
 
 const epochMs = z.number().int().min(0).describe('Epoch milliseconds.');
 
-export const ModelIdParam = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a model id: [a-z0-9-], starting and ending with a letter or digit').max(63);
-export const RunIdParam = z.string().regex(/^run-[0-9a-f]{20}$/, 'expected a run id: run-<20 hex digits>');
+/** The same grammar as the override routes and evaluator commands (lib/catalog MODEL_REF_PATTERN). */
+export const ModelIdParam = z
+  .string()
+  .max(MODEL_REF_MAX_LENGTH)
+  .regex(MODEL_REF_PATTERN, 'expected a model id ([a-z0-9-], starting and ending with a letter or digit) or a family member id (<family>.<segment>)')
+  .meta({ examples: ['card-fraud', 'merchant-fraud.m-17'] });
+export const RunIdParam = z
+  .string()
+  .regex(/^run-[0-9a-f]{20}$/, 'expected a run id: run-<20 hex digits>')
+  .meta({ examples: ['run-0f3a5c7e9b1d2f4a6c8e'] });
 
+const windowTime = epochMs.min(API_LIMITS.dataWindowEarliestMs).max(API_LIMITS.dataWindowLatestMs);
+
+/**
+ * Static bounds only; the route also refuses a window ending after now + 5 min or
+ * spanning more than the model's lookback (both depend on the clock or the catalog).
+ */
 export const DataWindowBody = z
   .strictObject({
-    startTime: epochMs.describe('Event-time lower bound, epoch ms (inclusive).'),
-    endTime: epochMs.describe('Event-time upper bound, epoch ms (exclusive).'),
+    startTime: windowTime.describe('Event-time lower bound, epoch ms (inclusive); not before 2000-01-01.'),
+    endTime: windowTime.describe(
+      `Event-time upper bound, epoch ms (exclusive); after startTime, at most ${API_LIMITS.dataWindowFutureSkewMs / 60_000} minutes past the dispatcher's clock.`,
+    ),
   })
   .refine((w) => w.endTime > w.startTime, { message: 'endTime must be after startTime', path: ['endTime'] })
-  .describe("The data to train on; default: the model's lookback up to now.");
+  .describe("The data to train on; default: the model's lookback up to now. At most the model's lookback long.");
+
+const { hyperparametersMaxBytes, hyperparametersMaxDepth, hyperparametersMaxKeys, hyperparameterNameMaxLength } = API_LIMITS;
+
+export const HyperparametersBody = z
+  .record(z.string().min(1).max(hyperparameterNameMaxLength), z.unknown())
+  .superRefine((value, ctx) => {
+    const keys = Object.keys(value).length;
+    if (keys > hyperparametersMaxKeys) ctx.addIssue({ code: 'custom', message: `at most ${hyperparametersMaxKeys} keys (got ${keys})` });
+    else if (jsonDepthExceeds(value, hyperparametersMaxDepth)) ctx.addIssue({ code: 'custom', message: `nested more than ${hyperparametersMaxDepth} levels deep` });
+    else {
+      const bytes = jsonBytes(value);
+      if (bytes > hyperparametersMaxBytes) ctx.addIssue({ code: 'custom', message: `at most ${hyperparametersMaxBytes} bytes of JSON (got ${bytes})` });
+    }
+  })
+  .meta({
+    maxProperties: hyperparametersMaxKeys,
+    'x-max-bytes': hyperparametersMaxBytes,
+    'x-max-depth': hyperparametersMaxDepth,
+    description: `Free JSON object merged over the catalog's hyperparameters (request wins, key by key). At most ${hyperparametersMaxKeys} keys, ${hyperparametersMaxBytes} bytes of JSON and ${hyperparametersMaxDepth} levels of nesting (x-max-bytes, x-max-depth).`,
+  });
 
 export const SubmitRunBody = z
   .strictObject({
@@ -31,12 +69,18 @@ export const SubmitRunBody = z
       .optional()
       .describe('Idempotency key: the same requestId always yields the same run. Default: a fresh id (no deduplication of retries).'),
     reason: z.enum(RETRAIN_REASON_SYMBOLS as [string, ...string[]]).optional().describe('Why the run is asked for; default MANUAL (the highest priority).'),
-    hyperparameters: z.record(z.string(), z.unknown()).optional().describe("Free JSON object merged over the catalog's hyperparameters (request wins, key by key)."),
+    hyperparameters: HyperparametersBody.optional(),
     dataWindow: DataWindowBody.optional(),
-    segment: z.string().min(1).max(200).optional().describe('Segment value, for a model family member.'),
-    requestedBy: z.string().min(1).max(200).optional().describe('Who asks (recorded on the request and the run). Default "api".'),
+    segment: z.string().min(1).max(200).optional().describe("Segment value of a family member; default: the part of modelId after the family's id. Must agree with it."),
+    requestedBy: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("On whose behalf (recorded on the request and the run), free text. Default: the token's name."),
   })
-  .describe('A request for a training run.');
+  .describe('A request for a training run.')
+  .meta({ examples: [{ modelId: 'card-fraud', requestId: 'ticket-4711', reason: 'MANUAL', hyperparameters: { l2: 0.0005 }, requestedBy: 'alice@example.com' }] });
 export type SubmitRunBody = z.infer<typeof SubmitRunBody>;
 
 export const RunIdParams = z.strictObject({ runId: RunIdParam });
@@ -90,7 +134,7 @@ export const RunList = z.object({ modelId: z.string(), runs: z.array(RunView) })
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.string().describe('Stable code to match on: UNAUTHORIZED, VALIDATION, NOT_FOUND, CONFLICT, UNAVAILABLE, INTERNAL.'),
+      code: z.string().describe('Stable code to match on: UNAUTHORIZED, FORBIDDEN, VALIDATION, NOT_FOUND, CONFLICT, UNAVAILABLE, INTERNAL.'),
       message: z.string(),
       field: z.string().nullable().describe('The request field at fault (dotted path), when there is one.'),
     }),

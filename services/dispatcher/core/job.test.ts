@@ -1,7 +1,8 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { RUN_SPEC_ENV, parseRunSpec } from '../../../lib/runspec';
+import { errorCode, isRetriable } from '../../../lib/errors';
+import { RUN_SPEC_ENV, RUN_SPEC_FILE_ENV, parseRunSpec } from '../../../lib/runspec';
 import { model, request, testCatalog, T0 } from '../testing/fixtures';
-import { JobOptions, POD_FAILURE_POLICY_RULES, desiredJob, labelValue, ownershipProblem } from './job';
+import { JobOptions, POD_FAILURE_POLICY_RULES, RUN_SPEC_FILE, desiredJob, labelValue, ownershipProblem } from './job';
 import { isDns1123Label, jobNameFor } from './names';
 import { buildRunSpec, newRun } from './run';
 
@@ -13,9 +14,9 @@ const options: JobOptions = {
   envFromSecret: null,
 };
 
-function jobFor(modelId: string, overrides: Partial<JobOptions> = {}): { job: V1Job; runId: string } {
+function jobFor(modelId: string, overrides: Partial<JobOptions> = {}, hyperparameters: string | null = null): { job: V1Job; runId: string } {
   const spec = model(catalog, modelId);
-  const run = newRun(request({ requestId: `rr-${modelId}`, modelId }), spec, 'kubernetes', T0);
+  const run = newRun(request({ requestId: `rr-${modelId}`, modelId, hyperparameters }), spec, 'kubernetes', T0);
   const runSpec = buildRunSpec(run, spec, { artifactRoot: 's3://bucket/artifacts' });
   return { job: desiredJob(run, spec.training, runSpec, { ...options, ...overrides }), runId: run.runId };
 }
@@ -98,13 +99,41 @@ describe('desiredJob: a GPU model with every field set', () => {
     expect(container(job).image).toBe('registry.example/trainer:2.0');
     expect(container(job).command).toEqual(['python', '-m', 'trainer']);
     expect(container(job).args).toEqual(['--verbose']);
-    expect(container(job).securityContext).toEqual({ allowPrivilegeEscalation: false });
   });
 
-  it('passes the run spec, the catalog env and the dispatcher settings (dispatcher over catalog)', () => {
+  it('meets the restricted Pod Security Standard: non-root, no escalation, no capabilities, seccomp, read-only root with a /tmp emptyDir (issue 14)', () => {
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container(job).securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const tmp = container(job).volumeMounts!.find((m) => m.mountPath === '/tmp')!;
+    expect(pod.volumes!.find((v) => v.name === tmp.name)).toEqual({ name: 'tmp', emptyDir: {} });
+    expect(envOf(job)).toMatchObject({ HOME: '/tmp', TMPDIR: '/tmp' });
+    expect(jobFor('gpu-model', { runAsUser: 4242 }).job.spec!.template.spec!.securityContext).toMatchObject({ runAsUser: 4242, runAsGroup: 4242, fsGroup: 4242 });
+  });
+
+  it('hands the run spec over as a file: a pod annotation mounted read-only by the downward API, not an environment variable (issue 14)', () => {
+    const env = envOf(job);
+    expect(env[RUN_SPEC_ENV]).toBeUndefined();
+    expect(env[RUN_SPEC_FILE_ENV]).toBe(RUN_SPEC_FILE);
+    const mount = container(job).volumeMounts!.find((m) => RUN_SPEC_FILE.startsWith(`${m.mountPath}/`))!;
+    expect(mount).toMatchObject({ readOnly: true });
+    const volume = pod.volumes!.find((v) => v.name === mount.name)!;
+    expect(volume.downwardAPI!.items).toEqual([{ path: RUN_SPEC_FILE.slice(mount.mountPath.length + 1), fieldRef: { fieldPath: "metadata.annotations['roundhouse.dev/run-spec']" } }]);
+    const spec = parseRunSpec(job.spec!.template.metadata!.annotations!['roundhouse.dev/run-spec']!);
+    expect(spec.runId).toBe(runId);
+    // Only the pod carries it: the Job's own annotations stay small.
+    expect(job.metadata!.annotations!['roundhouse.dev/run-spec']).toBeUndefined();
+  });
+
+  it('passes the catalog env and the dispatcher settings (dispatcher over catalog)', () => {
     const env = envOf(job);
     expect(env).toMatchObject({ WORKERS: '4', MODE: 'from-dispatcher', KAFKA_BROKERS: 'kafka:9092', SCHEMA_REGISTRY_URL: 'http://registry:8080' });
-    const spec = parseRunSpec(env[RUN_SPEC_ENV]!);
+    const spec = parseRunSpec(job.spec!.template.metadata!.annotations!['roundhouse.dev/run-spec']!);
     expect(spec.runId).toBe(runId);
     expect(spec.modelId).toBe('gpu-model');
     expect(spec.artifactUri).toBe(`s3://bucket/artifacts/gpu-model/${runId}/`);
@@ -160,6 +189,27 @@ describe('desiredJob: a defaulted CPU model', () => {
     expect(container(job).envFrom).toEqual([{ secretRef: { name: 'trainer-credentials' } }]);
   });
 
+  it('takes single credentials by secretKeyRef, over a plain value of the same name', () => {
+    const { job: withRefs } = jobFor('queue-model', {
+      env: { SCHEMA_REGISTRY_URL: 'https://registry.example', SCHEMA_REGISTRY_PASSWORD: 'must-not-appear' },
+      secretEnv: [{ name: 'SCHEMA_REGISTRY_PASSWORD', secretName: 'trainer-registry', key: 'password', optional: false }],
+    });
+    const env = container(withRefs).env!;
+    expect(env.filter((e) => e.name === 'SCHEMA_REGISTRY_PASSWORD')).toEqual([{ name: 'SCHEMA_REGISTRY_PASSWORD', valueFrom: { secretKeyRef: { name: 'trainer-registry', key: 'password' } } }]);
+    expect(JSON.stringify(withRefs)).not.toContain('must-not-appear');
+  });
+
+  it('refuses, not retriable, a run spec too large for a pod annotation', () => {
+    let thrown: unknown;
+    try {
+      jobFor('queue-model', {}, JSON.stringify({ blob: 'x'.repeat(210 * 1024) }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect({ code: errorCode(thrown), retriable: isRetriable(thrown) }).toEqual({ code: 'VALIDATION', retriable: false });
+    expect((thrown as Error).message).toMatch(/run spec is \d+ bytes/);
+  });
+
   it('omits the service account when neither catalog nor dispatcher names one', () => {
     expect(jobFor('queue-model', { defaultServiceAccountName: null }).job.spec!.template.spec!.serviceAccountName).toBeUndefined();
   });
@@ -188,13 +238,13 @@ describe('ownershipProblem', () => {
 describe('desiredJob: the artifact volume', () => {
   it('mounts the artifact claim where ARTIFACT_ROOT points, so the evaluator can read what the Job wrote', () => {
     const { job } = jobFor('gpu-model', { artifactVolume: { claimName: 'roundhouse-artifacts', mountPath: '/var/lib/roundhouse/artifacts' } });
-    expect(job.spec!.template.spec!.volumes).toEqual([{ name: 'artifacts', persistentVolumeClaim: { claimName: 'roundhouse-artifacts' } }]);
-    expect(container(job).volumeMounts).toEqual([{ name: 'artifacts', mountPath: '/var/lib/roundhouse/artifacts' }]);
+    expect(job.spec!.template.spec!.volumes).toContainEqual({ name: 'artifacts', persistentVolumeClaim: { claimName: 'roundhouse-artifacts' } });
+    expect(container(job).volumeMounts).toContainEqual({ name: 'artifacts', mountPath: '/var/lib/roundhouse/artifacts' });
   });
 
-  it('mounts nothing without a claim', () => {
+  it('mounts no claim without one: only /tmp and the run spec', () => {
     const { job } = jobFor('gpu-model');
-    expect(job.spec!.template.spec!.volumes).toBeUndefined();
-    expect(container(job).volumeMounts).toBeUndefined();
+    expect(job.spec!.template.spec!.volumes!.map((v) => v.name)).toEqual(['tmp', 'run-spec']);
+    expect(container(job).volumeMounts!.map((m) => m.mountPath)).toEqual(['/tmp', '/etc/roundhouse/run']);
   });
 });

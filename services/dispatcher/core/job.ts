@@ -1,7 +1,8 @@
-import type { V1EnvVar, V1Job, V1PodFailurePolicyRule, V1Toleration } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1PodFailurePolicyRule, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { TrainingSpec, TolerationSpec } from '../../../lib/catalog';
+import { ErrorCodes, RoundhouseError } from '../../../lib/errors';
 import type { RetrainReason } from '../../../lib/events';
-import { RUN_SPEC_ENV, RunSpec, TRAINER_EXIT, serializeRunSpec } from '../../../lib/runspec';
+import { RUN_SPEC_FILE_ENV, RunSpec, TRAINER_EXIT, serializeRunSpec } from '../../../lib/runspec';
 import { ANNOTATIONS, LABELS, MANAGED_BY, jobNameFor } from './names';
 
 /** The run fields a Job is built from. */
@@ -20,8 +21,14 @@ export interface JobOptions {
   readonly env: Readonly<Record<string, string>>;
   /** A Secret whose keys become environment variables (credentials). Referenced, never read by the dispatcher. */
   readonly envFromSecret: string | null;
-  /** Single variables from Secret keys (secretKeyRef), e.g. S3 credentials; they replace a catalog variable of the same name. */
+  /**
+   * Single variables from Secret keys (env valueFrom secretKeyRef), e.g. S3
+   * credentials or SCHEMA_REGISTRY_PASSWORD; they replace a variable of the same
+   * name from the catalog or `env`.
+   */
   readonly secretEnv?: readonly SecretEnvVar[];
+  /** The non-root uid (and gid, fsGroup) the trainer runs as; default TRAINER_UID. */
+  readonly runAsUser?: number;
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /**
    * A PersistentVolumeClaim (ReadWriteMany) holding the file:// artifact store,
@@ -41,6 +48,24 @@ export interface SecretEnvVar {
 
 export const TRAINER_CONTAINER = 'trainer';
 export const ARTIFACT_VOLUME = 'artifacts';
+export const TMP_VOLUME = 'tmp';
+export const RUN_SPEC_VOLUME = 'run-spec';
+/** The image's user (Dockerfile); any non-zero uid passes the restricted Pod Security Standard. */
+export const TRAINER_UID = 10001;
+
+/**
+ * The run spec reaches the trainer as a file (ROUNDHOUSE_RUN_SPEC_FILE), not as an
+ * environment variable: a 203 KB variable exceeded Linux's 128 KiB limit on one
+ * string and the container could not start (issue 14). It travels as a pod
+ * template annotation that a downwardAPI volume mounts read-only, so the Job
+ * stays one object created atomically (no ConfigMap to create, own, leak or
+ * grant RBAC for). The API server caps an object's annotations at 256 KiB in
+ * total; the API caps request hyperparameters at 64 KiB; larger specs are
+ * refused here, before the API server would.
+ */
+export const RUN_SPEC_DIR = '/etc/roundhouse/run';
+export const RUN_SPEC_FILE = `${RUN_SPEC_DIR}/spec.json`;
+export const RUN_SPEC_MAX_BYTES = 200 * 1024;
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
@@ -74,20 +99,37 @@ export const POD_FAILURE_POLICY_RULES: readonly V1PodFailurePolicyRule[] = [
   { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
 ];
 
-function environment(spec: TrainingSpec, runSpec: RunSpec, options: JobOptions): V1EnvVar[] {
-  // Later entries win: the dispatcher's settings over the catalog's (the catalog
-  // cannot use ROUNDHOUSE_*, the loader refuses it), the run spec over everything.
-  const merged = new Map<string, string>();
+function environment(spec: TrainingSpec, options: JobOptions): V1EnvVar[] {
+  // Later entries win: the read-only root filesystem's writable defaults, then the
+  // catalog's env, the dispatcher's settings (the catalog cannot use ROUNDHOUSE_*,
+  // the loader refuses it), the run spec's path, and Secret references over all.
+  const merged = new Map<string, string>([
+    ['HOME', '/tmp'],
+    ['TMPDIR', '/tmp'],
+  ]);
   for (const [name, value] of Object.entries(spec.env)) merged.set(name, value);
   for (const [name, value] of Object.entries(options.env)) merged.set(name, value);
-  merged.set(RUN_SPEC_ENV, serializeRunSpec(runSpec));
+  merged.set(RUN_SPEC_FILE_ENV, RUN_SPEC_FILE);
   // A credential named by a Secret reference is never also given in clear.
-  const secret = options.secretEnv ?? [];
-  for (const s of secret) merged.delete(s.name);
+  const secrets = options.secretEnv ?? [];
+  for (const secret of secrets) merged.delete(secret.name);
   return [
     ...[...merged].map(([name, value]) => ({ name, value })),
-    ...secret.map((s) => ({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key, ...(s.optional ? { optional: true } : {}) } } })),
+    ...secrets.map((s) => ({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key, ...(s.optional ? { optional: true } : {}) } } })),
   ];
+}
+
+/** The run spec as the pod annotation carries it; refused (not retriable) when it cannot fit. */
+function runSpecAnnotation(run: JobRun, runSpec: RunSpec): string {
+  const text = serializeRunSpec(runSpec);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > RUN_SPEC_MAX_BYTES) {
+    throw new RoundhouseError(ErrorCodes.VALIDATION, `the run spec is ${bytes} bytes, over the ${RUN_SPEC_MAX_BYTES} a pod annotation can carry (catalog or request hyperparameters too large?)`, {
+      retriable: false,
+      context: { runId: run.runId, modelId: run.modelId },
+    });
+  }
+  return text;
 }
 
 /**
@@ -114,6 +156,19 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
   const limits: Record<string, string> = { cpu: resources.cpu, memory: resources.memory };
   if (resources.gpu > 0) limits[resources.gpuResource] = String(resources.gpu);
   const serviceAccountName = spec.serviceAccountName ?? options.defaultServiceAccountName;
+  const uid = options.runAsUser ?? TRAINER_UID;
+  const volumes: V1Volume[] = [
+    { name: TMP_VOLUME, emptyDir: {} },
+    { name: RUN_SPEC_VOLUME, downwardAPI: { items: [{ path: 'spec.json', fieldRef: { fieldPath: `metadata.annotations['${ANNOTATIONS.runSpec}']` } }] } },
+  ];
+  const volumeMounts: V1VolumeMount[] = [
+    { name: TMP_VOLUME, mountPath: '/tmp' },
+    { name: RUN_SPEC_VOLUME, mountPath: RUN_SPEC_DIR, readOnly: true },
+  ];
+  if (options.artifactVolume) {
+    volumes.push({ name: ARTIFACT_VOLUME, persistentVolumeClaim: { claimName: options.artifactVolume.claimName } });
+    volumeMounts.push({ name: ARTIFACT_VOLUME, mountPath: options.artifactVolume.mountPath });
+  }
   // Pod labels: the Kueue label belongs on the Job only.
   const podLabels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== LABELS.kueueQueue));
 
@@ -131,16 +186,19 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
       ...(spec.ttlAfterFinishedMs !== null ? { ttlSecondsAfterFinished: Math.ceil(spec.ttlAfterFinishedMs / 1000) } : {}),
       podFailurePolicy: { rules: POD_FAILURE_POLICY_RULES.map((rule) => structuredClone(rule)) },
       template: {
-        metadata: { labels: podLabels, annotations: { ...annotations } },
+        metadata: { labels: podLabels, annotations: { ...annotations, [ANNOTATIONS.runSpec]: runSpecAnnotation(run, runSpec) } },
         spec: {
           restartPolicy: 'Never',
+          // The restricted Pod Security Standard (issue 14): a compromised or buggy
+          // image runs as a non-root user with no capabilities and a read-only root.
+          securityContext: { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } },
           ...(serviceAccountName !== null ? { serviceAccountName } : {}),
           // The trainer talks to Kafka and the artifact store, never to the API server.
           automountServiceAccountToken: false,
           ...(spec.priorityClassName !== null ? { priorityClassName: spec.priorityClassName } : {}),
           ...(Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: { ...spec.nodeSelector } } : {}),
           ...(spec.tolerations.length > 0 ? { tolerations: spec.tolerations.map(toleration) } : {}),
-          ...(options.artifactVolume ? { volumes: [{ name: ARTIFACT_VOLUME, persistentVolumeClaim: { claimName: options.artifactVolume.claimName } }] } : {}),
+          volumes,
           containers: [
             {
               name: TRAINER_CONTAINER,
@@ -148,12 +206,19 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               command: [...spec.command],
               ...(spec.args.length > 0 ? { args: [...spec.args] } : {}),
-              env: environment(spec, runSpec, options),
+              env: environment(spec, options),
               ...(options.envFromSecret !== null ? { envFrom: [{ secretRef: { name: options.envFromSecret } }] } : {}),
               // Requests = limits: a training run gets what it asked for (Guaranteed QoS without GPUs).
               resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits },
-              securityContext: { allowPrivilegeEscalation: false },
-              ...(options.artifactVolume ? { volumeMounts: [{ name: ARTIFACT_VOLUME, mountPath: options.artifactVolume.mountPath }] } : {}),
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              // /tmp is the only writable path (HOME and TMPDIR point there).
+              volumeMounts,
             },
           ],
         },

@@ -61,6 +61,8 @@ export const ANNOTATIONS = {
   runId: 'roundhouse.dev/run-id',
   requestId: 'roundhouse.dev/request-id',
   reason: 'roundhouse.dev/reason',
+  /** On the pod template only: the run spec, mounted as a file by the downward API (core/job.ts). */
+  runSpec: 'roundhouse.dev/run-spec',
 } as const;
 
 export const MANAGED_BY = 'roundhouse-dispatcher';

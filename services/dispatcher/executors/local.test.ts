@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunSpec } from '../../../lib/runspec';
@@ -176,5 +176,27 @@ describe('LocalExecutor (real child processes)', () => {
     const e = executor([script('exit-with.js'), '0']);
     expect(await e.observe({ runId: 'run-unknown', modelId: 'm' })).toBeNull();
     await expect(e.cancel({ runId: 'run-unknown', modelId: 'm' })).resolves.toBeUndefined();
+  });
+
+  it('hands the run spec over as a file only its user can read, and passes exactly the base env, the catalog env and that path', async () => {
+    const out = join(workDir, 'dump.json');
+    const e = executor([script('dump-env.js'), out]);
+    const { run, runSpec } = runWith();
+    await e.submit(run, runSpec);
+    await finished(e, run);
+    const { env, spec: seen } = JSON.parse(readFileSync(out, 'utf8')) as { env: Record<string, string>; spec: RunSpec };
+    expect(seen).toEqual(JSON.parse(JSON.stringify(runSpec)));
+    expect(env).toEqual({ PATH: process.env.PATH, WORKERS: '3', ROUNDHOUSE_RUN_SPEC_FILE: e.specPath(run.runId) });
+    expect(statSync(e.specPath(run.runId)).mode & 0o777).toBe(0o600);
+  });
+
+  it('starts a trainer whose run spec is larger than one environment string may be (128 KiB; was E2BIG)', async () => {
+    const out = join(workDir, 'dump.json');
+    const e = executor([script('dump-env.js'), out]);
+    const { run, runSpec } = runWith();
+    const large: RunSpec = { ...runSpec, hyperparameters: { blob: 'x'.repeat(300_000) } };
+    await e.submit(run, large);
+    expect(await finished(e, run)).toMatchObject({ phase: 'SUCCEEDED' });
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { spec: RunSpec }).spec.hyperparameters.blob).toHaveLength(300_000);
   });
 });

@@ -5,7 +5,7 @@ import { Clock, systemClock } from '../../../lib/clock';
 import type { FailureInfo } from '../../../lib/events';
 import type { Logger } from '../../../lib/log';
 import { silentLogger } from '../../../lib/log';
-import { RUN_SPEC_ENV, RunSpec, serializeRunSpec } from '../../../lib/runspec';
+import { RUN_SPEC_FILE_ENV, RunSpec, serializeRunSpec } from '../../../lib/runspec';
 import { FAILURE_CODES, verdictForExit } from '../core/failure';
 import type { JobRun } from '../core/job';
 import { jobNameFor } from '../core/names';
@@ -13,8 +13,10 @@ import type { ExecutionPhase, Observation, RunRef } from '../core/types';
 import type { TrainingExecutor } from './types';
 
 /**
- * The embedded default: the trainer as a child process with the run spec in its
- * environment, behaving like the Job it stands in for. The catalog's deadline
+ * The embedded default: the trainer as a child process with the run spec in a
+ * file (<workDir>/<runId>.spec.json, ROUNDHOUSE_RUN_SPEC_FILE; as an environment
+ * variable a large spec exceeds Linux's 128 KiB per string), behaving like the
+ * Job it stands in for. The catalog's deadline
  * bounds all attempts together (activeDeadlineSeconds); exit BAD_INPUT fails at
  * once, any other failure is retried up to `retries` times (podFailurePolicy);
  * cancel sends SIGTERM to the process group, then SIGKILL after a grace period.
@@ -26,7 +28,11 @@ import type { TrainingExecutor } from './types';
 
 export interface LocalExecutorOptions {
   readonly workDir: string;
-  /** The trainer's base environment (main.ts passes its own); the catalog env and the run spec go on top. */
+  /**
+   * The trainer's whole base environment; the catalog env and the run spec's path go
+   * on top. main.ts passes settings.local.env, an allowlist of its own (never all of
+   * process.env: it holds the API tokens and the dispatcher's credentials).
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Replaces the catalog's command + args (e.g. ['npx', 'tsx', 'services/trainer/main.ts']). */
   readonly command?: readonly string[] | null;
@@ -96,6 +102,11 @@ export class LocalExecutor implements TrainingExecutor {
     return join(this.options.workDir, `${runId}.json`);
   }
 
+  /** Readable by the dispatcher's user only: the spec names the model's data and artifacts. */
+  specPath(runId: string): string {
+    return join(this.options.workDir, `${runId}.spec.json`);
+  }
+
   async submit(ref: JobRun, runSpec: RunSpec): Promise<{ jobName: string }> {
     const jobName = jobNameFor(ref.modelId, ref.runId);
     if (this.runs.has(ref.runId) || this.readStatus(ref.runId)) return { jobName };
@@ -117,6 +128,7 @@ export class LocalExecutor implements TrainingExecutor {
       exited,
       resolveExited,
     };
+    writeFileSync(this.specPath(ref.runId), serializeRunSpec(runSpec), { mode: 0o600 });
     this.runs.set(ref.runId, run);
     const deadlineMs = runSpec.model.training.deadlineMs;
     run.cancelDeadline = this.clock.schedule(deadlineMs, () => this.terminate(run, 'deadline'));
@@ -165,7 +177,7 @@ export class LocalExecutor implements TrainingExecutor {
     const [file, ...args] = this.command(run);
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.options.env)) if (value !== undefined) env[name] = value;
-    Object.assign(env, run.runSpec.model.training.env, { [RUN_SPEC_ENV]: serializeRunSpec(run.runSpec) });
+    Object.assign(env, run.runSpec.model.training.env, { [RUN_SPEC_FILE_ENV]: this.specPath(run.ref.runId) });
     const fd = openSync(this.logPath(run.ref.runId), 'a');
     writeSync(fd, `--- ${new Date(this.clock.now()).toISOString()} attempt ${run.attempt}: ${[file, ...args].join(' ')}\n`);
     let child: ChildProcess;

@@ -6,14 +6,25 @@ import { ManualClock } from '../../../lib/clock';
 import { AvroCodec, MemorySchemaRegistry, PlatformCodec, createPlatformCodec } from '../../../lib/codec';
 import type { RetrainRequested, TrainingRun } from '../../../lib/events';
 import { silentLogger } from '../../../lib/log';
-import { createServiceMetrics } from '../../../lib/metrics';
+import { createServiceMetrics, type ServiceMetrics } from '../../../lib/metrics';
 import { DispatcherApp, DispatcherConfig, createDispatcherApp } from '../app';
+import type { ApiToken } from '../api/tokens';
 import { busRunLog } from '../engine/run-log';
 import { RecordingExecutor } from '../executors/fake';
 import type { TrainingExecutor } from '../executors/types';
 import { T0, testCatalog } from './fixtures';
 
+/** A token with every scope (name "tester"), the default of call(). */
 export const TOKEN = 'test-token-0123456789';
+/** One token per scope, for the 403 tests. */
+export const SCOPED_TOKENS = { read: 'reader-token-0123456789', submit: 'submitter-token-0123456789', override: 'overrider-token-0123456789' } as const;
+
+export const TEST_API_TOKENS: readonly ApiToken[] = [
+  { name: 'tester', scopes: ['read', 'submit', 'override'], token: TOKEN },
+  { name: 'reader', scopes: ['read'], token: SCOPED_TOKENS.read },
+  { name: 'submitter', scopes: ['submit'], token: SCOPED_TOKENS.submit },
+  { name: 'oncall-alice', scopes: ['override'], token: SCOPED_TOKENS.override },
+];
 
 /** Publishing fails (as Kafka would, retriably) while `failures` > 0 for the matching topic. */
 export class FlakyBus implements EventBus {
@@ -70,6 +81,8 @@ export interface Harness {
   readonly app: DispatcherApp;
   readonly codec: PlatformCodec;
   readonly world: World;
+  /** The registry main.ts serves on METRICS_PORT (lib/runtime's probe server), not on the API port. */
+  readonly metrics: ServiceMetrics;
 }
 
 let ids = 0;
@@ -80,6 +93,7 @@ export async function startDispatcher(
   overrides: { config?: Partial<DispatcherConfig>; bus?: EventBus; executor?: TrainingExecutor } = {},
 ): Promise<Harness> {
   const codec = await createPlatformCodec(new AvroCodec(w.registry, w.clock));
+  const metrics = createServiceMetrics('dispatcher');
   const app = createDispatcherApp({
     bus: overrides.bus ?? w.bus,
     codec,
@@ -88,20 +102,20 @@ export async function startDispatcher(
     runLog: busRunLog(w.bus, { groupPrefix: 'rebuild', clock: w.clock, logger: silentLogger() }),
     clock: w.clock,
     logger: silentLogger(),
-    metrics: createServiceMetrics('dispatcher'),
+    metrics,
     config: {
       groupId: 'roundhouse-dispatcher',
       maxConcurrentRuns: 10,
       resyncIntervalMs: 30_000,
       lostJobGraceMs: 120_000,
       artifactRoot: 's3://artifacts',
-      apiTokens: [TOKEN],
+      apiTokens: TEST_API_TOKENS,
       ...overrides.config,
     },
     newRequestId: () => `api-request-${++ids}`,
   });
   await app.start();
-  return { app, codec, world: w };
+  return { app, codec, world: w, metrics };
 }
 
 /** The TrainingRun events published so far, decoded, in publication order per partition. */

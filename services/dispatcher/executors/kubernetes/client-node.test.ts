@@ -81,7 +81,12 @@ describe('Kubernetes executor over HTTP (fake API server)', () => {
     expect(await executor.submit(run, runSpec)).toEqual({ jobName: name });
     const created = server.jobs.get(name)!;
     expect(created.spec!.podFailurePolicy!.rules).toHaveLength(3);
-    expect(created.spec!.template.spec!.containers[0]!.env!.some((e) => e.name === 'ROUNDHOUSE_RUN_SPEC')).toBe(true);
+    // What client-node's serializer sent (it drops fields its models do not know): the run spec file's parts and the restricted securityContext.
+    expect(created.spec!.template.metadata!.annotations!['roundhouse.dev/run-spec']).toContain(run.runId);
+    expect(created.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'ROUNDHOUSE_RUN_SPEC_FILE')?.value).toBe('/etc/roundhouse/run/spec.json');
+    expect(created.spec!.template.spec!.volumes!.find((v) => v.name === 'run-spec')?.downwardAPI?.items).toEqual([{ path: 'spec.json', fieldRef: { fieldPath: "metadata.annotations['roundhouse.dev/run-spec']" } }]);
+    expect(created.spec!.template.spec!.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(created.spec!.template.spec!.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     await waitFor(() => changes.includes(run.runId), 'the informer to report the new Job');
     expect(await executor.observe(run)).toMatchObject({ jobName: name, phase: 'PENDING' });
 
