@@ -24,6 +24,12 @@ const BENCHMARKS: readonly Benchmark[] = [
     needs: 'Java 17+ and Maven (Kafka + Apicurio are fetched and started), or KAFKA_BROKERS + SCHEMA_REGISTRY_URL',
   },
   {
+    name: 'trigger-scale',
+    file: 'bench/trigger-scale.ts',
+    what: '1,000 global models on one topic and a family of 10,000 merchants on the real broker (1 MiB limit): catch-up time, heap, peak RSS, restart-to-consuming; fails unless every model requests once and the family exactly for its 5 changed merchants',
+    needs: 'Java 17+ and Maven (Kafka + Apicurio are fetched and started), or KAFKA_BROKERS + SCHEMA_REGISTRY_URL',
+  },
+  {
     name: 'trainer-vs-sklearn',
     file: 'bench/trainer-vs-sklearn.ts',
     what: 'the built-in logistic regression vs scikit-learn on 1M × 30 rows: holdout ROC-AUC and fit times',

@@ -1,7 +1,11 @@
 /**
  * Trigger throughput against plain kafkajs consumption, in one run on one broker.
  *
- *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3]
+ *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3] [--models 1] [--family 0]
+ *
+ * `--models N`: N global models on the topic (they share one sketch: the cost
+ * per event should not grow with N). `--family M`: instead, one family over M
+ * merchants × 10 features (20 big merchants carry half the traffic), 16 shards.
  *
  * Uses KAFKA_BROKERS / SCHEMA_REGISTRY_URL when set, otherwise starts the local
  * stack (test/stack) for the duration of the run. Every round gets fresh state:
@@ -31,7 +35,7 @@ import { createServiceMetrics } from '../lib/metrics';
 import { createTriggerApp } from '../services/trigger/app';
 import { testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
 import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
-import { referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
+import { familyStream, referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
 import { ConfluentSchemaRegistryClient } from '../lib/codec';
 import { startBenchStack } from './stack';
 
@@ -40,9 +44,30 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** The catalog of a round: `MODELS` global models, or one family of `FAMILY` merchants. */
+function catalogYaml(featureTopic: string, labelTopic: string): string[] {
+  if (FAMILY > 0) {
+    return [
+      testModelYaml({
+        id: 'per-merchant',
+        features: 10,
+        featureTopic,
+        labelTopic,
+        window: '{ type: time, size: 1m, allowedLateness: 5s }',
+        minSamples: 300,
+        bootstrapEvents: 600,
+        family: `    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: ${FAMILY * 2}, shards: 16 }`,
+      }),
+    ];
+  }
+  return Array.from({ length: MODELS }, (_, i) => testModelYaml({ id: MODELS === 1 ? 'synthetic' : `m${i}`, featureTopic, labelTopic, features: FEATURES }));
+}
+
 const EVENTS = arg('events', 300_000);
 const FEATURES = arg('features', 20);
 const ROUNDS = arg('rounds', 3);
+const MODELS = arg('models', 1);
+const FAMILY = arg('family', 0);
 const PARTITIONS = 3;
 const START = Date.UTC(2026, 0, 1);
 const POLL_MS = 25;
@@ -90,7 +115,7 @@ async function trigger(brokers: string[], registryUrl: string, probe: EventBus, 
   const app = createTriggerApp({
     bus,
     codec: await platformCodec(new ConfluentSchemaRegistryClient({ url: registryUrl }), topicNames(prefix)),
-    catalog: testCatalog(testModelYaml({ featureTopic, labelTopic: `${prefix}labels`, features: FEATURES })),
+    catalog: testCatalog(...catalogYaml(featureTopic, `${prefix}labels`)),
     logger,
     metrics,
     instanceId: 'bench',
@@ -98,6 +123,7 @@ async function trigger(brokers: string[], registryUrl: string, probe: EventBus, 
   });
   try {
     const seconds = await span(probe, () => app.start(), () => app.consumerGroups());
+    // Counted per model: the first model's series.
     const consumed = (await metrics.registry.getSingleMetricAsString('roundhouse_trigger_events_consumed_total')).match(/\} (\d+)/);
     if (!consumed || Number(consumed[1]) < EVENTS) throw new Error(`trigger counted ${consumed?.[1] ?? 0} of ${EVENTS} events`);
     return EVENTS / seconds;
@@ -115,10 +141,16 @@ async function freshRound(brokers: string[], registryUrl: string): Promise<{ pre
   const bus = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-producer', logger }), { logger, defaultPartitions: PARTITIONS });
   const registry = new ConfluentSchemaRegistryClient({ url: registryUrl });
   const codec = await platformCodec(registry, topicNames(prefix));
-  const model = testCatalog(testModelYaml({ featureTopic, labelTopic: `${prefix}labels`, features: FEATURES })).models[0]!;
+  const models = testCatalog(...catalogYaml(featureTopic, `${prefix}labels`)).models;
   await bus.ensureTopics([{ name: featureTopic, partitions: PARTITIONS }, { name: `${prefix}labels`, partitions: PARTITIONS }, { name: codec.topics.modelReady, compacted: true }]);
-  await bus.publish([codec.message('ModelReady', championEvent(model, referenceProfile(FEATURES, 20_000), 1, START, START))]);
-  await publishEvents(bus, registry, featureTopic, FEATURES, syntheticStream({ seed: 1, features: FEATURES, start: START, spacingMs: 10 }, EVENTS), 1000);
+  // A champion per global model (the family's members bootstrap their references).
+  const profile = referenceProfile(FEATURES, 20_000);
+  if (FAMILY === 0) await bus.publish(models.map((model) => codec.message('ModelReady', championEvent(model, profile, 1, START, START))));
+  const events =
+    FAMILY > 0
+      ? familyStream({ seed: 1, features: 10, start: START, spacingMs: 1, merchants: FAMILY, big: 20, changed: [], changeAt: 0 }, EVENTS)
+      : syntheticStream({ seed: 1, features: FEATURES, start: START, spacingMs: 10 }, EVENTS);
+  await publishEvents(bus, registry, featureTopic, FAMILY > 0 ? 10 : FEATURES, events, 1000);
   await bus.close();
   return { prefix, featureTopic };
 }
@@ -155,7 +187,9 @@ async function main(): Promise<void> {
     const b = median(results.map((r) => r.baseline));
     const t = median(results.map((r) => r.trigger));
     const ratios = results.map((r, i) => `${(r.trigger / r.baseline).toFixed(2)}${i === 0 ? ' cold' : ''}`).join(', ');
-    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS.toLocaleString('en-US')} events × ${FEATURES + 1} features, ${PARTITIONS} partitions, 1 model | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(median(results.map((r) => r.trigger / r.baseline))).toFixed(2)} (rounds: ${ratios}) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}\` |`);
+    const shape = FAMILY > 0 ? `11 features, family of ${FAMILY.toLocaleString('en-US')} merchants` : `${FEATURES + 1} features, ${MODELS} model${MODELS === 1 ? '' : 's'}`;
+    const options = FAMILY > 0 ? ` --family ${FAMILY}` : MODELS > 1 ? ` --models ${MODELS}` : '';
+    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS.toLocaleString('en-US')} events × ${shape}, ${PARTITIONS} partitions | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(median(results.map((r) => r.trigger / r.baseline))).toFixed(2)} (rounds: ${ratios}) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}${options}\` |`);
   } finally {
     await probe.close();
     await stack.stop();

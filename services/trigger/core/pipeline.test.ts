@@ -2,7 +2,7 @@ import type { ModelSpec } from '../../../lib/catalog';
 import type { ReferenceProfile, RetrainRequested } from '../../../lib/events';
 import { testCatalog, testModel, testModelYaml } from '../testing/catalog';
 import { avroType, syntheticFeatureSchema } from '../testing/schema';
-import { referenceProfile, syntheticStream, type SyntheticEvent } from '../testing/stream';
+import { familyStream, referenceProfile, syntheticStream, type SyntheticEvent } from '../testing/stream';
 import { compileFeaturePlan } from './extract';
 import { OVERFLOW_SEGMENT, planGroups, type TriggerGroup } from './groups';
 import { IngestPartition, groupFeaturePlan, type GroupFeaturePlan } from './ingest';
@@ -236,18 +236,8 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
 
   describe('families of thousands of segments', () => {
     /** 2,000 merchants: 20 big ones (m0..m19, half the traffic), the rest small; m3, m7, m11, m13, m17 shift after `changeAt`. */
-    function* familyStream(count: number, changeAt: number): Generator<SyntheticEvent> {
-      const changedMerchants = new Set(['m3', 'm7', 'm11', 'm13', 'm17']);
-      let i = 0;
-      for (const event of syntheticStream({ seed: 5, features: 10, start: START, spacingMs: 1 }, count)) {
-        const r = (i * 2654435761) % 1000;
-        const merchant = r < 500 ? `m${r % 20}` : `m${20 + ((i * 7919) % 1980)}`;
-        const shifted: Record<string, string | number> = { ...event, merchant_id: merchant };
-        if (i >= changeAt && changedMerchants.has(merchant)) for (const f of [1, 4, 6]) shifted[`f${f}`] = (shifted[`f${f}`] as number) + 1;
-        i++;
-        yield shifted as SyntheticEvent;
-      }
-    }
+    const merchantStream = (count: number, changeAt: number): Iterable<SyntheticEvent> =>
+      familyStream({ seed: 5, features: 10, start: START, spacingMs: 1, merchants: 2000, big: 20, changed: ['m3', 'm7', 'm11', 'm13', 'm17'], changeAt }, count);
     const familyYaml = (maxSegments: number, shards: number): string =>
       testModelYaml({
         id: 'per-merchant',
@@ -261,7 +251,7 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     it('requests exactly for the changed merchants, with every record under the budget, spread over shards', () => {
       const models = testCatalog(familyYaml(5000, 8)).models;
       // 1 event per ms: 60,000 events per window; the change after 4 windows.
-      const r = run(familyStream(480_000, 240_000), { models, partitions: 3, drainEvery: 2000, champion: undefined, partitionOf: (e) => Number(e.merchant_id.slice(1)) % 3 });
+      const r = run(merchantStream(480_000, 240_000), { models, partitions: 3, drainEvery: 2000, champion: undefined, partitionOf: (e) => Number(e.merchant_id.slice(1)) % 3 });
       expect(r.requests.map((q) => q.segment).sort()).toEqual(['m11', 'm13', 'm17', 'm3', 'm7']);
       expect(r.requests.every((q) => q.reason === 'DRIFT' && q.modelId.startsWith('per-merchant'))).toBe(true);
       expect(r.largestPartial).toBeLessThanOrEqual(PARTIAL_BUDGET_BYTES);
@@ -274,7 +264,7 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
 
     it('enforces maxSegments: segments beyond a shard\'s share go to its overflow member, which never requests', () => {
       const models = testCatalog(familyYaml(400, 4)).models;
-      const r = run(familyStream(240_000, 120_000), { models, partitions: 2, drainEvery: 2000, champion: undefined });
+      const r = run(merchantStream(240_000, 120_000), { models, partitions: 2, drainEvery: 2000, champion: undefined });
       const admitted = [...r.judges.values()].map((j) => j.admittedSegments());
       expect(admitted).toEqual([100, 100, 100, 100]);
       expect([...r.judges.values()].every((j) => j.overflowFolds() > 0)).toBe(true);

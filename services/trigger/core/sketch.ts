@@ -53,8 +53,11 @@ export class NumericSketch {
   missing = 0;
   nan = 0;
   sumSq = 0;
+  /** buckets() memo: a window's sketch is re-binned once per model that reads it (sketch once, judge many). */
+  private sorted: { mean: number; count: number; sum: number }[] | null = null;
 
   add(value: number | null | undefined): void {
+    this.sorted = null;
     if (value === null || value === undefined) {
       this.missing++;
       return;
@@ -78,6 +81,7 @@ export class NumericSketch {
   }
 
   private addBucket(key: number, count: number, sum: number): void {
+    this.sorted = null;
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = this.keys.length;
@@ -108,14 +112,16 @@ export class NumericSketch {
     return this.validCount + this.missing + this.nan;
   }
 
-  /** Buckets as (mean, count, sum), ascending by mean. */
-  buckets(): { mean: number; count: number; sum: number }[] {
+  /** Buckets as (mean, count, sum), ascending by mean (do not mutate: memoised until the next add or merge). */
+  buckets(): readonly { mean: number; count: number; sum: number }[] {
+    if (this.sorted) return this.sorted;
     const out: { mean: number; count: number; sum: number }[] = [];
     for (let i = 0; i < this.keys.length; i++) {
       const count = this.counts[i]!;
       if (count > 0) out.push({ mean: this.sums[i]! / count, count, sum: this.sums[i]! });
     }
-    return out.sort((a, b) => a.mean - b.mean);
+    this.sorted = out.sort((a, b) => a.mean - b.mean);
+    return this.sorted;
   }
 
   /** Re-bin onto a reference's edges, as lib/stats' histogram (searchsorted right). */

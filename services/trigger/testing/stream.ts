@@ -76,3 +76,31 @@ export function referenceProfile(features: number, sample: number, seed = 999): 
   profiles.push({ name: 'channel', kind: 'CATEGORICAL', binEdges: [], binProportions: [], categories: { ...channel.categories }, missingShare: channel.missingShare, count: channel.count, binMeans: [], nanShare: 0, mean: 0, std: 0 });
   return { features: profiles, score: null, labelRate: null, labelledRows: null };
 }
+
+export interface FamilyStreamOptions {
+  readonly seed: number;
+  readonly features: number;
+  readonly start: number;
+  readonly spacingMs: number;
+  /** Distinct merchants: `big` of them (m0…) carry half the traffic, the rest share the other half. */
+  readonly merchants: number;
+  readonly big: number;
+  /** Merchants whose features f1, f4, f6 shift by +1σ from event `changeAt` on. */
+  readonly changed: readonly string[];
+  readonly changeAt: number;
+}
+
+/** A merchant family's traffic: skewed (a few big merchants, a long tail), a change on a few merchants only. */
+export function* familyStream(o: FamilyStreamOptions, count: number): Generator<SyntheticEvent> {
+  const changed = new Set(o.changed);
+  const tail = o.merchants - o.big;
+  let i = 0;
+  for (const event of syntheticStream({ seed: o.seed, features: o.features, start: o.start, spacingMs: o.spacingMs }, count)) {
+    const r = (i * 2654435761) % 1000;
+    const merchant = r < 500 ? `m${r % o.big}` : `m${o.big + ((i * 7919) % tail)}`;
+    const shifted: Record<string, string | number> = { ...event, merchant_id: merchant };
+    if (i >= o.changeAt && changed.has(merchant)) for (const f of [1, 4, 6]) if (f < o.features) shifted[`f${f}`] = (shifted[`f${f}`] as number) + 1;
+    i++;
+    yield shifted as SyntheticEvent;
+  }
+}
