@@ -119,7 +119,7 @@ async function runDeployment(brokers: string[], registryUrl: string, d: Deployme
     return { app, bus };
   };
   t0 = performance.now();
-  let { app, bus } = await start('a');
+  const { app, bus } = await start('a');
   const probe = busFor(brokers, `${d.name}-probe`);
   while (!(await groupsCaughtUp(probe, app.consumerGroups())) && failures.length === 0) await new Promise((r) => setTimeout(r, 200));
   const seconds = (performance.now() - t0) / 1000;
