@@ -7,7 +7,7 @@ import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } fro
 import type { Logger } from '../../lib/log';
 import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { CheckpointStore } from './checkpoints';
-import { chunkedMessages, readChunked } from './chunked';
+import { chunkedMessages, committedState, readChunked } from './chunked';
 import { compileFeaturePlan, compileLabelPlan } from './core/extract';
 import { judgeKey, planGroups, type TriggerGroup } from './core/groups';
 import { IngestPartition, groupFeaturePlan, groupLabelPlan, type GroupFeaturePlan, type GroupLabelPlan, type IngestState } from './core/ingest';
@@ -124,7 +124,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     let ingest = ingests.get(key);
     if (!ingest) {
       const saved = readChunked(checkpoints, key);
-      if (saved) pieces.set(key, saved.pieces);
+      if (saved && saved.pieces >= 0) pieces.set(key, saved.pieces);
       const groupsHere = groups.filter((g) => g.featureTopic === topic || g.labelTopic === topic);
       ingest = new IngestPartition({ topic, partition, partitions: partitionCounts.get(topic) ?? 1, groups: groupsHere }, saved?.state as IngestState | undefined);
       ingests.set(key, ingest);
@@ -175,11 +175,12 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     return drained.map(({ key, partial }) => ({ topic: partialsTopic, key, value: encodePartial(partial) }));
   }
 
-  function checkpointMessages(key: string, state: unknown, stage: 'ingest' | 'judge'): OutboundMessage[] {
-    const { messages, pieces: n, bytes } = chunkedMessages(topics.triggerState, key, state, pieces.get(key) ?? 0);
+  /** The records of a checkpoint, and the JSON to keep once they are committed (see committedState). */
+  function checkpointMessages(key: string, state: unknown, stage: 'ingest' | 'judge'): { messages: OutboundMessage[]; json: string } {
+    const { messages, pieces: n, bytes, json } = chunkedMessages(topics.triggerState, key, state, pieces.get(key) ?? 0);
     pieces.set(key, n);
     metrics.stateBytes.set({ stage, key }, bytes);
-    return messages;
+    return { messages, json };
   }
 
   async function onIngestBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
@@ -241,7 +242,9 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       control.advance(nextOffset);
       return;
     }
-    const outputs = [...pending.outputs, ...partialMessages(ingest.drain(caughtUp)), ...checkpointMessages(checkpointKey, ingest.toJSON(), 'ingest')];
+    const partials = partialMessages(ingest.drain(caughtUp));
+    const checkpoint = checkpointMessages(checkpointKey, ingest.toJSON(), 'ingest');
+    const outputs = [...pending.outputs, ...partials, ...checkpoint.messages];
     try {
       await control.commit(nextOffset, outputs);
     } catch (error) {
@@ -251,7 +254,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     uncommitted.delete(checkpointKey);
     attempts.delete(`${batch.topic}:${batch.partition}`);
-    checkpoints.set(checkpointKey, structuredClone(ingest.toJSON()));
+    checkpoints.set(checkpointKey, committedState(checkpoint.json));
   }
 
   /**
@@ -304,9 +307,13 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     const key = judgeKey(group.id, shard);
     let judge = judges.get(key);
     if (!judge) {
-      const saved = readChunked(checkpoints, `judge/${key}`);
-      if (saved) pieces.set(`judge/${key}`, saved.pieces);
-      judge = new GroupJudge(group, shard, saved?.state as JudgeState | undefined);
+      const core = readChunked(checkpoints, `judge/${key}`);
+      const members = readChunked(checkpoints, `judge/${key}/members`);
+      if (core && core.pieces >= 0) pieces.set(`judge/${key}`, core.pieces);
+      if (members && members.pieces >= 0) pieces.set(`judge/${key}/members`, members.pieces);
+      // Both parts are written in the same transaction as the offsets; members only when they changed.
+      const state = core && members ? ({ ...(core.state as object), ...(members.state as object) } as JudgeState) : undefined;
+      judge = new GroupJudge(group, shard, state);
       judges.set(key, judge);
     }
     return judge;
@@ -376,13 +383,17 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       control.advance(nextOffset);
       return;
     }
-    const states = [...pending.touched].map((key) => [key, judges.get(key)!.toJSON()] as const);
+    const states = [...pending.touched].flatMap((key) => {
+      const parts = judges.get(key)!.checkpoint();
+      return [[`judge/${key}`, parts.core] as const, ...(parts.members ? [[`judge/${key}/members`, parts.members] as const] : [])];
+    });
     for (const [key, judge] of [...pending.touched].map((k) => [k, judges.get(k)!] as const)) {
       const overflow = judge.overflowFolds();
       const group = groupsById.get(key.slice(0, key.indexOf('/')))!;
       if (group.segmentField !== null) for (const model of group.models) metrics.overflowFolds.set({ model: model.id, shard: key.slice(key.indexOf('/') + 1) }, overflow);
     }
-    const outputs = [...pending.outputs, ...states.flatMap(([key, state]) => checkpointMessages(`judge/${key}`, state, 'judge'))];
+    const written = states.map(([key, state]) => [key, checkpointMessages(key, state, 'judge')] as const);
+    const outputs = [...pending.outputs, ...written.flatMap(([, c]) => c.messages)];
     try {
       await control.commit(nextOffset, outputs);
     } catch (error) {
@@ -392,8 +403,8 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     judgeUncommitted.delete(batch.partition);
     attempts.delete(`${batch.topic}:${batch.partition}`);
-    // A copy: the judge goes on mutating its state, and a reset must restart from what was committed.
-    for (const [key, state] of states) checkpoints.set(`judge/${key}`, structuredClone(state));
+    // The committed JSON, not the live state: the judge goes on mutating it, and a reset must restart from what was committed.
+    for (const [key, c] of written) checkpoints.set(key, committedState(c.json));
   }
 
   return {

@@ -11,13 +11,23 @@ import type { OutboundMessage } from '../../lib/bus';
  * a reader sees a whole checkpoint or the previous one; pieces a smaller
  * checkpoint no longer needs are tombstoned.
  *
- * A piece holds 512 KiB of gzip, about 700 KiB as a record: under Kafka's
+ * A piece holds 512 KiB of gzip, about 700 KiB as a record (base64, stored
+ * uncompressed in its gzip frame): under Kafka's
  * default 1 MiB message limit with room for the record's overhead.
  */
 export const CHUNK_BYTES = 512 * 1024;
 
-export function chunkedMessages(topic: string, key: string, state: unknown, previousPieces: number): { messages: OutboundMessage[]; pieces: number; bytes: number } {
-  const gz = gzipSync(Buffer.from(JSON.stringify(state)));
+/**
+ * gzip level 1: a checkpoint is written at every commit and read once per
+ * rebalance; level 1 is several times faster than the default 6 for about 10%
+ * more bytes on sketch JSON (measured: gzip was 29% of a 10,000-merchant
+ * family's CPU at level 6).
+ */
+const GZIP = { level: 1 };
+
+export function chunkedMessages(topic: string, key: string, state: unknown, previousPieces: number): { messages: OutboundMessage[]; pieces: number; bytes: number; json: string } {
+  const json = JSON.stringify(state);
+  const gz = gzipSync(Buffer.from(json), GZIP);
   const messages: OutboundMessage[] = [];
   let pieces = 0;
   if (gz.length <= CHUNK_BYTES) {
@@ -26,18 +36,24 @@ export function chunkedMessages(topic: string, key: string, state: unknown, prev
     pieces = Math.ceil(gz.length / CHUNK_BYTES);
     for (let i = 0; i < pieces; i++) {
       const data = gz.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES).toString('base64');
-      messages.push({ topic, key: `${key}#${i}`, value: gzipSync(Buffer.from(JSON.stringify({ piece: i, data }))), partition: 0 });
+      // Level 0: the data is gzip already; the record is gzip framing only, which the store expects of every record.
+      messages.push({ topic, key: `${key}#${i}`, value: gzipSync(Buffer.from(JSON.stringify({ piece: i, data })), { level: 0 }), partition: 0 });
     }
     messages.push({ topic, key, value: gzipSync(Buffer.from(JSON.stringify({ chunked: pieces }))), partition: 0 });
   }
   for (let i = pieces; i < previousPieces; i++) messages.push({ topic, key: `${key}#${i}`, value: null, partition: 0 });
-  return { messages, pieces, bytes: gz.length };
+  return { messages, pieces, bytes: gz.length, json };
 }
+
+/** What a stage keeps of a committed checkpoint: its JSON, parsed again only when a reset rebuilds from it. */
+export const committedState = (json: string): { readonly committedJson: string } => ({ committedJson: json });
 
 /** The state under `key` from loaded checkpoints (decoded JSON per key), reassembling pieces; undefined when absent or incomplete. */
 export function readChunked(states: ReadonlyMap<string, unknown>, key: string): { state: unknown; pieces: number } | undefined {
   const head = states.get(key);
   if (head === undefined) return undefined;
+  const committed = (head as { committedJson?: unknown }).committedJson;
+  if (typeof committed === 'string') return { state: JSON.parse(committed) as unknown, pieces: -1 };
   const chunked = (head as { chunked?: unknown }).chunked;
   if (typeof chunked !== 'number') return { state: head, pieces: 0 };
   const parts: Buffer[] = [];

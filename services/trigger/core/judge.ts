@@ -125,6 +125,8 @@ export class GroupJudge {
   private readonly admitted: Set<string>;
   /** Live accumulators per class (the state's `segments` are refreshed by toJSON). */
   private readonly live = new Map<string, Map<string, LiveSegment>>();
+  /** Members, bootstraps or admissions changed since the last checkpoint() (they change per judged window or label, not per partial). */
+  private membersDirty = true;
 
   constructor(
     private readonly group: TriggerGroup,
@@ -162,6 +164,20 @@ export class GroupJudge {
     }
     this.state.admitted = [...this.admitted];
     return this.state;
+  }
+
+  /**
+   * The state in two parts: `core` (slices, window accumulators) changes with
+   * every partial and is written at every commit; `members` (member states,
+   * bootstraps, admissions) only when a window was judged or labels came, and is
+   * null otherwise. For a 10,000-merchant family the members part is most of
+   * the state, and rewriting it on every commit was most of the trigger's CPU.
+   */
+  checkpoint(): { core: Omit<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds'>; members: Pick<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds'> | null } {
+    const { members, bootstraps, admitted, overflowFolds, ...core } = this.toJSON();
+    const dirty = this.membersDirty;
+    this.membersDirty = false;
+    return { core, members: dirty ? { members, bootstraps, admitted, overflowFolds } : null };
   }
 
   /** Late events per partition (contributions for slices already judged). */
@@ -203,6 +219,7 @@ export class GroupJudge {
   }
 
   addLabels(partial: LabelPartial): void {
+    this.membersDirty = true;
     for (const [segment, counts] of partial.segments) {
       const target = this.admit(segment);
       for (const model of this.group.models) {
@@ -255,6 +272,7 @@ export class GroupJudge {
     c.disabled = [...disabled].sort();
     const window = windowClass.window;
     if (window.type === 'count' && c.total < window.size) return;
+    this.membersDirty = true;
     const bounds = { index: c.windows, start: c.firstSlice * this.group.sliceMs, end: (c.lastSlice + 1) * this.group.sliceMs };
     for (const key of [...live.keys()].sort()) {
       const segment = live.get(key)!;
