@@ -6,7 +6,7 @@ import { createServiceMetrics } from '../../lib/metrics';
 import { createTriggerApp, type TriggerApp } from './app';
 import { testCatalog, testModelYaml } from './testing/catalog';
 import { championEvent, platformCodec, publishEvents } from './testing/harness';
-import { referenceProfile, syntheticStream } from './testing/stream';
+import { familyStream, referenceProfile, syntheticStream } from './testing/stream';
 
 const FEATURES = 20;
 // Tens of thousands of events per case: seconds of CPU, more on a loaded machine.
@@ -120,4 +120,49 @@ describe('trigger app: partitions progressing unevenly', () => {
     expect(uneven.requests[0]!.drift!.features.filter((f) => f.drifted).map((f) => f.feature).sort()).toEqual(['f2', 'f4', 'f8']);
     expect(uneven.largestCheckpoint).toBeLessThan(768 * 1024);
   });
+});
+
+describe('trigger app: a family of thousands of merchants', () => {
+  it('a restart and a second replica in the middle: requests exactly for the changed merchants, every record under the broker limit', async () => {
+    const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
+    const registry = new MemorySchemaRegistry();
+    const catalog = testCatalog(
+      testModelYaml({
+        id: 'per-merchant',
+        features: 10,
+        window: '{ type: time, size: 1m, allowedLateness: 5s }',
+        minSamples: 300,
+        bootstrapEvents: 600,
+        family: '    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: 4000, shards: 8 }',
+      }).replace('labelMaturity: 1h', 'labelMaturity: 0s'),
+    );
+    await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }]);
+    const codec = await platformCodec(registry);
+    const changed = ['m3', 'm7', 'm11', 'm13', 'm17'];
+    const events = [...familyStream({ seed: 5, features: 10, start: START, spacingMs: 1, merchants: 2000, big: 20, changed, changeAt: 120_000 }, 240_000)];
+    const start = async (id: string): Promise<TriggerApp> => {
+      const app = createTriggerApp({ bus, codec, catalog, logger: silentLogger(), metrics: createServiceMetrics('trigger'), instanceId: id });
+      await app.start();
+      return app;
+    };
+    const a = await start('a');
+    await publishEvents(bus, registry, 'features', 10, events.slice(0, 90_000), 1000);
+    await bus.drained(120_000);
+    await a.stop(); // a restart: its successor takes over the checkpoints
+    const a2 = await start('a');
+    await publishEvents(bus, registry, 'features', 10, events.slice(90_000, 160_000), 1000);
+    const b = await start('b'); // a second replica joins mid-stream: the groups rebalance
+    await publishEvents(bus, registry, 'features', 10, events.slice(160_000), 1000);
+    await bus.drained(180_000);
+    await a2.stop();
+    await b.stop();
+    const requests = bus.messages(codec.topics.retrainRequests).map((m) => codec.decode('RetrainRequested', m.value));
+    expect(requests.map((r) => r.segment).sort()).toEqual([...changed].sort());
+    expect(new Set(requests.map((r) => r.requestId)).size).toBe(requests.length);
+    // Both internal topics stayed within max.message.bytes (the memory bus refuses what a broker would).
+    const largest = Math.max(...[codec.topics.triggerState, 'roundhouse.trigger-partials'].flatMap((t) => bus.messages(t).map((m) => m.value?.length ?? 0)));
+    expect(largest).toBeLessThan(1_048_588);
+    expect(bus.messages('features.dlq')).toHaveLength(0);
+    await bus.close();
+  }, 600_000);
 });
