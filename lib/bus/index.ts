@@ -4,3 +4,4 @@ export * from './processor';
 export * from './consumer';
 export * from './memory';
 export * from './caught-up';
+export * from './out-of-range';
