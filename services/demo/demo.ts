@@ -113,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     codec,
     catalog,
     executor: new InProcessExecutor(async (spec) => (await runTraining(spec, trainerDeps, { timestampSlackMs: 0 })).exitCode, logger, model.training.retries),
-    runLog: busRunLog(bus, { groupPrefix: `${prefix}roundhouse-dispatcher-rebuild`, clock: systemClock, logger }),
+    runLog: busRunLog(bus, { clock: systemClock, logger }),
     clock: systemClock,
     logger,
     metrics: metricsFor('dispatcher'),

@@ -88,7 +88,7 @@ export async function startDispatcher(
     codec,
     catalog: w.catalog,
     executor: overrides.executor ?? w.executor,
-    runLog: busRunLog(w.bus, { groupPrefix: 'rebuild', clock: w.clock, logger: silentLogger() }),
+    runLog: busRunLog(w.bus, { clock: w.clock, logger: silentLogger() }),
     clock: w.clock,
     logger: silentLogger(),
     metrics: createServiceMetrics('dispatcher'),
