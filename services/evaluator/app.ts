@@ -58,7 +58,7 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
   const commandsTopic = commandsTopicFor(codec.topics);
   const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, state, metrics, clock, logger });
   const followerSkips = deps.metrics.counter('state_skipped_total', 'Undecodable messages the state follower skipped.', ['topic', 'code']);
-  const follower = new StateFollower(bus, codec, state, logger, groupId, commandsTopic, (topic, code) => followerSkips.inc({ topic, code }));
+  const follower = new StateFollower(bus, codec, state, logger, groupId, commandsTopic, (topic, code) => followerSkips.inc({ topic, code }), clock);
   const consumers: RunningConsumer[] = [];
   const consumerDeps = { logger, metrics: deps.metrics, clock, ...(deps.readiness ? { readiness: deps.readiness } : {}), ...(deps.backoff ? { backoff: deps.backoff } : {}) };
 
