@@ -4,6 +4,7 @@ import { startConsumer } from '../../lib/bus';
 import { resolveModel, type Catalog } from '../../lib/catalog';
 import { Clock, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
+import { MODEL_READY_TOPIC_CONFIG } from '../../lib/events';
 import type { Logger } from '../../lib/log';
 import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { commandsTopicFor, decodeCommand, type EvaluatorCommand } from './commands';
@@ -74,7 +75,7 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
         { name: codec.topics.trainingResults },
         { name: codec.topics.retrainRequests },
         { name: codec.topics.evaluations },
-        { name: codec.topics.modelReady, compacted: true },
+        { name: codec.topics.modelReady, compacted: true, config: MODEL_READY_TOPIC_CONFIG },
         { name: commandsTopic },
       ]);
       await follower.start(deps.catchUpTimeoutMs ?? 60_000);
