@@ -77,6 +77,7 @@ function isMessageTooLarge(error: unknown): boolean {
  */
 export class KafkaEventBus implements EventBus {
   private admin: Admin | undefined;
+  private adminReady: Promise<Admin> | undefined;
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   private readonly subscriptions = new Set<Subscription>();
@@ -388,15 +389,29 @@ export class KafkaEventBus implements EventBus {
     this.producer = undefined;
     this.producerReady = undefined;
     this.admin = undefined;
+    this.adminReady = undefined;
   }
 
-  private async getAdmin(): Promise<Admin> {
-    if (!this.admin) {
+  /**
+   * One admin client, however many callers ask at once: checking `this.admin`
+   * across the await let concurrent callers (followers reading several topics
+   * to their end in parallel) each connect one, and close() disconnected only
+   * the last, so the process never exited. A failed connect is forgotten, so
+   * the next call tries again.
+   */
+  private getAdmin(): Promise<Admin> {
+    this.adminReady ??= (async () => {
       const admin = this.kafka.admin();
-      await admin.connect();
+      try {
+        await admin.connect();
+      } catch (error) {
+        this.adminReady = undefined;
+        throw error;
+      }
       this.admin = admin;
-    }
-    return this.admin;
+      return admin;
+    })();
+    return this.adminReady;
   }
 
   private getProducer(): Promise<Producer> {
