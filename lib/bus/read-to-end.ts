@@ -14,7 +14,9 @@ import type { EventBus, InboundMessage, OffsetRange } from './types';
  *    (Committed records after an open transaction's first record are beyond it
  *    too: see CheckpointStore.load for a reader that must wait for those.)
  * 2. Take the log-start offsets and read [max(start, from), end) of each
- *    partition with readRange: no consumer group, nothing committed. A partition
+ *    partition with readRange: nothing committed, no group of ours (the Kafka
+ *    adapter joins a throwaway one inside readRange, kafkajs having no assign(),
+ *    and never commits it). A partition
  *    retention has emptied (start = end) is done at once instead of being waited
  *    for, and a compacted or truncated head is simply not there to read.
  * 3. Resolve with the ends reached, so a caller can go on from there (a live
@@ -22,7 +24,8 @@ import type { EventBus, InboundMessage, OffsetRange } from './types';
  *
  * If it takes longer than `timeoutMs` on the injected clock it rejects with a
  * TIMEOUT naming the topic and every partition left; the read under way is ended
- * at its next batch (readRange has no other way to be cancelled).
+ * at its next batch, or on Kafka by the range reader's idle guard if no batch
+ * comes (readRange has no other way to be cancelled).
  */
 export interface ReadToEndOptions {
   /** Each batch, in offset order per partition; awaited before the next (back-pressure). */
