@@ -5,3 +5,5 @@ export * from './consumer';
 export * from './memory';
 export * from './caught-up';
 export * from './split';
+export * from './read-to-end';
+export * from './out-of-range';

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { ErrorCodes, RoundhouseError } from '../errors';
 import { Clock, systemClock } from '../clock';
 import { recordBytes, sendGroups } from './split';
+import { offsetOutOfRange } from './out-of-range';
 import type {
   BatchControl,
   EventBus,
@@ -20,13 +21,16 @@ import type {
  * semantics that our code relies on: partitions chosen by key hash, consumer
  * groups whose members share partitions, delivery from the committed offset (so
  * a batch that is not committed is redelivered), atomic commit of outputs and
- * offsets, paused partitions, and compaction read as "latest value per key".
+ * offsets, paused partitions, compaction read as "latest value per key", and
+ * retention as a log-start offset that truncate() moves (see there).
  * It records everything published, for assertions.
  */
 
 interface MemoryTopic {
   readonly spec: TopicSpec;
+  /** Indexed by offset; records below the partition's log start stay in the array but are never read. */
   readonly partitions: InboundMessage[][];
+  readonly logStarts: number[];
 }
 
 interface Member {
@@ -141,6 +145,30 @@ export class MemoryEventBus implements EventBus {
     return new Map(this.topic(topic).partitions.map((log, partition) => [partition, String(log.length)]));
   }
 
+  async startOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return new Map(this.topic(topic).logStarts.map((start, partition) => [partition, String(start)]));
+  }
+
+  /**
+   * Remove the records below `beforeOffset` from a partition, as retention or
+   * Kafka's deleteRecords does: the log start moves there, later offsets keep
+   * their numbers, the end does not move. As on the broker, readRange below the
+   * new start is refused (OFFSET_OUT_OF_RANGE) and a subscription whose position
+   * is below it resumes at the start (auto.offset.reset=earliest).
+   */
+  truncate(topic: string, partition: number, beforeOffset: number): void {
+    const { partitions, logStarts } = this.topic(topic);
+    const log = partitions[partition];
+    if (!log) throw new Error(`topic ${topic} has no partition ${partition}`);
+    if (beforeOffset > log.length) throw new RoundhouseError(ErrorCodes.OFFSET_OUT_OF_RANGE, `cannot delete ${topic}[${partition}] up to ${beforeOffset}: its end is ${log.length}`);
+    logStarts[partition] = Math.max(logStarts[partition]!, beforeOffset);
+  }
+
+  /** Every consumer group that ever subscribed (tests: a read that must not create one). */
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
   async committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
     const committed = new Map<number, string>();
     const group = this.groups.get(groupId);
@@ -153,19 +181,27 @@ export class MemoryEventBus implements EventBus {
   }
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
+    const { partitions, logStarts } = this.topic(topic);
     return new Map(
-      this.topic(topic).partitions.map((log, partition) => {
-        const first = log.findIndex((m) => m.timestamp >= timestampMs);
+      partitions.map((log, partition) => {
+        const start = logStarts[partition]!;
+        const first = log.findIndex((m, offset) => offset >= start && m.timestamp >= timestampMs);
         return [partition, String(first < 0 ? log.length : first)];
       }),
     );
   }
 
   async readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void> {
-    const logs = this.topic(topic).partitions;
+    const { partitions: logs, logStarts } = this.topic(topic);
     for (const range of ranges) {
       const log = logs[range.partition];
       if (!log) throw new Error(`topic ${topic} has no partition ${range.partition}`);
+      const start = Number(range.startOffset);
+      const end = Math.min(Number(range.endOffset), log.length);
+      if (start < end && start < logStarts[range.partition]!) throw offsetOutOfRange(topic, range.partition, range.startOffset, String(logStarts[range.partition]));
+    }
+    for (const range of ranges) {
+      const log = logs[range.partition]!;
       const end = Math.min(Number(range.endOffset), log.length);
       for (let from = Number(range.startOffset); from < end; from += this.options.maxBatchSize) {
         await onBatch(log.slice(from, Math.min(end, from + this.options.maxBatchSize)));
@@ -179,9 +215,10 @@ export class MemoryEventBus implements EventBus {
     this.notify();
   }
 
-  /** Everything on a topic, in partition then offset order (tests, compacted reads). */
+  /** Everything on a topic (but what truncate removed), in partition then offset order (tests, compacted reads). */
   messages(topic: string): InboundMessage[] {
-    return this.topic(topic).partitions.flat();
+    const { partitions, logStarts } = this.topic(topic);
+    return partitions.flatMap((log, partition) => log.slice(logStarts[partition]));
   }
 
   /** The latest value per key, as a reader of a compacted topic would see it. */
@@ -214,18 +251,29 @@ export class MemoryEventBus implements EventBus {
       for (const member of group.members) {
         for (const tp of member.assigned) {
           const end = this.topic(tp.topic).partitions[tp.partition]!.length;
-          if ((group.committed.get(tpKey(tp.topic, tp.partition)) ?? 0n) < BigInt(end)) return false;
+          if (this.resumeAt(group, member, tp) < end) return false;
         }
       }
     }
     return true;
   }
 
+  /**
+   * Where a member resumes a partition after a rebalance: the group's commit, else
+   * its initialOffsets, else the log start; never below the log start (Kafka's
+   * fetch fails there and the consumer resets to the earliest offset).
+   */
+  private resumeAt(group: Group, member: Member, tp: TopicPartition): number {
+    const initial = member.options.initialOffsets?.get(tp.topic)?.get(tp.partition);
+    const from = Number(group.committed.get(tpKey(tp.topic, tp.partition)) ?? BigInt(initial ?? 0));
+    return Math.max(from, this.topics.get(tp.topic)!.logStarts[tp.partition]!);
+  }
+
   private createTopic(spec: TopicSpec): MemoryTopic {
     const existing = this.topics.get(spec.name);
     if (existing) return existing;
     const count = spec.partitions ?? this.options.defaultPartitions;
-    const topic: MemoryTopic = { spec, partitions: Array.from({ length: count }, () => []) };
+    const topic: MemoryTopic = { spec, partitions: Array.from({ length: count }, () => []), logStarts: Array.from({ length: count }, () => 0) };
     this.topics.set(spec.name, topic);
     return topic;
   }
@@ -359,7 +407,8 @@ export class MemoryEventBus implements EventBus {
         if (pausedUntil !== undefined && pausedUntil > this.options.clock.now()) continue;
         member.pausedUntil.delete(key);
         const log = this.topics.get(tp.topic)!.partitions[tp.partition]!;
-        const from = Number(member.positions.get(key) ?? group.committed.get(key) ?? 0n);
+        const position = member.positions.get(key);
+        const from = position === undefined ? this.resumeAt(group, member, tp) : Math.max(Number(position), this.topics.get(tp.topic)!.logStarts[tp.partition]!);
         if (from >= log.length) continue;
         const messages = log.slice(from, from + this.options.maxBatchSize);
         const batch: PartitionBatch = { ...tp, messages, highWatermark: String(log.length), lastOffset: messages[messages.length - 1]!.offset };

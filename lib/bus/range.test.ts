@@ -66,3 +66,70 @@ describe('MemoryEventBus: offsetsForTime and readRange', () => {
     ).rejects.toThrow('boom');
   });
 });
+
+/** Retention on the in-memory bus: truncate() moves a partition's log start, as deleteRecords does on the broker. */
+describe('MemoryEventBus: log-start offsets and truncation', () => {
+  async function truncated(): Promise<MemoryEventBus> {
+    const bus = new MemoryEventBus({ clock: new ManualClock(0), maxBatchSize: 2 });
+    await bus.ensureTopics([{ name: 't', partitions: 2 }]);
+    await bus.publish(Array.from({ length: 6 }, (_, i) => ({ topic: 't', key: null, partition: 0, value: Buffer.from(`a${i}`), timestamp: 10 * i })));
+    bus.truncate('t', 0, 4);
+    return bus;
+  }
+
+  it('startOffsets is 0 until truncate moves it; the end and later offsets stay', async () => {
+    const bus = await truncated();
+    expect(await bus.startOffsets('t')).toEqual(new Map([[0, '4'], [1, '0']]));
+    expect(await bus.endOffsets('t')).toEqual(new Map([[0, '6'], [1, '0']]));
+    expect(bus.messages('t').map((m) => `${m.offset}:${m.value!.toString()}`)).toEqual(['4:a4', '5:a5']);
+    bus.truncate('t', 0, 2); // never moves back
+    expect((await bus.startOffsets('t')).get(0)).toBe('4');
+    expect(() => bus.truncate('t', 0, 7)).toThrow(/its end is 6/);
+  });
+
+  it('readRange refuses a range below the log start with OFFSET_OUT_OF_RANGE, before delivering anything, as the broker does', async () => {
+    const bus = await truncated();
+    const seen: string[] = [];
+    const refused = await bus
+      .readRange('t', [{ partition: 1, startOffset: '0', endOffset: '0' }, { partition: 0, startOffset: '3', endOffset: '6' }], async (messages) => {
+        seen.push(...messages.map((m) => m.offset));
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refused).toMatchObject({ code: 'OFFSET_OUT_OF_RANGE', retriable: false, context: { topic: 't', partition: 0, startOffset: '3', logStart: '4' } });
+    expect(seen).toEqual([]);
+    await bus.readRange('t', [{ partition: 0, startOffset: '4', endOffset: '6' }, { partition: 0, startOffset: '1', endOffset: '1' }], async (messages) => {
+      seen.push(...messages.map((m) => m.offset));
+    });
+    expect(seen).toEqual(['4', '5']);
+  });
+
+  it('offsetsForTime looks only at what is left', async () => {
+    const bus = await truncated();
+    expect((await bus.offsetsForTime('t', 0)).get(0)).toBe('4');
+  });
+
+  it('a subscription whose position is below the log start resumes at it (auto.offset.reset=earliest); initialOffsets start a group that never committed', async () => {
+    const bus = await truncated();
+    const read = async (groupId: string, initialOffsets?: ReadonlyMap<string, ReadonlyMap<number, string>>): Promise<string[]> => {
+      const offsets: string[] = [];
+      const subscription = await bus.subscribe({
+        groupId,
+        topics: ['t'],
+        ...(initialOffsets ? { initialOffsets } : {}),
+        onBatch: async (batch, control) => {
+          offsets.push(...batch.messages.map((m) => m.offset));
+          await control.commit(String(Number(batch.lastOffset) + 1), []);
+        },
+      });
+      while (bus.committedOffset(groupId, 't', 0) !== '6') await new Promise((resolve) => setTimeout(resolve, 1));
+      await subscription.stop();
+      return offsets;
+    };
+    expect(await read('fresh')).toEqual(['4', '5']);
+    expect(await read('from-5', new Map([['t', new Map([[0, '5']])]]))).toEqual(['5']);
+    expect(await read('below-start', new Map([['t', new Map([[0, '1']])]]))).toEqual(['4', '5']);
+  });
+});

@@ -88,6 +88,13 @@ export interface SubscribeOptions {
   readonly onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<void>;
   /** Called with this member's partitions after every rebalance. */
   readonly onAssignment?: (assigned: readonly TopicPartition[]) => void;
+  /**
+   * Per topic, per partition: where to start a partition the group has never
+   * committed, instead of its log start (or end). A follower that caught up with
+   * readToEnd passes the ends it read to, so its live subscription neither reads
+   * the topic a second time nor misses what was written in between.
+   */
+  readonly initialOffsets?: ReadonlyMap<string, ReadonlyMap<number, string>>;
 }
 
 export interface Subscription {
@@ -124,6 +131,12 @@ export interface EventBus {
    */
   endOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
   /**
+   * The first offset still held by each partition (its log-start offset): 0 until
+   * retention or a records deletion removes the head of the partition. A partition
+   * whose start equals its end holds nothing, whatever its end offset says.
+   */
+  startOffsets(topic: string): Promise<ReadonlyMap<number, string>>;
+  /**
    * Per partition, the first offset whose record timestamp is ≥ timestampMs, or
    * the end offset when there is none. Record timestamps are producer (or broker)
    * times, not event times: callers that bound by event time leave some slack.
@@ -133,6 +146,10 @@ export interface EventBus {
    * Read the committed records in [startOffset, endOffset) of each range, in
    * offset order per partition, then resolve. No consumer group offsets are
    * committed. `onBatch` is awaited before the next batch (back-pressure).
+   * A non-empty range that starts below its partition's log start is refused
+   * with OFFSET_OUT_OF_RANGE before anything is read, as the broker refuses such
+   * a fetch (a consumer would silently jump to the earliest or latest offset).
+   * To read a whole topic, use readToEnd (read-to-end.ts).
    */
   readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void>;
   /**

@@ -25,6 +25,11 @@ export const ErrorCodes = {
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   /** An artifact object that does not match its manifest (digest, size) or is larger than allowed. */
   ARTIFACT_INTEGRITY: 'ARTIFACT_INTEGRITY',
+  /**
+   * A read below a partition's log-start offset (retention or deleteRecords removed
+   * those records): the broker refuses such a fetch; read from startOffsets instead.
+   */
+  OFFSET_OUT_OF_RANGE: 'OFFSET_OUT_OF_RANGE',
   // Infrastructure faults: retry with backoff.
   KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',

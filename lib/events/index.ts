@@ -4,7 +4,7 @@
  * decoders, samples and the BACKWARD-compatibility check. See schemas/README.md.
  */
 export * from './types.generated';
-export { DEFAULT_TOPICS, dlqTopicFor, subjectFor, type DefaultTopic } from './topics';
+export { DEFAULT_TOPICS, MODEL_READY_TOPIC_CONFIG, dlqTopicFor, subjectFor, type DefaultTopic } from './topics';
 export {
   EVENTS_NAMESPACE,
   EVENT_NAMES,

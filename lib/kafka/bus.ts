@@ -16,6 +16,7 @@ import type {
   TopicSpec,
 } from '../bus/types';
 import { sendGroups } from '../bus/split';
+import { offsetOutOfRange } from '../bus/out-of-range';
 import { readRangeWithKafka } from './range-reader';
 
 export interface KafkaBusOptions {
@@ -77,6 +78,7 @@ function isMessageTooLarge(error: unknown): boolean {
  */
 export class KafkaEventBus implements EventBus {
   private admin: Admin | undefined;
+  private adminReady: Promise<Admin> | undefined;
   private producer: Producer | undefined;
   private producerReady: Promise<Producer> | undefined;
   private readonly subscriptions = new Set<Subscription>();
@@ -169,6 +171,14 @@ export class KafkaEventBus implements EventBus {
     // and which partitions advanced past it: backoff must redeliver from the commit.
     const lastCommitted = new Map<string, string>();
     const advanced = new Set<string>();
+    // initialOffsets of partitions the group never committed: sought on every join
+    // until this subscription first commits them (a rejoin before that would
+    // otherwise start them at the log start).
+    const initial = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const [topic, offsets] of options.initialOffsets ?? []) {
+      const committed = await this.committedOffsets(options.groupId, topic);
+      for (const [partition, offset] of offsets) if (!committed.has(partition)) initial.set(`${topic}:${partition}`, { topic, partition, offset });
+    }
 
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       consuming = true;
@@ -178,6 +188,11 @@ export class KafkaEventBus implements EventBus {
         partitions.map((partition) => ({ topic, partition })),
       );
       logger.info({ assigned: assigned.length }, 'joined consumer group');
+      // Before the first fetch: kafkajs drops a fetched batch of a partition with a pending seek.
+      for (const { topic, partition } of assigned) {
+        const start = initial.get(`${topic}:${partition}`);
+        if (start) consumer.seek(start);
+      }
       options.onAssignment?.(assigned);
     });
     consumer.on(consumer.events.CRASH, (event) => {
@@ -244,6 +259,7 @@ export class KafkaEventBus implements EventBus {
             payload.resolveOffset((BigInt(nextOffset) - 1n).toString());
             lastCommitted.set(tpKey, nextOffset);
             advanced.delete(tpKey);
+            initial.delete(tpKey);
           },
           advance: (nextOffset) => {
             advanced.add(tpKey);
@@ -294,15 +310,28 @@ export class KafkaEventBus implements EventBus {
   }
 
   async endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return new Map((await this.topicOffsets(topic, 'end')).map((o) => [o.partition, o.high]));
+  }
+
+  async startOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return new Map((await this.topicOffsets(topic, 'start')).map((o) => [o.partition, o.low]));
+  }
+
+  /**
+   * ListOffsets, latest and earliest. kafkajs' admin asks with isolation level
+   * READ_COMMITTED (its request default), so `high` is the last stable offset,
+   * not the high watermark (test/integration/read-to-end.test.ts checks this);
+   * `low` is the log-start offset.
+   */
+  private async topicOffsets(topic: string, which: string): Promise<{ partition: number; high: string; low: string }[]> {
     const admin = await this.getAdmin();
     // Right after a topic is created, or during a leader move, the broker may
     // answer "not the leader" / "unknown partition" for a moment: retry briefly.
     for (let attempt = 0; ; attempt++) {
       try {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        return new Map(offsets.map((o) => [o.partition, o.high]));
+        return await admin.fetchTopicOffsets(topic);
       } catch (error) {
-        if (!isRetriable(error) || attempt >= 5) throw asKafkaError(error, `reading end offsets of ${topic}`);
+        if (!isRetriable(error) || attempt >= 5) throw asKafkaError(error, `reading ${which} offsets of ${topic}`);
         await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
       }
     }
@@ -330,9 +359,25 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
-  /** See range-reader.ts: a throwaway consumer group, seeks after the join, a guard against trailing transaction markers. */
-  readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void> {
-    return readRangeWithKafka(this.kafka, topic, ranges, onBatch, {
+  /**
+   * See range-reader.ts: a throwaway consumer group (never committing), seeks
+   * after the join, a guard against trailing transaction markers. A range below
+   * the log start is refused here first: after the seek, the broker's
+   * OFFSET_OUT_OF_RANGE makes kafkajs commit the group's default offset (the
+   * latest) and jump there, and the range would end empty only when the idle
+   * guard gave up on it.
+   */
+  async readRange(topic: string, ranges: readonly OffsetRange[], onBatch: (messages: readonly InboundMessage[]) => Promise<void>): Promise<void> {
+    const reading = ranges.filter((r) => BigInt(r.endOffset) > BigInt(r.startOffset));
+    if (reading.length === 0) return;
+    const starts = await this.startOffsets(topic);
+    for (const range of reading) {
+      const logStart = starts.get(range.partition);
+      if (logStart !== undefined && BigInt(range.startOffset) < BigInt(logStart)) {
+        throw offsetOutOfRange(topic, range.partition, range.startOffset, logStart);
+      }
+    }
+    return readRangeWithKafka(this.kafka, topic, reading, onBatch, {
       logger: this.logger,
       ...(this.options.rangeIdleMs !== undefined ? { idleMs: this.options.rangeIdleMs } : {}),
       ...(this.options.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: this.options.maxBytesPerPartition } : {}),
@@ -346,15 +391,29 @@ export class KafkaEventBus implements EventBus {
     this.producer = undefined;
     this.producerReady = undefined;
     this.admin = undefined;
+    this.adminReady = undefined;
   }
 
-  private async getAdmin(): Promise<Admin> {
-    if (!this.admin) {
+  /**
+   * One admin client, however many callers ask at once: checking `this.admin`
+   * across the await let concurrent callers (followers reading several topics
+   * to their end in parallel) each connect one, and close() disconnected only
+   * the last, so the process never exited. A failed connect is forgotten, so
+   * the next call tries again.
+   */
+  private getAdmin(): Promise<Admin> {
+    this.adminReady ??= (async () => {
       const admin = this.kafka.admin();
-      await admin.connect();
+      try {
+        await admin.connect();
+      } catch (error) {
+        this.adminReady = undefined;
+        throw error;
+      }
       this.admin = admin;
-    }
-    return this.admin;
+      return admin;
+    })();
+    return this.adminReady;
   }
 
   private getProducer(): Promise<Producer> {

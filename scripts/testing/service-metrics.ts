@@ -44,7 +44,7 @@ export async function readServiceMetrics<T>(read: (metrics: ServiceMetrics) => P
     codec,
     catalog,
     executor: new RecordingExecutor(),
-    runLog: busRunLog(bus, { groupPrefix: 'metrics-rebuild', clock, logger }),
+    runLog: busRunLog(bus, { clock, logger }),
     clock,
     logger,
     metrics: dispatcher,

@@ -8,7 +8,7 @@ import { isTerminal } from '../dispatcher/core/states';
 import { loadCatalog, type Catalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import { AvroCodec, type PlatformCodec } from '../../lib/codec';
-import type { ModelEvaluated, ModelMetrics, ModelReady, RetrainRequested, TrainingCompleted, TrainingRun } from '../../lib/events';
+import { MODEL_READY_TOPIC_CONFIG, type ModelEvaluated, type ModelMetrics, type ModelReady, type RetrainRequested, type TrainingCompleted, type TrainingRun } from '../../lib/events';
 import { FileArtifactStore } from '../../lib/artifacts/file-store';
 import type { Logger } from '../../lib/log';
 import { createServiceMetrics, startProbeServer } from '../../lib/metrics';
@@ -97,7 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await bus.ensureTopics([
     { name: model.data.featureTopic, partitions: 3 },
     { name: model.data.labelTopic, partitions: 3 },
-    { name: codec.topics.modelReady, compacted: true },
+    { name: codec.topics.modelReady, compacted: true, config: MODEL_READY_TOPIC_CONFIG },
     { name: codec.topics.trainingRuns },
     { name: codec.topics.retrainRequests },
     { name: codec.topics.trainingResults },
@@ -113,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     codec,
     catalog,
     executor: new InProcessExecutor(async (spec) => (await runTraining(spec, trainerDeps, { timestampSlackMs: 0 })).exitCode, logger, model.training.retries),
-    runLog: busRunLog(bus, { groupPrefix: `${prefix}roundhouse-dispatcher-rebuild`, clock: systemClock, logger }),
+    runLog: busRunLog(bus, { clock: systemClock, logger }),
     clock: systemClock,
     logger,
     metrics: metricsFor('dispatcher'),

@@ -58,7 +58,7 @@ runMain('dispatcher', async () => {
     codec: runtime.codec,
     catalog,
     executor,
-    runLog: busRunLog(runtime.bus, { groupPrefix: `${settings.app.groupId}-rebuild-${runtime.instanceId}`, clock: systemClock, logger }),
+    runLog: busRunLog(runtime.bus, { clock: systemClock, logger }),
     clock: systemClock,
     logger,
     metrics: runtime.metrics,

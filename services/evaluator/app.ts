@@ -4,6 +4,7 @@ import { startConsumer } from '../../lib/bus';
 import { resolveModel, type Catalog } from '../../lib/catalog';
 import { Clock, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
+import { MODEL_READY_TOPIC_CONFIG } from '../../lib/events';
 import type { Logger } from '../../lib/log';
 import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { commandsTopicFor, decodeCommand, type EvaluatorCommand } from './commands';
@@ -58,7 +59,7 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
   const commandsTopic = commandsTopicFor(codec.topics);
   const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, state, metrics, clock, logger });
   const followerSkips = deps.metrics.counter('state_skipped_total', 'Undecodable messages the state follower skipped.', ['topic', 'code']);
-  const follower = new StateFollower(bus, codec, state, logger, groupId, commandsTopic, (topic, code) => followerSkips.inc({ topic, code }));
+  const follower = new StateFollower(bus, codec, state, logger, groupId, commandsTopic, (topic, code) => followerSkips.inc({ topic, code }), clock);
   const consumers: RunningConsumer[] = [];
   const consumerDeps = { logger, metrics: deps.metrics, clock, ...(deps.readiness ? { readiness: deps.readiness } : {}), ...(deps.backoff ? { backoff: deps.backoff } : {}) };
 
@@ -74,7 +75,7 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
         { name: codec.topics.trainingResults },
         { name: codec.topics.retrainRequests },
         { name: codec.topics.evaluations },
-        { name: codec.topics.modelReady, compacted: true },
+        { name: codec.topics.modelReady, compacted: true, config: MODEL_READY_TOPIC_CONFIG },
         { name: commandsTopic },
       ]);
       await follower.start(deps.catchUpTimeoutMs ?? 60_000);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchControl, EventBus, InboundMessage, PartitionBatch, Subscription } from '../../lib/bus';
-import { backoffDelay } from '../../lib/clock';
+import { readToEnd } from '../../lib/bus';
+import { Clock, backoffDelay, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
-import { errorCode, errorMessage, isRetriable } from '../../lib/errors';
+import { ErrorCodes, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { EventName } from '../../lib/events';
 import type { Logger } from '../../lib/log';
 import { decodeCommand } from './commands';
@@ -15,12 +16,13 @@ type Followed = EventName | 'command';
 
 /**
  * Follows the topics EvaluatorState is built from (and the operator commands,
- * for force decisions waiting for their run's result), from the beginning, with a
- * group of its own per start (like the trigger's ChampionFollower). Start-up
- * waits until every partition is read up to the end it had when we started, so
- * the first evaluation already knows every earlier one (idempotency) and every
- * version (numbering, rollback). A message that cannot be decoded is skipped:
- * the consumers that own these topics dead-letter it; a follower must not
+ * for force decisions waiting for their run's result). Start-up reads every
+ * partition from its log start up to the end it had when we started, with lib/bus
+ * readToEnd (no consumer group), so the first evaluation already knows every
+ * earlier one (idempotency) and every version (numbering, rollback); then it
+ * follows live from those ends, with a group of its own per start (like the
+ * trigger's ChampionFollower). A message that cannot be decoded is skipped: the
+ * consumers that own these topics dead-letter it; a follower must not
  * dead-letter it again at every start.
  */
 export class StateFollower {
@@ -36,29 +38,33 @@ export class StateFollower {
     private readonly groupPrefix: string,
     private readonly commandsTopic: string,
     private readonly onSkipped: (topic: string, code: string) => void = () => undefined,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async start(catchUpTimeoutMs: number): Promise<void> {
     const names = new Map<string, Followed>([...FOLLOWED.map((name) => [this.codec.topicOf(name), name] as const), [this.commandsTopic, 'command']]);
-    const ends = new Map<string, bigint>();
-    for (const topic of names.keys()) {
-      for (const [partition, offset] of await this.bus.endOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(offset));
+    // 1. Catch up: every topic from its log start to its end as of now.
+    const deadline = this.clock.now() + catchUpTimeoutMs;
+    const reached = new Map<string, ReadonlyMap<number, string>>();
+    try {
+      await Promise.all(
+        [...names].map(async ([topic, name]) => {
+          reached.set(topic, await readToEnd(this.bus, topic, { clock: this.clock, timeoutMs: catchUpTimeoutMs, onMessages: (messages) => this.catchUp(name, messages, deadline) }));
+        }),
+      );
+    } catch (error) {
+      if (errorCode(error) !== ErrorCodes.TIMEOUT) throw error;
+      this.logger.warn({ reason: errorMessage(error) }, 'evaluator state did not catch up in time; starting with what it has');
     }
+    // 2. Follow live from there: from the ends reached, or where a timed-out read got to.
     const groupId = `${this.groupPrefix}-state-${randomUUID()}`;
     this.subscription = await this.bus.subscribe({
       groupId,
       topics: [...names.keys()],
       fromBeginning: true,
+      initialOffsets: new Map([...names.keys()].map((topic) => [topic, reached.get(topic) ?? this.positions(topic)])),
       onBatch: (batch, control) => this.onBatch(names, batch, control),
     });
-    const deadline = Date.now() + catchUpTimeoutMs;
-    while (![...ends].every(([key, end]) => (this.processed.get(key) ?? 0n) >= end)) {
-      if (Date.now() > deadline) {
-        this.logger.warn({ groupId }, 'evaluator state did not catch up in time; starting with what it has');
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
     this.logger.info({ champions: this.state.championVersions().size }, 'evaluator state caught up');
   }
 
@@ -85,6 +91,33 @@ export class StateFollower {
     const next = BigInt(batch.lastOffset) + 1n;
     await control.commit(next.toString(), []);
     this.processed.set(key, next);
+  }
+
+  /** A catch-up batch: the registry is retried with backoff, on the injected clock, until the catch-up deadline. */
+  private async catchUp(name: Followed, messages: readonly InboundMessage[], deadline: number): Promise<void> {
+    for (let attempt = 0; name !== 'command'; attempt++) {
+      try {
+        await this.codec.avro.prepare(messages.map((m) => m.value));
+        break;
+      } catch (error) {
+        if (!isRetriable(error) || this.clock.now() >= deadline) throw error;
+        await new Promise<void>((resolve) => this.clock.schedule(backoffDelay(attempt, { initialMs: 200, maxMs: 30_000 }), resolve));
+      }
+    }
+    for (const message of messages) {
+      this.apply(name, message);
+      this.processed.set(`${message.topic}:${message.partition}`, BigInt(message.offset) + 1n);
+    }
+  }
+
+  /** Where the catch-up has got to on a topic, per partition (after it timed out). */
+  private positions(topic: string): ReadonlyMap<number, string> {
+    const positions = new Map<number, string>();
+    for (const [key, next] of this.processed) {
+      const at = key.lastIndexOf(':');
+      if (key.slice(0, at) === topic) positions.set(Number(key.slice(at + 1)), next.toString());
+    }
+    return positions;
   }
 
   private apply(name: Followed, message: InboundMessage): void {

@@ -6,13 +6,14 @@ import type { PlatformCodec } from '../../lib/codec';
 import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { Logger } from '../../lib/log';
 import type { Readiness, ServiceMetrics } from '../../lib/metrics';
-import { CheckpointStore } from './checkpoints';
+import { CheckpointStore, STATE_TOPIC_CONFIG } from './checkpoints';
 import { chunkedMessages, committedState, readChunked } from './chunked';
 import { compileFeaturePlan, compileLabelPlan } from './core/extract';
 import { judgeKey, planGroups, type TriggerGroup } from './core/groups';
 import { IngestPartition, groupFeaturePlan, groupLabelPlan, type GroupFeaturePlan, type GroupLabelPlan, type IngestState } from './core/ingest';
 import { GroupJudge, type JudgeState, type WindowVerdict } from './core/judge';
 import { decodePartial, encodePartial, type Partial as TriggerPartial } from './core/partials';
+import { MODEL_READY_TOPIC_CONFIG } from '../../lib/events';
 import { ChampionFollower } from './follower';
 import { createTriggerMetrics, initialiseTriggerCounters, type TriggerMetrics } from './metrics';
 
@@ -63,8 +64,8 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const groupId = deps.groupId ?? 'roundhouse-trigger';
   const topics = deps.codec.topics;
   const partialsTopic = `${topics.triggerState.replace(/trigger-state$/, 'trigger-partials')}`;
-  const store = new CheckpointStore(deps.bus, topics.triggerState, logger);
-  const follower = new ChampionFollower(deps.bus, deps.codec, logger, groupId);
+  const store = new CheckpointStore(deps.bus, topics.triggerState, logger, clock);
+  const follower = new ChampionFollower(deps.bus, deps.codec, logger, groupId, clock);
   const metrics: TriggerMetrics = createTriggerMetrics(deps.metrics);
   initialiseTriggerCounters(metrics, deps.catalog.models.map((m) => m.id));
   const models = new Map(deps.catalog.models.map((m) => [m.id, m]));
@@ -410,11 +411,11 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   return {
     async start() {
       await deps.bus.ensureTopics([
-        { name: topics.triggerState, partitions: 1, compacted: true },
+        { name: topics.triggerState, partitions: 1, compacted: true, config: STATE_TOPIC_CONFIG },
         { name: partialsTopic, partitions: deps.partialsPartitions ?? 3 },
         { name: dlqTopic(partialsTopic) },
         { name: topics.retrainRequests },
-        { name: topics.modelReady, compacted: true },
+        { name: topics.modelReady, compacted: true, config: MODEL_READY_TOPIC_CONFIG },
         { name: topics.trainingRuns },
         ...inputTopics.map((name) => ({ name: dlqTopic(name) })),
       ]);

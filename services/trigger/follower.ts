@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBus, Subscription } from '../../lib/bus';
-import { createBatchProcessor } from '../../lib/bus';
+import type { EventBus, InboundMessage, Subscription } from '../../lib/bus';
+import { createBatchProcessor, readToEnd } from '../../lib/bus';
+import { Clock, backoffDelay, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
+import { ErrorCodes, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { Logger } from '../../lib/log';
-import type { ModelReady, RunState } from '../../lib/events';
+import type { ModelReady, RunState, TrainingRun } from '../../lib/events';
 import type { Champion, JudgeContext } from './core/judge';
 
 const IN_FLIGHT: ReadonlySet<RunState> = new Set<RunState>(['QUEUED', 'SUBMITTED', 'RUNNING']);
 
+type Followed = { readonly kind: 'ready'; readonly event: ModelReady } | { readonly kind: 'run'; readonly event: TrainingRun };
+
 /**
  * Every trigger instance follows the whole of roundhouse.model-ready (the
  * champion and its reference profile, per model) and roundhouse.training-runs
- * (which models have a run in flight), each with a group of its own, so that
- * whichever instance judges a model knows both. This is soft state: rebuilt from
- * the topics at start-up, never checkpointed.
+ * (which models have a run in flight), so that whichever instance judges a model
+ * knows both. This is soft state: rebuilt from the topics at start-up, never
+ * checkpointed. start() catches up with lib/bus readToEnd (no consumer group),
+ * then follows live from the ends it reached, in a group of its own.
  */
 export class ChampionFollower implements JudgeContext {
   private readonly champions = new Map<string, Champion & { readonly event: ModelReady }>();
@@ -27,6 +32,7 @@ export class ChampionFollower implements JudgeContext {
     private readonly codec: PlatformCodec,
     private readonly logger: Logger,
     private readonly groupPrefix: string,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   champion(modelId: string): Champion | undefined {
@@ -49,48 +55,94 @@ export class ChampionFollower implements JudgeContext {
   async start(catchUpTimeoutMs = 60_000): Promise<void> {
     const modelReady = this.codec.topicOf('ModelReady');
     const trainingRuns = this.codec.topicOf('TrainingRun');
-    const ends = new Map<string, bigint>();
-    for (const topic of [modelReady, trainingRuns]) {
-      for (const [partition, offset] of await this.bus.endOffsets(topic)) ends.set(`${topic}:${partition}`, BigInt(offset));
+    const topics = [modelReady, trainingRuns];
+    // 1. Catch up: each topic from its log start to its end as of now.
+    const deadline = this.clock.now() + catchUpTimeoutMs;
+    const reached = new Map<string, ReadonlyMap<number, string>>();
+    try {
+      await Promise.all(
+        topics.map(async (topic) => {
+          reached.set(topic, await readToEnd(this.bus, topic, { clock: this.clock, timeoutMs: catchUpTimeoutMs, onMessages: (messages) => this.catchUp(messages, deadline) }));
+        }),
+      );
+    } catch (error) {
+      if (errorCode(error) !== ErrorCodes.TIMEOUT) throw error;
+      this.logger.warn({ reason: errorMessage(error) }, 'champion follower did not catch up in time; judging with what it has');
     }
+    // 2. Follow live from there: from the ends reached, or where a timed-out read got to.
     const groupId = `${this.groupPrefix}-follower-${randomUUID()}`;
     this.subscription = await this.bus.subscribe({
       groupId,
-      topics: [modelReady, trainingRuns],
+      topics,
       fromBeginning: true,
+      initialOffsets: new Map(topics.map((topic) => [topic, reached.get(topic) ?? this.positions(topic)])),
       onBatch: createBatchProcessor(
         {
           name: 'follower',
           groupId,
           prepare: (messages) => this.codec.avro.prepare(messages.map((m) => m.value)),
-          decode: (message) =>
-            message.topic === modelReady
-              ? ({ kind: 'ready', event: this.codec.decode('ModelReady', message.value) } as const)
-              : ({ kind: 'run', event: this.codec.decode('TrainingRun', message.value) } as const),
+          decode: (message) => this.decode(message),
           handle: async (records) => {
-            for (const { value, message } of records) {
-              if (value.kind === 'ready') this.applyChampion(value.event);
-              else {
-                const run = value.event;
-                const known = this.runs.get(run.runId);
-                if (!known || run.sequence >= known.sequence) this.runs.set(run.runId, { modelId: run.modelId, state: run.state, sequence: run.sequence });
-              }
-              this.processed.set(`${message.topic}:${message.partition}`, BigInt(message.offset) + 1n);
-            }
+            for (const { value, message } of records) this.apply(value, message);
           },
         },
-        { logger: this.logger },
+        { logger: this.logger, clock: this.clock },
       ),
     });
-    const deadline = Date.now() + catchUpTimeoutMs;
-    while (![...ends].every(([key, end]) => end === 0n || (this.processed.get(key) ?? 0n) >= end)) {
-      if (Date.now() > deadline) {
-        this.logger.warn({ groupId }, 'champion follower did not catch up in time; judging with what it has');
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
     this.logger.info({ champions: this.champions.size, runs: this.runs.size }, 'champion follower caught up');
+  }
+
+  private decode(message: InboundMessage): Followed {
+    return message.topic === this.codec.topicOf('ModelReady')
+      ? { kind: 'ready', event: this.codec.decode('ModelReady', message.value) }
+      : { kind: 'run', event: this.codec.decode('TrainingRun', message.value) };
+  }
+
+  private apply(value: Followed, message: InboundMessage): void {
+    if (value.kind === 'ready') this.applyChampion(value.event);
+    else {
+      const run = value.event;
+      const known = this.runs.get(run.runId);
+      if (!known || run.sequence >= known.sequence) this.runs.set(run.runId, { modelId: run.modelId, state: run.state, sequence: run.sequence });
+    }
+    this.processed.set(`${message.topic}:${message.partition}`, BigInt(message.offset) + 1n);
+  }
+
+  /**
+   * A catch-up batch: the registry is retried with backoff until the catch-up
+   * deadline; an undecodable message is skipped (the topic's own consumers
+   * dead-letter it; a follower must not do it again at every start).
+   */
+  private async catchUp(messages: readonly InboundMessage[], deadline: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.codec.avro.prepare(messages.map((m) => m.value));
+        break;
+      } catch (error) {
+        if (!isRetriable(error) || this.clock.now() >= deadline) throw error;
+        await new Promise<void>((resolve) => this.clock.schedule(backoffDelay(attempt, { initialMs: 200, maxMs: 30_000 }), resolve));
+      }
+    }
+    for (const message of messages) {
+      let value: Followed;
+      try {
+        value = this.decode(message);
+      } catch (error) {
+        this.logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset, code: errorCode(error), reason: errorMessage(error) }, 'follower skipped an undecodable message');
+        continue;
+      }
+      this.apply(value, message);
+    }
+  }
+
+  /** Where this follower has got to on a topic, per partition (after a catch-up that timed out). */
+  private positions(topic: string): ReadonlyMap<number, string> {
+    const positions = new Map<number, string>();
+    for (const [key, next] of this.processed) {
+      const at = key.lastIndexOf(':');
+      if (key.slice(0, at) === topic) positions.set(Number(key.slice(at + 1)), next.toString());
+    }
+    return positions;
   }
 
   private applyChampion(event: ModelReady): void {

@@ -111,7 +111,7 @@ export async function startDispatcher(ctx: ServiceContext, kubeConfig: K8s.KubeC
     codec: ctx.codec,
     catalog: loadCatalog(config.catalogPath),
     executor,
-    runLog: busRunLog(bus, { groupPrefix: `${settings.app.groupId}-rebuild-e2e`, clock: systemClock, logger }),
+    runLog: busRunLog(bus, { clock: systemClock, logger }),
     clock: systemClock,
     logger,
     metrics: createServiceMetrics('dispatcher'),

@@ -128,7 +128,7 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
       codec,
       catalog: catalog(),
       executor,
-      runLog: busRunLog(bus, { groupPrefix: `${prefix}rebuild`, clock: systemClock, logger: silentLogger() }),
+      runLog: busRunLog(bus, { clock: systemClock, logger: silentLogger() }),
       clock: systemClock,
       logger: silentLogger(),
       metrics: createServiceMetrics('dispatcher'),
@@ -144,7 +144,7 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
   const stateOf = (runId: string) => app?.engine.store.get(runId)?.state;
   const waitForState = (runId: string, state: string, timeoutMs = 90_000) => waitUntil(`run ${runId} to be ${state}`, () => stateOf(runId) === state, { timeoutMs });
   async function events(runId: string): Promise<TrainingRun[]> {
-    const reader = busRunLog(buses[0]!, { groupPrefix: `${prefix}reader`, clock: systemClock, logger: silentLogger() });
+    const reader = busRunLog(buses[0]!, { clock: systemClock, logger: silentLogger() });
     return (await reader.readToEnd(codec.topicOf('TrainingRun'))).map((m) => codec.decode('TrainingRun', m.value)).filter((e) => e.runId === runId);
   }
   const publish = (value: RetrainRequested) => buses[0]!.publish([codec.message('RetrainRequested', value)]);

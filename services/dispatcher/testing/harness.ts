@@ -50,6 +50,9 @@ export class FlakyBus implements EventBus {
   endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.inner.endOffsets(topic);
   }
+  startOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return this.inner.startOffsets(topic);
+  }
   committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
     return this.inner.committedOffsets(groupId, topic);
   }
@@ -99,7 +102,7 @@ export async function startDispatcher(
     codec,
     catalog: w.catalog,
     executor: overrides.executor ?? w.executor,
-    runLog: busRunLog(w.bus, { groupPrefix: 'rebuild', clock: w.clock, logger: silentLogger() }),
+    runLog: busRunLog(w.bus, { clock: w.clock, logger: silentLogger() }),
     clock: w.clock,
     logger: silentLogger(),
     metrics,

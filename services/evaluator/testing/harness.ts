@@ -108,6 +108,9 @@ export class FlakyBus implements EventBus {
   endOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.inner.endOffsets(topic);
   }
+  startOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
+    return this.inner.startOffsets(topic);
+  }
   committedOffsets(groupId: string, topic: string): Promise<ReadonlyMap<number, string>> {
     return this.inner.committedOffsets(groupId, topic);
   }
