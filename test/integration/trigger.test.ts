@@ -65,9 +65,21 @@ async function deploy(name: string, stream: StreamOptions, count: number): Promi
   }
 }
 
+/** A trigger on a bus of its own, which its stop() closes (an open bus kept jest from exiting). */
+function withOwnBus(bus: ReturnType<typeof kafkaBus>, app: TriggerApp): TriggerApp {
+  return {
+    ...app,
+    async stop() {
+      await app.stop();
+      await bus.close();
+    },
+  };
+}
+
 function inProcessTrigger(d: Deployment, instanceId: string): TriggerApp {
-  return createTriggerApp({
-    bus: kafkaBus(PARTITIONS),
+  const bus = kafkaBus(PARTITIONS);
+  return withOwnBus(bus, createTriggerApp({
+    bus,
     codec: d.codec,
     catalog: testCatalog(testModelYaml({ featureTopic: d.featureTopic, labelTopic: d.labelTopic })),
     // TRIGGER_TEST_LOG=1 shows the trigger's warnings while debugging a run.
@@ -75,7 +87,7 @@ function inProcessTrigger(d: Deployment, instanceId: string): TriggerApp {
     metrics: createServiceMetrics('trigger'),
     instanceId,
     groupId: `${d.prefix}roundhouse-trigger`,
-  });
+  }));
 }
 
 function childTrigger(d: Deployment, dir: string): ChildProcess {
@@ -199,8 +211,9 @@ describe('trigger on the real stack', () => {
       await bus.close();
     }
     const d: Deployment = { prefix, featureTopic, labelTopic, catalogYaml: testCatalogYaml(testModelYaml({ featureTopic, labelTopic })), codec };
-    const app = createTriggerApp({
-      bus: kafkaBus(4),
+    const ownBus = kafkaBus(4);
+    const app = withOwnBus(ownBus, createTriggerApp({
+      bus: ownBus,
       codec,
       catalog,
       logger: process.env.TRIGGER_TEST_LOG ? createLogger({ level: 'warn', service: 'trigger-skew' }) : silentLogger(),
@@ -208,7 +221,7 @@ describe('trigger on the real stack', () => {
       instanceId: 'a',
       groupId: `${prefix}roundhouse-trigger`,
       heartbeatMs: 1_000,
-    });
+    }));
     await app.start();
     try {
       const requests = await settledRequests(d, 300_000);
