@@ -150,6 +150,7 @@ describe('alert rules under promtool', () => {
       ['RoundhouseConsumerLagHigh', 'expr', '> 50000', '> 60000'],
       ['RoundhouseConsumerLagHigh', 'for', '15m', '5m'],
       ['RoundhouseTriggerNotReady', 'expr', 'min by (namespace, job)', 'max by (namespace, job)'],
+      ['RoundhouseTriggerLateEvents', 'expr', ') > 0', ') > 40'],
       ['RoundhouseServiceDown', 'expr', 'min by (namespace, job)', 'min by (job)'],
     ] as const)('%s: %s %j → %j', (alert, field, from, to) => {
       const result = run(mutateAlert(alert, field, from, to), alert);
