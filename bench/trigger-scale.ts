@@ -31,15 +31,12 @@ import { KafkaEventBus, createKafkaClient } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
 import { Readiness, createServiceMetrics } from '../lib/metrics';
 import { createTriggerApp, type TriggerApp } from '../services/trigger/app';
-import { testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
+import { merchantFamilyYaml, testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
 import { platformCodec, publishEvents } from '../services/trigger/testing/harness';
 import { familyStream, syntheticStream, type SyntheticEvent } from '../services/trigger/testing/stream';
-import { startBenchStack } from './stack';
+import { numberArg, startBenchStack } from './stack';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const arg = numberArg;
 
 const MODELS = arg('models', 1000);
 const MERCHANTS = arg('merchants', 10_000);
@@ -182,16 +179,7 @@ async function main(): Promise<void> {
       featureTopic: `${b}features`,
       features: 10,
       yaml: [
-        testModelYaml({
-          id: 'per-merchant',
-          features: 10,
-          featureTopic: `${b}features`,
-          labelTopic: `${b}labels`,
-          window: '{ type: time, size: 1m, allowedLateness: 5s }',
-          minSamples: 300,
-          bootstrapEvents: 600,
-          family: `    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: ${MERCHANTS * 2}, shards: 16 }`,
-        }).replace('labelMaturity: 1h', 'labelMaturity: 0s'),
+        merchantFamilyYaml({ maxSegments: MERCHANTS * 2, shards: 16, featureTopic: `${b}features`, labelTopic: `${b}labels` }),
       ],
       events: (n) => familyStream({ seed: 5, features: 10, start: START, spacingMs: 1, merchants: MERCHANTS, big: 20, changed: CHANGED, changeAt: FAMILY_EVENTS / 2 }, n),
       count: FAMILY_EVENTS,

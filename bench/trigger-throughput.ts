@@ -33,32 +33,18 @@ import { KafkaEventBus, createKafkaClient } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
 import { createServiceMetrics } from '../lib/metrics';
 import { createTriggerApp } from '../services/trigger/app';
-import { testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
+import { merchantFamilyYaml, testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
 import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
 import { ConfluentSchemaRegistryClient } from '../lib/codec';
-import { startBenchStack } from './stack';
+import { numberArg, startBenchStack } from './stack';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const arg = numberArg;
 
 /** The catalog of a round: `MODELS` global models, or one family of `FAMILY` merchants. */
 function catalogYaml(featureTopic: string, labelTopic: string): string[] {
   if (FAMILY > 0) {
-    return [
-      testModelYaml({
-        id: 'per-merchant',
-        features: 10,
-        featureTopic,
-        labelTopic,
-        window: '{ type: time, size: 1m, allowedLateness: 5s }',
-        minSamples: 300,
-        bootstrapEvents: 600,
-        family: `    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: ${FAMILY * 2}, shards: 16 }`,
-      }),
-    ];
+    return [merchantFamilyYaml({ maxSegments: FAMILY * 2, shards: 16, featureTopic, labelTopic })];
   }
   return Array.from({ length: MODELS }, (_, i) => testModelYaml({ id: MODELS === 1 ? 'synthetic' : `m${i}`, featureTopic, labelTopic, features: FEATURES }));
 }

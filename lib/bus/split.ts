@@ -19,21 +19,30 @@ export function recordBytes(message: OutboundMessage): number {
   return n;
 }
 
-/** Consecutive runs of messages of at most `budget` bytes each (order kept). */
-export function sendGroups(messages: readonly OutboundMessage[], budget = SEND_BUDGET_BYTES): OutboundMessage[][] {
-  const groups: OutboundMessage[][] = [];
-  let current: OutboundMessage[] = [];
+/**
+ * Greedy packing of items into consecutive chunks of at most `budget` bytes by
+ * `size`; an item larger than the budget gets a chunk of its own (whoever
+ * receives it judges it, loudly). Order is kept.
+ */
+export function packBySize<T>(items: readonly T[], size: (item: T) => number, budget: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const message of messages) {
-    const n = recordBytes(message);
+  for (const item of items) {
+    const n = size(item);
     if (current.length > 0 && bytes + n > budget) {
-      groups.push(current);
+      chunks.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(message);
+    current.push(item);
     bytes += n;
   }
-  if (current.length > 0) groups.push(current);
-  return groups;
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Consecutive runs of messages of at most `budget` bytes each (order kept). */
+export function sendGroups(messages: readonly OutboundMessage[], budget = SEND_BUDGET_BYTES): OutboundMessage[][] {
+  return packBySize(messages, recordBytes, budget);
 }

@@ -4,7 +4,7 @@ import type { RetrainRequested } from '../../lib/events';
 import { silentLogger } from '../../lib/log';
 import { createServiceMetrics } from '../../lib/metrics';
 import { createTriggerApp, type TriggerApp } from './app';
-import { testCatalog, testModelYaml } from './testing/catalog';
+import { merchantFamilyYaml, testCatalog, testModelYaml } from './testing/catalog';
 import { championEvent, platformCodec, publishEvents } from './testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from './testing/stream';
 
@@ -126,16 +126,7 @@ describe('trigger app: a family of thousands of merchants', () => {
   it('a restart and a second replica in the middle: requests exactly for the changed merchants, every record under the broker limit', async () => {
     const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
     const registry = new MemorySchemaRegistry();
-    const catalog = testCatalog(
-      testModelYaml({
-        id: 'per-merchant',
-        features: 10,
-        window: '{ type: time, size: 1m, allowedLateness: 5s }',
-        minSamples: 300,
-        bootstrapEvents: 600,
-        family: '    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: 4000, shards: 8 }',
-      }).replace('labelMaturity: 1h', 'labelMaturity: 0s'),
-    );
+    const catalog = testCatalog(merchantFamilyYaml({ maxSegments: 4000, shards: 8 }));
     await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }]);
     const codec = await platformCodec(registry);
     const changed = ['m3', 'm7', 'm11', 'm13', 'm17'];

@@ -197,6 +197,19 @@ describe('Kafka bus: limits and lag, on the real broker', () => {
     }
   });
 
+  it('sends several records that together exceed max.message.bytes for one partition, in produce requests under it (lib/bus/split)', async () => {
+    const bus = kafkaBus();
+    const topic = uniqueName('split-send');
+    try {
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      // Four incompressible 400 KiB records for one partition: 1.6 MiB in one sendBatch was refused whole.
+      await bus.publish(Array.from({ length: 4 }, (_, i) => ({ topic, key: `k${i}`, value: randomBytes(400 * 1024) })));
+      expect((await bus.endOffsets(topic)).get(0)).toBe('4');
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('committedOffsets reports what a group committed, and nothing for a group that never did', async () => {
     const bus = kafkaBus();
     const topic = uniqueName('committed');

@@ -1,3 +1,4 @@
+import { packBySize } from '../../../lib/bus/split';
 import type { FeatureSketchState } from './sketch';
 
 /**
@@ -91,29 +92,6 @@ export function decodePartial(buffer: Buffer | null): Partial {
 
 /** JSON length of a value (what encodePartial or a checkpoint chunk costs before gzip). */
 export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
-
-/**
- * Greedy packing of items into chunks of at most `budget` bytes by `size`; an
- * item larger than the budget gets a chunk of its own (the bus refuses it if
- * it is over the broker's limit, loudly). Order is kept.
- */
-export function packBySize<T>(items: readonly T[], size: (item: T) => number, budget: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (current.length > 0 && bytes + n > budget) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += n;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
 
 /**
  * One partition's closed slices and progress for one shard, as records under the

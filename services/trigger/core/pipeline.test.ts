@@ -1,6 +1,6 @@
 import type { ModelSpec } from '../../../lib/catalog';
 import type { ReferenceProfile, RetrainRequested } from '../../../lib/events';
-import { testCatalog, testModel, testModelYaml } from '../testing/catalog';
+import { merchantFamilyYaml, testCatalog, testModel, testModelYaml } from '../testing/catalog';
 import { avroType, syntheticFeatureSchema } from '../testing/schema';
 import { familyStream, referenceProfile, syntheticStream, type SyntheticEvent } from '../testing/stream';
 import { compileFeaturePlan } from './extract';
@@ -238,15 +238,7 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     /** 2,000 merchants: 20 big ones (m0..m19, half the traffic), the rest small; m3, m7, m11, m13, m17 shift after `changeAt`. */
     const merchantStream = (count: number, changeAt: number): Iterable<SyntheticEvent> =>
       familyStream({ seed: 5, features: 10, start: START, spacingMs: 1, merchants: 2000, big: 20, changed: ['m3', 'm7', 'm11', 'm13', 'm17'], changeAt }, count);
-    const familyYaml = (maxSegments: number, shards: number): string =>
-      testModelYaml({
-        id: 'per-merchant',
-        features: 10,
-        window: '{ type: time, size: 1m, allowedLateness: 5s }',
-        minSamples: 300,
-        bootstrapEvents: 600,
-        family: `    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: ${maxSegments}, shards: ${shards} }`,
-      }).replace('labelMaturity: 1h', 'labelMaturity: 0s');
+    const familyYaml = (maxSegments: number, shards: number): string => merchantFamilyYaml({ maxSegments, shards });
 
     it('requests exactly for the changed merchants, with every record under the budget, spread over shards', () => {
       const models = testCatalog(familyYaml(5000, 8)).models;

@@ -66,3 +66,21 @@ export function testCatalog(...models: string[]): Catalog {
 export function testModel(o: TestModelOptions = {}): ModelSpec {
   return testCatalog(testModelYaml(o)).models[0]!;
 }
+
+/**
+ * The per-merchant family over testing/stream.ts familyStream (10 features,
+ * 1-minute time windows, references bootstrapped from 600 events, labels mature
+ * at once) that the family tests and benchmarks share.
+ */
+export function merchantFamilyYaml(o: { readonly maxSegments: number; readonly shards: number; readonly featureTopic?: string; readonly labelTopic?: string }): string {
+  return testModelYaml({
+    id: 'per-merchant',
+    features: 10,
+    ...(o.featureTopic ? { featureTopic: o.featureTopic } : {}),
+    ...(o.labelTopic ? { labelTopic: o.labelTopic } : {}),
+    window: '{ type: time, size: 1m, allowedLateness: 5s }',
+    minSamples: 300,
+    bootstrapEvents: 600,
+    family: `    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: ${o.maxSegments}, shards: ${o.shards} }`,
+  }).replace('labelMaturity: 1h', 'labelMaturity: 0s');
+}
