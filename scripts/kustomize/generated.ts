@@ -12,9 +12,9 @@ import { parse as parseYaml, stringify } from 'yaml';
  *   deploy/helm/roundhouse/files/catalog.yaml      ← config/catalog.yaml (verbatim)
  *   deploy/helm/roundhouse/files/roundhouse.rules.yml ← the rules file (verbatim; the chart wraps it)
  *   deploy/helm/roundhouse/files/roundhouse.json   ← deploy/grafana/dashboards/roundhouse.json (verbatim)
- * `npx tsx scripts/render-kustomize.ts sync` writes them; test/integration/manifests.test.ts
- * and test/integration/helm-chart.test.ts fail when a committed copy differs from
- * what its source gives.
+ * `npx tsx scripts/render-kustomize.ts sync` writes them; scripts/kustomize/generated.test.ts
+ * (unit, seconds), test/integration/manifests.test.ts and test/integration/helm-chart.test.ts
+ * fail when a committed copy differs from what its source gives.
  */
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
