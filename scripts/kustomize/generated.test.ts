@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generatedFiles, REPO_ROOT, staleGeneratedFiles, writeGeneratedFiles } from './generated';
 
-// The same freshness check as test/integration/manifests.test.ts, in the unit
-// project, so a source edited without `render-kustomize.ts sync` fails in
-// seconds rather than after the integration suite has started its stack.
+// The one freshness check of the generated copies, in the unit project, so a
+// source edited without `render-kustomize.ts sync` fails in seconds rather than
+// after the integration suite has started its stack.
 describe('generated copies (k8s/, the Helm chart files/)', () => {
   it('the committed copies match their sources', () => {
     expect(staleGeneratedFiles().map((file) => `${file.target} (from ${file.source}; run npx tsx scripts/render-kustomize.ts sync)`)).toEqual([]);

@@ -13,8 +13,8 @@ import { parse as parseYaml, stringify } from 'yaml';
  *   deploy/helm/roundhouse/files/roundhouse.rules.yml ← the rules file (verbatim; the chart wraps it)
  *   deploy/helm/roundhouse/files/roundhouse.json   ← deploy/grafana/dashboards/roundhouse.json (verbatim)
  * `npx tsx scripts/render-kustomize.ts sync` writes them; scripts/kustomize/generated.test.ts
- * (unit, seconds), test/integration/manifests.test.ts and test/integration/helm-chart.test.ts
- * fail when a committed copy differs from what its source gives.
+ * (unit project, so it fails in seconds) fails when a committed copy differs from what its
+ * source gives, and `render-kustomize.ts check` exits 1.
  */
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

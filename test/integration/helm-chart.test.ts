@@ -14,7 +14,6 @@ import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { parseCatalog } from '../../lib/catalog';
 import { loadConfig } from '../../lib/config';
-import { CHART_FILES, staleGeneratedFiles } from '../../scripts/kustomize/generated';
 import { renderKustomization, type KubeObject } from '../../scripts/kustomize/render';
 import { loadDispatcherSettings } from '../../services/dispatcher/settings';
 import { CHART_DIR, chartFile, helm, helmBinary, renderChart, templateResult } from '../helpers/helm';
@@ -75,11 +74,6 @@ describe('helm template', () => {
       renderChart({ namespace: 'rh-render', valuesFiles: ['ci/all-on-values.yaml'] }),
       renderChart({ namespace: 'rh-render', valuesFiles: ['ci/s3-values.yaml'] }),
     ]);
-  });
-
-  it("the chart's copies of the catalog, the rules and the dashboard match their sources", () => {
-    const stale = staleGeneratedFiles().filter((file) => file.target.startsWith(CHART_FILES));
-    expect(stale.map((file) => `${file.target} (from ${file.source}; run npx tsx scripts/render-kustomize.ts sync)`)).toEqual([]);
   });
 
   it('renders the default values: the base objects, monitoring off', () => {
