@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import type { Admin, EachBatchPayload, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { Clock, systemClock } from '../clock';
 import { toHeaders } from './headers';
@@ -16,6 +16,7 @@ import type {
   TopicSpec,
 } from '../bus/types';
 import { sendGroups } from '../bus/split';
+import { byCodec } from './compression';
 import { offsetOutOfRange } from '../bus/out-of-range';
 import { readRangeWithKafka } from './range-reader';
 
@@ -131,7 +132,7 @@ export class KafkaEventBus implements EventBus {
     if (messages.length === 0) return;
     const producer = await this.getProducer();
     try {
-      for (const group of sendGroups(messages)) await producer.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: CompressionTypes.GZIP });
+      for (const part of byCodec(messages)) for (const group of sendGroups(part.messages)) await producer.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: part.compression });
     } catch (error) {
       throw asKafkaError(error, 'publishing');
     }
@@ -209,7 +210,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
 
     const commitPlain = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
-      for (const group of sendGroups(outputs)) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: CompressionTypes.GZIP });
+      for (const part of byCodec(outputs)) for (const group of sendGroups(part.messages)) await plainProducer!.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: part.compression });
       await payload.commitOffsetsIfNecessary({
         topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
       });
@@ -218,7 +219,7 @@ export class KafkaEventBus implements EventBus {
       const tx = await txProducer!.transaction();
       try {
         // One transaction, several produce requests: each under the broker's message size limit (lib/bus/split.ts).
-        for (const group of sendGroups(outputs)) await tx.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: CompressionTypes.GZIP });
+        for (const part of byCodec(outputs)) for (const group of sendGroups(part.messages)) await tx.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: part.compression });
         await tx.sendOffsets({
           consumerGroupId: options.groupId,
           topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
