@@ -23,9 +23,27 @@ const MIN_MAGNITUDE = 1e-9;
 const MAX_MAGNITUDE = 1e100;
 const ZERO_KEY = 0;
 
+/**
+ * A numeric sketch as it travels (partials) and rests (checkpoints): `b` is the
+ * buckets in a compact binary form, base64 — ascending by key, each an unsigned
+ * LEB128 varint of the key's distance from the previous one (the first from 0),
+ * a varint count and the bucket's sum as a little-endian float64. Lossless
+ * (sums keep every bit), deterministic (key order, whatever the insertion
+ * order), about 11 bytes a bucket (15 characters of base64) against ~28
+ * characters as JSON arrays, and one string for JSON.stringify and JSON.parse
+ * instead of three arrays of numbers.
+ */
 export interface NumericSketchState {
   readonly k: 'n';
-  /** Bucket keys: 2k+1 for positive bucket k, -(2k+1)… see keyOf. */
+  readonly b: string;
+  readonly missing: number;
+  readonly nan: number;
+  readonly sumSq: number;
+}
+
+/** The JSON-array form written before the binary one; still read (checkpoints of an earlier version). */
+interface LegacyNumericSketchState {
+  readonly k: 'n';
   readonly keys: number[];
   readonly counts: number[];
   readonly sums: number[];
@@ -182,16 +200,73 @@ export class NumericSketch {
   }
 
   toJSON(): NumericSketchState {
-    return { k: 'n', keys: [...this.keys], counts: [...this.counts], sums: [...this.sums], missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+    return { k: 'n', b: encodeBuckets(this.keys, this.counts, this.sums), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
   }
 
-  static fromJSON(state: NumericSketchState): NumericSketch {
+  static fromJSON(state: NumericSketchState | LegacyNumericSketchState): NumericSketch {
     const sketch = new NumericSketch();
-    for (let i = 0; i < state.keys.length; i++) sketch.addBucket(state.keys[i]!, state.counts[i]!, state.sums[i]!);
+    if ('b' in state) decodeBuckets(state.b, (key, count, sum) => sketch.addBucket(key, count, sum));
+    else for (let i = 0; i < state.keys.length; i++) sketch.addBucket(state.keys[i]!, state.counts[i]!, state.sums[i]!);
     sketch.missing = state.missing;
     sketch.nan = state.nan;
     sketch.sumSq = state.sumSq;
     return sketch;
+  }
+}
+
+/** Largest bucket record: two 5-byte varints (keys and counts stay below 2^35) and a float64. */
+const MAX_BUCKET_BYTES = 18;
+
+function writeVarint(buffer: Buffer, at: number, value: number): number {
+  let v = value;
+  while (v >= 0x80) {
+    buffer[at++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  buffer[at++] = v;
+  return at;
+}
+
+/** Buckets (any order) → base64 of (key delta, count, sum) ascending by key; empty buckets (count 0) are dropped. */
+export function encodeBuckets(keys: readonly number[], counts: readonly number[], sums: readonly number[]): string {
+  const order = keys.map((_, i) => i).filter((i) => counts[i]! > 0);
+  order.sort((a, b) => keys[a]! - keys[b]!);
+  const buffer = Buffer.allocUnsafe(order.length * MAX_BUCKET_BYTES);
+  let at = 0;
+  let previous = 0;
+  for (const i of order) {
+    at = writeVarint(buffer, at, keys[i]! - previous);
+    previous = keys[i]!;
+    at = writeVarint(buffer, at, counts[i]!);
+    at = buffer.writeDoubleLE(sums[i]!, at);
+  }
+  return buffer.toString('base64', 0, at);
+}
+
+/** The buckets of encodeBuckets' output, in key order; throws on a truncated or malformed encoding. */
+export function decodeBuckets(encoded: string, bucket: (key: number, count: number, sum: number) => void): void {
+  const buffer = Buffer.from(encoded, 'base64');
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      if (at >= buffer.length) throw new Error('truncated sketch buckets');
+      const byte = buffer[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+    throw new Error('malformed sketch buckets (varint too long)');
+  };
+  let key = 0;
+  while (at < buffer.length) {
+    key += varint();
+    const count = varint();
+    if (at + 8 > buffer.length) throw new Error('truncated sketch buckets');
+    const sum = buffer.readDoubleLE(at);
+    at += 8;
+    bucket(key, count, sum);
   }
 }
 
@@ -308,6 +383,6 @@ export class CategoricalCounts {
 export type FeatureSketch = NumericSketch | CategoricalCounts;
 export type FeatureSketchState = NumericSketchState | CategoricalCountsState;
 
-export function sketchFromJSON(state: FeatureSketchState): FeatureSketch {
+export function sketchFromJSON(state: FeatureSketchState | LegacyNumericSketchState): FeatureSketch {
   return state.k === 'n' ? NumericSketch.fromJSON(state) : CategoricalCounts.fromJSON(state);
 }
