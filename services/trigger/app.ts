@@ -15,6 +15,7 @@ import { GroupJudge, type JudgeState, type WindowVerdict } from './core/judge';
 import { decodePartial, encodePartial, type Partial as TriggerPartial } from './core/partials';
 import { MODEL_READY_TOPIC_CONFIG } from '../../lib/events';
 import { ChampionFollower } from './follower';
+import { CommitPace } from './pace';
 import { createTriggerMetrics, initialiseTriggerCounters, type TriggerMetrics } from './metrics';
 
 /**
@@ -36,7 +37,11 @@ export interface TriggerDeps {
   readonly instanceId: string;
   readonly groupId?: string;
   readonly partialsPartitions?: number;
-  /** Ingest commit cadence (defaults: 20,000 events or 1 s, and whenever caught up). */
+  /**
+   * Commit cadence of both stages (defaults: 20,000 events or 1 s, and whenever
+   * caught up), stretched while behind so a commit costs at most about a tenth
+   * of the time between commits (see CommitPace).
+   */
   readonly commitEvery?: { readonly events: number; readonly ms: number };
   /** How often caught-up partitions without batches announce it (default 5 s; see heartbeat()). */
   readonly heartbeatMs?: number;
@@ -111,6 +116,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const uncommitted = new Map<string, { outputs: OutboundMessage[]; events: number; since: number }>();
   const COMMIT_EVENTS = deps.commitEvery?.events ?? 20_000;
   const COMMIT_MS = deps.commitEvery?.ms ?? 1_000;
+  const ingestPace = new CommitPace(clock);
   /** Last time a batch of each input partition was handled (the idle heartbeat leaves those alone). */
   const lastBatchAt = new Map<string, number>();
   const assignedInputs: TopicPartition[] = [];
@@ -239,10 +245,11 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
     const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     const caughtUp = BigInt(nextOffset) >= BigInt(batch.highWatermark);
-    if (!caughtUp && pending.events < COMMIT_EVENTS && clock.now() - pending.since < COMMIT_MS) {
+    if (!caughtUp && !ingestPace.due(checkpointKey, pending.events >= COMMIT_EVENTS || clock.now() - pending.since >= COMMIT_MS)) {
       control.advance(nextOffset);
       return;
     }
+    const commitStarted = clock.now();
     const partials = partialMessages(ingest.drain(caughtUp));
     const checkpoint = checkpointMessages(checkpointKey, ingest.toJSON(), 'ingest');
     const outputs = [...pending.outputs, ...partials, ...checkpoint.messages];
@@ -256,6 +263,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     uncommitted.delete(checkpointKey);
     attempts.delete(`${batch.topic}:${batch.partition}`);
     checkpoints.set(checkpointKey, committedState(checkpoint.json));
+    ingestPace.committed(checkpointKey, commitStarted);
   }
 
   /**
@@ -303,6 +311,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const judges = new Map<string, GroupJudge>();
   const groupsById = new Map(groups.map((g) => [g.id, g]));
   const judgeUncommitted = new Map<number, { outputs: OutboundMessage[]; touched: Set<string>; records: number; since: number }>();
+  const judgePace = new CommitPace(clock);
 
   function judgeFor(group: TriggerGroup, shard: number, checkpoints: Map<string, unknown>): GroupJudge {
     const key = judgeKey(group.id, shard);
@@ -380,10 +389,17 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     if (!control.isActive()) return reset();
     const nextOffset = (BigInt(batch.lastOffset) + 1n).toString();
     const caughtUp = BigInt(nextOffset) >= BigInt(batch.highWatermark);
-    if (!caughtUp && pending.records < COMMIT_EVENTS && clock.now() - pending.since < COMMIT_MS) {
+    const paceKey = String(batch.partition);
+    if (!caughtUp && !judgePace.due(paceKey, pending.records >= COMMIT_EVENTS || clock.now() - pending.since >= COMMIT_MS)) {
       control.advance(nextOffset);
       return;
     }
+    const wait = caughtUp ? judgePace.waitMs(paceKey) : 0;
+    if (wait > 0) {
+      await new Promise<void>((resolve) => clock.schedule(wait, resolve));
+      if (!control.isActive()) return reset();
+    }
+    const commitStarted = clock.now();
     const states = [...pending.touched].flatMap((key) => {
       const parts = judges.get(key)!.checkpoint();
       return [[`judge/${key}`, parts.core] as const, ...(parts.members ? [[`judge/${key}/members`, parts.members] as const] : [])];
@@ -404,6 +420,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     judgeUncommitted.delete(batch.partition);
     attempts.delete(`${batch.topic}:${batch.partition}`);
+    judgePace.committed(paceKey, commitStarted);
     // The committed JSON, not the live state: the judge goes on mutating it, and a reset must restart from what was committed.
     for (const [key, c] of written) checkpoints.set(key, committedState(c.json));
   }

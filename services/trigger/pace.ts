@@ -1,0 +1,43 @@
+import type { Clock } from '../../lib/clock';
+
+/**
+ * How often a stage commits while it is behind. A commit writes the whole
+ * checkpoint of its partition (for a family: every member's open sketches), so
+ * at a fixed cadence its cost grows with the state, not with the events: a
+ * 10,000-merchant family spent most of its time re-encoding checkpoints every
+ * second. A partition that has reached the cadence (events or time) commits
+ * only once at least COST_FACTOR times its last commit's duration has passed
+ * since that commit ended, which keeps committing under about a tenth of the
+ * stage's time whatever the state's size. A caught-up ingest partition
+ * commits at once, as before, so nothing waits at the end of the log. The judge
+ * is caught up with the partials topic most of the time (partials come in
+ * bursts, one per ingest commit), and each of its commits rewrites the touched
+ * shards' state — for a bootstrapping family, every member's sketches: a
+ * caught-up judge partition waits out the rest of its pace (at most ten times
+ * its last commit's duration) and then commits what it has, so the partials
+ * that arrive meanwhile share the next commit. Only when data is made durable
+ * changes: the outputs, and a replay from any commit, are the same.
+ */
+export class CommitPace {
+  static readonly COST_FACTOR = 10;
+  private readonly last = new Map<string, { endedAt: number; tookMs: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Whether a partition that has (or has not) reached the cadence commits now. */
+  due(key: string, cadenceReached: boolean): boolean {
+    return cadenceReached && this.waitMs(key) === 0;
+  }
+
+  /** How long until `key` may commit again (0: now). */
+  waitMs(key: string): number {
+    const last = this.last.get(key);
+    return last === undefined ? 0 : Math.max(0, last.endedAt + CommitPace.COST_FACTOR * last.tookMs - this.clock.now());
+  }
+
+  /** A commit of `key` that began at `startedAt` (building its checkpoint included) has ended. */
+  committed(key: string, startedAt: number): void {
+    const now = this.clock.now();
+    this.last.set(key, { endedAt: now, tookMs: now - startedAt });
+  }
+}
