@@ -69,6 +69,23 @@ interface OpenSegment {
   firstOffset: string;
   lastOffset: string;
   sketches: Map<string, FeatureSketch>;
+  /** The sketches of `plan.sketches`, in its order: the per-event path looks nothing up by name. */
+  planned?: { readonly plan: GroupFeaturePlan; readonly sketches: readonly FeatureSketch[] };
+}
+
+/** The segment's sketches in the order of the plan's, created where missing (cached per plan). */
+function plannedSketches(segment: OpenSegment, plan: GroupFeaturePlan): readonly FeatureSketch[] {
+  if (segment.planned?.plan === plan) return segment.planned.sketches;
+  const sketches = plan.sketches.map((s) => {
+    let sketch = segment.sketches.get(s.key);
+    if (!sketch) {
+      sketch = s.kind === 'numeric' ? new NumericSketch() : new CategoricalCounts();
+      segment.sketches.set(s.key, sketch);
+    }
+    return sketch;
+  });
+  segment.planned = { plan, sketches };
+  return sketches;
 }
 
 interface OpenSlice {
@@ -119,6 +136,8 @@ export class IngestPartition {
   private watermark = NO_SLICE;
   private readonly tracks = new Map<string, GroupTrack>();
   private readonly featureSkewMs: number;
+  /** addFeature's event time per plan, reused (no allocation per event). */
+  private readonly times: number[] = [];
 
   constructor(
     private readonly options: IngestOptions,
@@ -152,7 +171,8 @@ export class IngestPartition {
    */
   addFeature(row: Readonly<Record<string, unknown>>, key: Buffer | null, offset: string, plans: ReadonlyMap<string, GroupFeaturePlan>, recordTimestamp = -Infinity): void {
     if (plans.size === 0) return;
-    const times = new Map<string, number>();
+    const times = this.times;
+    times.length = 0;
     let lateForAll = true;
     let newest = NO_SLICE;
     for (const [groupId, plan] of plans) {
@@ -167,20 +187,21 @@ export class IngestPartition {
       }
       const track = this.tracks.get(groupId)!;
       if (Math.floor(eventTime / track.group.sliceMs) > track.closedThrough) lateForAll = false;
-      times.set(groupId, eventTime);
+      times.push(eventTime);
       if (eventTime > newest) newest = eventTime;
     }
     if (lateForAll) {
       for (const groupId of plans.keys()) this.tracks.get(groupId)!.late++;
       throw new RoundhouseError(
         ErrorCodes.EVENT_TIME_OUT_OF_RANGE,
-        `event time ${isoOrNumber(times.values().next().value!)} is behind every open slice (partition watermark ${isoOrNumber(this.watermark)}, beyond each model's allowed lateness)`,
+        `event time ${isoOrNumber(times[0]!)} is behind every open slice (partition watermark ${isoOrNumber(this.watermark)}, beyond each model's allowed lateness)`,
         { retriable: false, context: { watermark: this.watermark } },
       );
     }
+    let p = 0;
     for (const [groupId, plan] of plans) {
       const track = this.tracks.get(groupId)!;
-      const eventTime = times.get(groupId)!;
+      const eventTime = times[p++]!;
       const index = Math.floor(eventTime / track.group.sliceMs);
       if (index <= track.closedThrough) {
         track.late++;
@@ -197,19 +218,16 @@ export class IngestPartition {
       let segment = slice.segments.get(segmentKey);
       if (!segment) {
         segment = { count: 0, minTime: eventTime, maxTime: eventTime, firstOffset: offset, lastOffset: offset, sketches: new Map() };
-        for (const s of plan.sketches) segment.sketches.set(s.key, s.kind === 'numeric' ? new NumericSketch() : new CategoricalCounts());
         slice.segments.set(segmentKey, segment);
       }
       segment.count++;
       if (eventTime < segment.minTime) segment.minTime = eventTime;
       if (eventTime > segment.maxTime) segment.maxTime = eventTime;
       segment.lastOffset = offset;
-      for (const s of plan.sketches) {
-        let sketch = segment.sketches.get(s.key);
-        if (!sketch) {
-          sketch = s.kind === 'numeric' ? new NumericSketch() : new CategoricalCounts();
-          segment.sketches.set(s.key, sketch);
-        }
+      const sketches = plannedSketches(segment, plan);
+      for (let i = 0; i < sketches.length; i++) {
+        const s = plan.sketches[i]!;
+        const sketch = sketches[i]!;
         if (sketch.kind === 'numeric') sketch.add(s.present ? readNumeric(row, s.field) : null);
         else sketch.add(s.present ? readCategorical(row, s.field) : null);
       }
