@@ -122,6 +122,12 @@ export class AvroCodec {
     }
   }
 
+  /** The Type of a subject's latest schema (null: no version yet); for checks at start-up, not per message. */
+  async latestType(subject: string): Promise<avro.Type | null> {
+    const schema = await this.registry.latestSchema(subject);
+    return schema === null ? null : avro.Type.forSchema(JSON.parse(schema) as avro.Schema, typeOptions());
+  }
+
   /** The writer's Type for an id, if resolved. */
   cachedType(schemaId: number): avro.Type | undefined {
     return this.writerTypes.get(schemaId);

@@ -44,6 +44,12 @@ export class MemorySchemaRegistry implements SchemaRegistryClient {
     return id;
   }
 
+  async latestSchema(subject: string): Promise<string | null> {
+    const versions = this.subjects.get(subject);
+    const latest = versions?.[versions.length - 1];
+    return latest === undefined ? null : this.byId.get(latest)!;
+  }
+
   async schemaById(id: number): Promise<string> {
     this.lookups++;
     const schema = this.byId.get(id);

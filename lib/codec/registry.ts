@@ -11,6 +11,8 @@ export interface SchemaRegistryClient {
   register(subject: string, schema: string): Promise<number>;
   /** Throws DECODE_UNKNOWN_SCHEMA (not retriable) when no schema has that id. */
   schemaById(id: number): Promise<string>;
+  /** The subject's latest schema, or null when the subject has no version yet. */
+  latestSchema(subject: string): Promise<string | null>;
 }
 
 interface HttpishError {
@@ -71,6 +73,19 @@ export class ConfluentSchemaRegistryClient implements SchemaRegistryClient {
     } catch (error) {
       throw classifyRegistryError(error, { subject });
     }
+  }
+
+  async latestSchema(subject: string): Promise<string | null> {
+    let id: number;
+    try {
+      id = await this.client.getLatestSchemaId(subject);
+    } catch (error) {
+      // 40401: subject not found (Confluent and Apicurio's ccompat API alike).
+      const { status } = (typeof error === 'object' && error !== null ? error : {}) as HttpishError;
+      if (status === 404) return null;
+      throw classifyRegistryError(error, { subject });
+    }
+    return this.schemaById(id);
   }
 
   async schemaById(id: number): Promise<string> {

@@ -7,6 +7,7 @@ import { createTriggerApp, type TriggerApp } from './app';
 import { merchantFamilyYaml, testCatalog, testModelYaml } from './testing/catalog';
 import { championEvent, platformCodec, publishEvents } from './testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from './testing/stream';
+import { syntheticLabelSchema } from './testing/schema';
 
 const FEATURES = 20;
 // Tens of thousands of events per case: seconds of CPU, more on a loaded machine.
@@ -156,4 +157,41 @@ describe('trigger app: a family of thousands of merchants', () => {
     expect(bus.messages('features.dlq')).toHaveLength(0);
     await bus.close();
   }, 600_000);
+});
+
+describe('trigger app start-up: a family whose label records cannot reach their members', () => {
+  const withMerchant = { ...syntheticLabelSchema, fields: [...syntheticLabelSchema.fields, { name: 'merchant_id', type: 'string' }] };
+
+  async function startWith(labelSchema: object | null): Promise<TriggerApp> {
+    const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
+    const registry = new MemorySchemaRegistry();
+    await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }]);
+    if (labelSchema) await registry.register('labels-value', JSON.stringify(labelSchema));
+    const app = createTriggerApp({
+      bus,
+      codec: await platformCodec(registry),
+      catalog: testCatalog(merchantFamilyYaml({ maxSegments: 100, shards: 4 }), testModelYaml()),
+      logger: silentLogger(),
+      metrics: createServiceMetrics('trigger'),
+      instanceId: 't0',
+    });
+    await app.start();
+    return app;
+  }
+
+  it('is refused at start-up, naming the family, the topic and the missing field', async () => {
+    const failure = startWith(syntheticLabelSchema);
+    await expect(failure).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(failure).rejects.toThrow(
+      'family per-merchant: the label records of labels (latest schema of subject labels-value) have no segment field merchant_id, so no label can reach its member; add merchant_id to the label record',
+    );
+  });
+
+  it.each([
+    ['the label schema has the segment field', withMerchant],
+    ['no label schema is registered yet (checked at the first label)', null],
+  ])('starts when %s', async (_name, schema) => {
+    const app = await startWith(schema);
+    await app.stop();
+  });
 });

@@ -13,7 +13,7 @@ import { judgeKey, planGroups, type TriggerGroup } from './core/groups';
 import { IngestPartition, groupFeaturePlan, groupLabelPlan, type GroupFeaturePlan, type GroupLabelPlan, type IngestState } from './core/ingest';
 import { GroupJudge, type JudgeState, type WindowVerdict } from './core/judge';
 import { decodePartial, encodePartial, type Partial as TriggerPartial } from './core/partials';
-import { MODEL_READY_TOPIC_CONFIG } from '../../lib/events';
+import { MODEL_READY_TOPIC_CONFIG, subjectFor } from '../../lib/events';
 import { ChampionFollower } from './follower';
 import { CommitPace } from './pace';
 import { createTriggerMetrics, initialiseTriggerCounters, type TriggerMetrics } from './metrics';
@@ -425,6 +425,31 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     for (const [key, c] of written) checkpoints.set(key, committedState(c.json));
   }
 
+  /**
+   * A family routes each label to its member by the label record's segment
+   * field; without it labels cannot reach their members (issue 11: the Kafka key
+   * was used, and each chargeback became a member of its own). Checked at
+   * start-up against the label subject's latest schema, naming the field and
+   * every family concerned. A label topic with no schema yet is checked at its
+   * first label (compileLabelPlan disables the family for that schema, with an
+   * error log and roundhouse_trigger_models_disabled).
+   */
+  async function refuseUnroutableLabels(): Promise<void> {
+    const problems: string[] = [];
+    for (const group of groups) {
+      if (group.segmentField === null) continue;
+      const subject = subjectFor(group.labelTopic);
+      const type = (await deps.codec.avro.latestType(subject)) as { fields?: readonly { name: string }[] } | null;
+      if (type === null || (type.fields ?? []).some((f) => f.name === group.segmentField)) continue;
+      for (const model of group.models) {
+        problems.push(`family ${model.id}: the label records of ${group.labelTopic} (latest schema of subject ${subject}) have no segment field ${group.segmentField}, so no label can reach its member; add ${group.segmentField} to the label record`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `${problems.length} famil${problems.length === 1 ? 'y' : 'ies'} cannot route labels: ${problems.join('; ')}`, { retriable: false, context: { problems: problems.length } });
+    }
+  }
+
   return {
     async start() {
       await deps.bus.ensureTopics([
@@ -441,6 +466,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         if (ends.size === 0) throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `input topic ${topic} does not exist`, { context: { topic } });
         partitionCounts.set(topic, ends.size);
       }
+      await refuseUnroutableLabels();
       follower.onChampion((modelId, event) => {
         metrics.championVersion.set({ model: modelId }, event.version);
         logger.info({ modelId, version: event.version }, 'reference profile switched to the new champion');
