@@ -31,11 +31,12 @@ let bus: KafkaEventBus;
 let child: ChildProcess | undefined;
 let trigger: ChampionFollower | undefined;
 let triggerBus: KafkaEventBus | undefined;
-const store = new FileArtifactStore();
+let store: FileArtifactStore;
 
 beforeAll(async () => {
   prefix = `${uniqueName('evaluator')}.`;
   dir = mkdtempSync(join(tmpdir(), 'roundhouse-evaluator-'));
+  store = new FileArtifactStore(pathToFileURL(dir).href);
   codec = await createPlatformCodec(new AvroCodec(registryClient()), topicNames(prefix));
   bus = kafkaBus(PARTITIONS);
   await bus.ensureTopics([
