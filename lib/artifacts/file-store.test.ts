@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -101,6 +101,7 @@ describe('FileArtifactStore confinement to its root (issue 14)', () => {
     rootUri = `${pathToFileURL(root).href}/`;
     store = new FileArtifactStore(rootUri);
   });
+  afterEach(() => rmSync(base, { recursive: true, force: true }));
   const refused = (message: RegExp) => ({ code: ErrorCodes.VALIDATION, retriable: false, message: expect.stringMatching(message) });
 
   it('refuses directories outside the root, a sibling with the same prefix included', async () => {

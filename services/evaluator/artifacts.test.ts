@@ -169,7 +169,11 @@ describe('loadCandidate on the file store: a holdout the store refuses fails int
     const file = path.join(root, 'card-fraud', 'run-link', 'holdout.jsonl.gz');
     rmSync(file);
     symlinkSync('/dev/zero', file);
-    const loaded = await loadCandidate(store, completed({ runId: 'run-link', requestId: 'r', artifactUri: dir, sha256: sha, metrics: holdoutMetrics(good, holdout) }), 'is_fraud');
-    expect(loaded.integrity).toMatchObject({ passed: false, detail: expect.stringMatching(/holdout\.jsonl\.gz: refused by the artifact store: .*outside this store's root/) });
+    try {
+      const loaded = await loadCandidate(store, completed({ runId: 'run-link', requestId: 'r', artifactUri: dir, sha256: sha, metrics: holdoutMetrics(good, holdout) }), 'is_fraud');
+      expect(loaded.integrity).toMatchObject({ passed: false, detail: expect.stringMatching(/holdout\.jsonl\.gz: refused by the artifact store: .*outside this store's root/) });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
