@@ -14,12 +14,12 @@ export interface StoreForOptions {
 }
 
 /**
- * The ArtifactStore for a URI's scheme: file:// (a local or mounted directory)
- * or s3://bucket/prefix/ (keys confined to that prefix). Anything else is
+ * The ArtifactStore for a URI's scheme: file:// (a local or mounted directory,
+ * paths confined to it) or s3://bucket/prefix/ (keys confined to that prefix). Anything else is
  * CONFIG_INVALID, not retriable.
  */
 export function artifactStoreFor(uri: string, options: StoreForOptions = {}): ArtifactStore {
-  if (uri.startsWith('file://')) return new FileArtifactStore(options.baseDir);
+  if (uri.startsWith('file://')) return new FileArtifactStore(uri, options.baseDir);
   if (uri.startsWith('s3://')) {
     if (options.s3 === undefined) {
       throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `s3:// artifact URI ${uri} given without S3 settings (lib/config's config.s3)`, { retriable: false, context: { uri } });

@@ -5,6 +5,9 @@
  *
  * Guarantees every implementation keeps (lib/artifacts/paths.ts):
  * - a file name is a plain name and a directory never climbs with ".." (VALIDATION);
+ * - every path stays inside the store's root: an s3:// key under its prefix, a
+ *   file:// path inside its directory as written and with links resolved, and
+ *   only regular files are read (VALIDATION otherwise; file-store.ts);
  * - a write is all or nothing: a reader sees the old bytes or the new, never part;
  * - a read with `maxBytes` never returns, nor fetches more than a buffer beyond,
  *   that many bytes: a larger file is ARTIFACT_INTEGRITY (not retriable);

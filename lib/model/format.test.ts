@@ -83,6 +83,30 @@ describe('roundhouse.logistic/v1', () => {
     expect((thrown as Error).message).toMatch(message);
   });
 
+  it('refuses a model declaring more hashing buckets than it has coefficients before naming a column (3e7 buckets in 380 bytes was a heap exhaustion)', () => {
+    const crafted = mutate((m) => {
+      (m.pipeline as { features: unknown[]; columns: string[] }).features = [{ kind: 'hashing', name: 'merchant', buckets: 30_000_000 }];
+      (m.pipeline as { columns: string[] }).columns = [];
+      m.coefficients = [];
+    });
+    expect(JSON.stringify(crafted).length).toBeLessThan(2000);
+    expect(() => parseModel(crafted)).toThrow(/buckets: .*1048576/);
+    const withinSchema = mutate((m) => {
+      (m.pipeline as { features: unknown[] }).features = [{ kind: 'hashing', name: 'merchant', buckets: 1 << 20 }];
+      (m.pipeline as { columns: string[] }).columns = [];
+      m.coefficients = [];
+    });
+    const started = Date.now();
+    expect(() => parseModel(withinSchema)).toThrow(/coefficients: 0 entries for 1048576 columns/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses a model whose pipeline produces more columns than maxColumns', () => {
+    const columns = model.pipeline.columns.length;
+    expect(parseModel(serializeModel(model), { maxColumns: columns })).toEqual(model);
+    expect(() => parseModel(serializeModel(model), { maxColumns: columns - 1 })).toThrow(new RegExp(`pipeline.features: ${columns} columns, more than the ${columns - 1} allowed`));
+  });
+
   it('keeps the types honest', () => {
     const m: LogisticModel = parseModel(serializeModel(model));
     expect(typeof m.intercept).toBe('number');

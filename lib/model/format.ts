@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodes, RoundhouseError } from '../errors';
-import { columnsOf, transformRowInto, type FeaturePipeline } from './features';
+import { columnCount, columnsOf, transformRowInto, type FeaturePipeline } from './features';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters';
 import { sigmoid } from './objective';
 import type { Row } from './values';
@@ -45,6 +45,8 @@ export function serializeModel(model: LogisticModel): string {
 }
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+/** The hashBuckets bound of hyperparameters.ts: no trainer can fit more buckets per feature. */
+export const MAX_HASH_BUCKETS = 1 << 20;
 const count = z.number().int().min(0);
 
 const FeatureEncodingShape = z.discriminatedUnion('kind', [
@@ -56,7 +58,8 @@ const FeatureEncodingShape = z.discriminatedUnion('kind', [
     missingIndicator: z.boolean(),
   }),
   z.strictObject({ kind: z.literal('onehot'), name: z.string().min(1), categories: z.array(z.string()) }),
-  z.strictObject({ kind: z.literal('hashing'), name: z.string().min(1), buckets: z.number().int().min(2) }),
+  // At most what a trainer may ask for (hyperparameters.ts hashBuckets).
+  z.strictObject({ kind: z.literal('hashing'), name: z.string().min(1), buckets: z.number().int().min(2).max(MAX_HASH_BUCKETS) }),
 ]);
 
 const ModelShape = z.strictObject({
@@ -79,8 +82,19 @@ const ModelShape = z.strictObject({
   metadata: z.record(z.string(), z.union([z.string(), finite, z.boolean(), z.null()])),
 });
 
-/** Reads a serialised model (text or already-parsed JSON); every problem is reported with its path. */
-export function parseModel(input: string | unknown): LogisticModel {
+export interface ModelLimits {
+  /** Columns the pipeline may produce (numeric + missing indicators + one-hot categories + hashing buckets). */
+  readonly maxColumns?: number;
+}
+
+/**
+ * Reads a serialised model (text or already-parsed JSON); every problem is
+ * reported with its path. The column count is computed from the encodings and
+ * checked against `maxColumns` and the coefficients before any column is named:
+ * a 380-byte model declaring 3e7 hashing buckets exhausted the evaluator's heap
+ * expanding them (issue 14).
+ */
+export function parseModel(input: string | unknown, limits: ModelLimits = {}): LogisticModel {
   let json: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -94,17 +108,21 @@ export function parseModel(input: string | unknown): LogisticModel {
     throw invalid(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   const m = parsed.data;
+  const implied = m.pipeline.features.reduce((n, f) => n + columnCount(f), 0);
+  if (limits.maxColumns !== undefined && implied > limits.maxColumns) {
+    throw invalid([`pipeline.features: ${implied} columns, more than the ${limits.maxColumns} allowed`], undefined, { limit: 'maxColumns' });
+  }
   const problems: string[] = [];
-  const expected = m.pipeline.features.flatMap(columnsOf);
-  if (expected.length !== m.pipeline.columns.length || expected.some((c, i) => c !== m.pipeline.columns[i])) {
+  if (m.coefficients.length !== implied) problems.push(`coefficients: ${m.coefficients.length} entries for ${implied} columns`);
+  // Named only when the counts agree: the names of the columns in the file bound their number.
+  if (m.pipeline.columns.length !== implied || m.pipeline.features.flatMap(columnsOf).some((c, i) => c !== m.pipeline.columns[i])) {
     problems.push('pipeline.columns: do not match the columns the feature encodings produce');
   }
-  if (m.coefficients.length !== expected.length) {
-    problems.push(`coefficients: ${m.coefficients.length} entries for ${expected.length} columns`);
-  }
-  const names = m.pipeline.features.map((f) => f.name);
-  names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) problems.push(`pipeline.features[${i}].name: "${name}" appears twice`);
+  // A set, not indexOf: a crafted model may list a great many features.
+  const seen = new Set<string>();
+  m.pipeline.features.forEach(({ name }, i) => {
+    if (seen.has(name)) problems.push(`pipeline.features[${i}].name: "${name}" appears twice`);
+    seen.add(name);
   });
   let hyperparameters: Hyperparameters | null = null;
   try {
@@ -116,11 +134,12 @@ export function parseModel(input: string | unknown): LogisticModel {
   return { ...m, hyperparameters, format: MODEL_FORMAT };
 }
 
-function invalid(problems: readonly string[], cause?: unknown): RoundhouseError {
+/** `limit`: the ModelLimits field that refused the model, when one did. */
+function invalid(problems: readonly string[], cause?: unknown, extra: { readonly limit?: keyof ModelLimits } = {}): RoundhouseError {
   return new RoundhouseError(ErrorCodes.VALIDATION, `invalid ${MODEL_FORMAT} model:\n  ${problems.join('\n  ')}`, {
     retriable: false,
     cause,
-    context: { format: MODEL_FORMAT, problems: problems.length },
+    context: { format: MODEL_FORMAT, problems: problems.length, ...extra },
   });
 }
 

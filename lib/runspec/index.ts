@@ -28,7 +28,7 @@ export interface RunSpec {
   readonly model: ModelSpec;
   /** Free JSON from the catalog and the request, merged (request wins); validated by the estimator. */
   readonly hyperparameters: Readonly<Record<string, unknown>>;
-  /** Where the artifact directory goes, e.g. file:///var/roundhouse/artifacts/card-fraud/<runId>/ or s3://bucket/prefix/. */
+  /** Where the artifact directory goes, e.g. file:///var/roundhouse/artifacts/card-fraud/<runId>-<nonce>/ or s3://bucket/prefix/… (lib/artifacts/segment runArtifactDir). */
   readonly artifactUri: string;
   /** Seed for every random choice the trainer makes (deterministic reruns). */
   readonly seed: number;

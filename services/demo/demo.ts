@@ -90,7 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const bus: EventBus = runtime.bus;
   const codec: PlatformCodec = embedded ? runtime.codec : await (await import('../../lib/codec')).createPlatformCodec(new AvroCodec(runtime.registry), (await import('../../lib/codec')).topicNames(prefix));
   const artifactDir = mkdtempSync(join(tmpdir(), 'roundhouse-demo-'));
-  const artifacts = new FileArtifactStore();
+  const artifacts = new FileArtifactStore(pathToFileURL(artifactDir).href);
   const progress = new Progress(options.out, options.events);
   const say = (text: string): void => progress.say(text);
 

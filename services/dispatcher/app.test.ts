@@ -3,7 +3,7 @@ import { dlqTopicFor } from '../../lib/events';
 import { runIdFor } from './core/names';
 import { newRun } from './core/run';
 import { runMessage } from './engine/messages';
-import { request, model, T0 } from './testing/fixtures';
+import { NONCE, request, model, T0 } from './testing/fixtures';
 import { FlakyBus, Harness, publishRequest, runEvents, startDispatcher, world } from './testing/harness';
 import { waitFor } from './testing/wait';
 
@@ -55,8 +55,9 @@ describe('dispatcher app: a request becomes one run', () => {
     await publishRequest(h, request({ requestId: 'rr-spec', hyperparameters: '{"epochs":50}', segment: null }));
     const runId = runIdFor('rr-spec');
     await waitFor(() => h.world.executor.workloads.get(runId), 'the workload');
-    const { runSpec } = h.world.executor.workloads.get(runId)!;
-    expect(runSpec).toMatchObject({ runId, modelId: 'queue-model', hyperparameters: { l2: 0.01, epochs: 50 }, artifactUri: `s3://artifacts/queue-model/${runId}/` });
+    const { runSpec, run } = h.world.executor.workloads.get(runId)!;
+    expect(run.nonce).toMatch(/^[0-9a-f]{8}$/);
+    expect(runSpec).toMatchObject({ runId, modelId: 'queue-model', hyperparameters: { l2: 0.01, epochs: 50 }, artifactUri: `s3://artifacts/queue-model/${runId}-${run.nonce}/` });
     expect(runSpec.dataWindow).toEqual({ startTime: T0 - 86_400_000, endTime: T0, partitions: [] });
   });
 
@@ -138,7 +139,7 @@ describe('dispatcher app: restart', () => {
   it('adopts a Job created just before a crash that left the run QUEUED', async () => {
     const w = world();
     const probe = await start(w);
-    const queued = newRun(request({ requestId: 'rr-crash', segment: 'mrc-7', requestedBy: 'ops' }), model(w.catalog, 'queue-model'), 'kubernetes', T0);
+    const queued = newRun(request({ requestId: 'rr-crash', segment: 'mrc-7', requestedBy: 'ops' }), model(w.catalog, 'queue-model'), 'kubernetes', T0, NONCE);
     await probe.app.stop();
     running.splice(running.indexOf(probe), 1);
     await w.bus.publish([runMessage(probe.codec, queued)]);
@@ -163,6 +164,56 @@ describe('dispatcher app: restart', () => {
     await settle(second);
     expect(w.executor.submitted()).toEqual([runIdFor('rr-again')]);
     expect(states(second, runIdFor('rr-again'))).toEqual(['QUEUED', 'SUBMITTED']);
+  });
+
+  it("keeps a run attempt's nonce through redeliveries and a restart: one Job, one artifact directory", async () => {
+    const w = world();
+    const first = await start(w);
+    const runId = runIdFor('rr-nonce');
+    await publishRequest(first, request({ requestId: 'rr-nonce' }));
+    await waitFor(() => stateOf(first, runId) === 'SUBMITTED', 'SUBMITTED');
+    const { nonce } = first.app.engine.store.get(runId)!;
+    expect(nonce).toMatch(/^[0-9a-f]{8}$/);
+    await publishRequest(first, request({ requestId: 'rr-nonce' }));
+    await settle(first);
+    await first.app.stop();
+    running.splice(running.indexOf(first), 1);
+    const second = await start(w);
+    expect(second.app.engine.store.get(runId)!.nonce).toBe(nonce);
+    await publishRequest(second, request({ requestId: 'rr-nonce' }));
+    await settle(second);
+    expect(w.executor.submitted()).toEqual([runId]);
+    expect(new Set(w.bus.messages('roundhouse.training-runs').map((m) => m.headers['roundhouse.run.nonce']))).toEqual(new Set([nonce]));
+    expect(w.executor.workloads.get(runId)!.runSpec.artifactUri).toBe(`s3://artifacts/queue-model/${runId}-${nonce}/`);
+  });
+
+  it("a request id reused after retention is a new attempt: it neither adopts the old run's Job nor reuses its artifact directory", async () => {
+    const w = world();
+    const first = await start(w);
+    const runId = runIdFor('rr-reused');
+    await publishRequest(first, request({ requestId: 'rr-reused' }));
+    await waitFor(() => stateOf(first, runId) === 'SUBMITTED', 'SUBMITTED');
+    w.executor.setPhase(runId, 'SUCCEEDED');
+    await waitFor(() => stateOf(first, runId) === 'SUCCEEDED', 'SUCCEEDED');
+    const old = first.app.engine.store.get(runId)!;
+    const oldSpec = w.executor.workloads.get(runId)!.runSpec;
+    await first.app.stop();
+    running.splice(running.indexOf(first), 1);
+    // Retention removes the run's history; its Job (a long TTL) and its artifacts remain.
+    for (const [partition, end] of await w.bus.endOffsets('roundhouse.training-runs')) w.bus.truncate('roundhouse.training-runs', partition, Number(end));
+
+    const second = await start(w);
+    expect(second.app.engine.store.get(runId)).toBeUndefined();
+    await publishRequest(second, request({ requestId: 'rr-reused' }));
+    await waitFor(() => stateOf(second, runId) === 'SUBMITTED', 'the new attempt to be submitted');
+    const again = second.app.engine.store.get(runId)!;
+    expect(again.nonce).not.toBe(old.nonce);
+    expect(again.jobName).not.toBe(old.jobName);
+    expect(again.message).not.toBe('adopted existing workload');
+    expect(w.executor.submitted()).toEqual([runId, runId]);
+    expect(w.executor.workloads.get(runId)!.runSpec.artifactUri).not.toBe(oldSpec.artifactUri);
+    await settle(second);
+    expect(stateOf(second, runId)).toBe('SUBMITTED');
   });
 
   it('fails a run whose Job vanished while the dispatcher was away, after the grace period', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ConsumerGroupTopics, EventBus, RunningConsumer, startConsumer } from '../../lib/bus';
 import type { Catalog } from '../../lib/catalog';
@@ -25,7 +25,7 @@ export interface DispatcherConfig {
   readonly resyncIntervalMs: number;
   /** A submitted run whose Job stays missing this long fails with JOB_NOT_FOUND. */
   readonly lostJobGraceMs: number;
-  /** Where runs write artifacts: <root>/<modelId>/<runId>/. */
+  /** Where runs write artifacts: <root>/<encoded modelId>/<runId>-<nonce>/ (lib/artifacts/segment). */
   readonly artifactRoot: string;
   /** Bearer tokens accepted by the API, each with its identity and scopes; none: the API answers 401 to everything. */
   readonly apiTokens: readonly ApiToken[];
@@ -52,6 +52,8 @@ export interface DispatcherAppDeps {
   readonly config: DispatcherConfig;
   /** Request ids for API calls that bring none (injected randomness). */
   readonly newRequestId?: () => string;
+  /** Nonces of new run attempts (injected randomness; default 8 random hex digits). */
+  readonly newRunNonce?: () => string;
 }
 
 export interface DispatcherApp {
@@ -87,6 +89,7 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     logger,
     metrics,
     settings: { maxConcurrentRuns: deps.config.maxConcurrentRuns, lostJobGraceMs: deps.config.lostJobGraceMs, artifactRoot: deps.config.artifactRoot },
+    newRunNonce: deps.newRunNonce ?? (() => randomBytes(4).toString('hex')),
   });
   const http = createApiServer({
     context: { engine, catalog: deps.catalog, bus: deps.bus, codec: deps.codec, clock: deps.clock, newRequestId: deps.newRequestId ?? (() => `api-${randomUUID()}`) },

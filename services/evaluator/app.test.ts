@@ -1,8 +1,9 @@
+import { gzipSync as gzip } from 'node:zlib';
 import type { OutboundMessage } from '../../lib/bus';
 import { DLQ_HEADERS, dlqTopic } from '../../lib/bus';
 import type { ModelReady, TrainingCompleted } from '../../lib/events';
 import { serializeModel, type LogisticModel } from '../../lib/model';
-import { MODEL_ID, T0, championReady, completed, holdoutMetrics, retrainRequest, trainModels, writeArtifact } from './testing/fixtures';
+import { MODEL_ID, T0, bucketBombModel, championReady, completed, gzipBomb, holdoutMetrics, retrainRequest, trainModels, writeArtifact, writeCrafted } from './testing/fixtures';
 import { FlakyBus, evaluations, metricValue, readies, sendCommand, startEvaluator, world, type Running, type World } from './testing/harness';
 
 let w: World;
@@ -167,6 +168,38 @@ describe('modes and integrity', () => {
     expect(evaluation!.gates[0]!.detail).toMatch(/run-tampered\/model\.json: \d+ bytes, more than the \d+ expected|run-tampered\/model\.json: sha256 [0-9a-f]{64}, the manifest says/);
     expect(await metricValue(running.metrics, 'evaluation_errors_total', { model: MODEL_ID, stage: 'candidate-artifact', code: 'ARTIFACT_INTEGRITY' })).toBe(1);
     expect(readies(w)).toHaveLength(0);
+  });
+
+  it('rejects crafted artifacts under valid manifests with their reason and carries on (they aborted the process, or were judged on their own word)', async () => {
+    running = await startEvaluator(w);
+    const { good } = trainModels();
+    const model = { name: 'model.json', data: Buffer.from(serializeModel(good)) };
+    const holdout = (data: Buffer) => ({ name: 'holdout.jsonl.gz', data });
+    const crafted = async (runId: string, files: { name: string; data: Buffer }[], holdoutUri?: string): Promise<void> => {
+      const dir = `mem://artifacts/${MODEL_ID}/${runId}/`;
+      const sha = await writeCrafted(w.store, dir, runId, files);
+      const result = completed({ runId, requestId: `req-${runId}`, artifactUri: dir, sha256: sha, metrics: holdoutMetrics(good, trainModels().holdout) });
+      await deliver(holdoutUri === undefined ? result : { ...result, holdoutUri });
+    };
+    await crafted('run-buckets', [{ name: 'model.json', data: bucketBombModel() }]);
+    await crafted('run-bomb', [model, holdout(gzipBomb(1024))]);
+    await crafted('run-dev-zero', [model, holdout(gzip(''))], 'file:///dev/zero');
+    const judged = evaluations(w);
+    expect(judged.map((e) => [e.runId, e.decision])).toEqual([
+      ['run-buckets', 'REJECT'],
+      ['run-bomb', 'REJECT'],
+      ['run-dev-zero', 'REJECT'],
+    ]);
+    const reasons = judged.map((e) => e.gates.find((g) => g.gate === 'artifact-integrity')!);
+    expect(reasons.map((g) => g.passed)).toEqual([false, false, false]);
+    expect(reasons[0]!.detail).toMatch(/buckets/);
+    expect(reasons[1]!.detail).toMatch(/run-bomb\/holdout\.jsonl\.gz: expands past 268435456 bytes; not read further \(raise EVALUATOR_MAX_HOLDOUT_MB/);
+    expect(reasons[2]!.detail).toMatch(/file:\/\/\/dev\/zero: the holdout is outside the verified artifact directory/);
+    expect(readies(w)).toHaveLength(0);
+    // Still consuming: the next genuine candidate is judged and promoted.
+    await deliver(await candidate('run-good', good));
+    expect(evaluations(w).at(-1)).toMatchObject({ runId: 'run-good', decision: 'PROMOTE', mode: 'RESCORED' });
+    expect(await metricValue(running.metrics, 'evaluation_errors_total', { model: MODEL_ID, stage: 'holdout', code: 'ARTIFACT_INTEGRITY' })).toBe(2);
   });
 
   it('rescores a holdout written as flat rows (custom trainers)', async () => {

@@ -10,6 +10,7 @@ import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { commandsTopicFor, decodeCommand, type EvaluatorCommand } from './commands';
 import { createEvaluatorEngine } from './engine';
 import { StateFollower } from './follower';
+import { DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits } from './limits';
 import { createEvaluatorMetrics, initialiseEvaluatorCounters } from './metrics';
 import { EvaluatorState, type StateLimits } from './state';
 
@@ -26,6 +27,8 @@ export interface EvaluatorDeps {
   readonly codec: PlatformCodec;
   readonly catalog: Catalog;
   readonly artifacts: ArtifactStore;
+  /** How much of an artifact is read (limits.ts); default DEFAULT_ARTIFACT_LIMITS. */
+  readonly artifactLimits?: ArtifactLimits;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
   readonly readiness?: Readiness;
@@ -57,7 +60,7 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
   const metrics = createEvaluatorMetrics(deps.metrics);
   initialiseEvaluatorCounters(metrics, deps.catalog.models.map((m) => m.id));
   const commandsTopic = commandsTopicFor(codec.topics);
-  const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, state, metrics, clock, logger });
+  const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS, state, metrics, clock, logger });
   const followerSkips = deps.metrics.counter('state_skipped_total', 'Undecodable messages the state follower skipped.', ['topic', 'code']);
   const follower = new StateFollower(bus, codec, state, logger, groupId, commandsTopic, (topic, code) => followerSkips.inc({ topic, code }), clock);
   const consumers: RunningConsumer[] = [];

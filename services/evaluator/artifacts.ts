@@ -1,13 +1,13 @@
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { z } from 'zod';
 import { ARTIFACT_FILES, type ArtifactStore, type Manifest } from '../../lib/artifacts';
 import { integrityError } from '../../lib/artifacts/errors';
 import { readListed, readManifest } from '../../lib/artifacts/manifest';
-import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } from '../../lib/errors';
+import { ErrorCodes, errorCode, errorMessage, isRetriable, isRoundhouseError } from '../../lib/errors';
 import type { GateResult, ModelMetrics, ModelReady, TrainingCompleted } from '../../lib/events';
-import { MODEL_FORMAT, parseModel, type LogisticModel, type Row } from '../../lib/model';
+import { MODEL_FORMAT, parseModel, type LogisticModel } from '../../lib/model';
 import type { Holdout } from './core/rescore';
+import { parseHoldout } from './holdout';
+import { DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits } from './limits';
 
 /**
  * Reading artifacts for an evaluation. Every file is checked against the
@@ -15,11 +15,12 @@ import type { Holdout } from './core/rescore';
  * carries: a promoted model is exactly the bytes the trainer wrote. Unlike
  * verifyArtifact, files are verified as they are read, so each is read once. Infrastructure faults
  * (retriable) propagate so the consumer backs off; anything else is a fact
- * about the artifact and ends up in the evaluation (a failed integrity gate, or
- * REPORTED mode with the reason logged and counted).
+ * about the artifact and ends up in the evaluation: ARTIFACT_INTEGRITY (a
+ * digest or size mismatch, a file or holdout past its bound in limits.ts, a
+ * holdout outside the verified directory) fails the integrity gate; a holdout
+ * that does not parse gives REPORTED mode with the reason logged and counted.
  */
 
-const gunzipAsync = promisify(gunzip);
 const dirOf = (uri: string): string => (uri.endsWith('/') ? uri : `${uri}/`);
 
 export const INTEGRITY_GATE = 'artifact-integrity';
@@ -40,8 +41,18 @@ function explain(error: unknown, objectUri: string): unknown {
 export interface VerifiedArtifact {
   readonly dirUri: string;
   has(name: string): boolean;
-  /** The file's bytes, checked against the manifest; NOT_FOUND-free: a listed file that is absent is an integrity error. */
-  read(name: string): Promise<Buffer>;
+  /**
+   * The file's bytes, checked against the manifest; NOT_FOUND-free: a listed
+   * file that is absent is an integrity error. `bound` caps what the manifest
+   * may list: a larger entry is refused, naming the setting, before anything is read.
+   */
+  read(name: string, bound?: FileBound): Promise<Buffer>;
+}
+
+export interface FileBound {
+  readonly maxBytes: number;
+  /** What to raise if the file is genuine (an EVALUATOR_* setting), for the message. */
+  readonly setting: string | null;
 }
 
 /**
@@ -62,9 +73,13 @@ export async function openVerified(store: ArtifactStore, artifactUri: string, ma
   return {
     dirUri,
     has: (name) => entries.has(name),
-    read: async (name) => {
+    read: async (name, bound) => {
       const entry = entries.get(name);
       if (entry === undefined) throw integrityError(`${dirUri}${name}`, 'not listed in the manifest');
+      if (bound !== undefined && entry.bytes > bound.maxBytes) {
+        const raise = bound.setting === null ? '' : ` (raise ${bound.setting} if it is genuine)`;
+        throw integrityError(`${dirUri}${name}`, `the manifest lists ${entry.bytes} bytes, more than the ${bound.maxBytes} allowed; not read${raise}`, { maxBytes: bound.maxBytes });
+      }
       try {
         return await readListed(store, dirUri, entry);
       } catch (error) {
@@ -72,43 +87,6 @@ export async function openVerified(store: ArtifactStore, artifactUri: string, ma
       }
     },
   };
-}
-
-/**
- * holdout.jsonl.gz: one JSON object per line. The built-in trainer writes
- * `{"eventId", "eventTime", "label": 0|1, "record": {...the feature record...}}`
- * (services/trainer/holdout.ts); `features` is accepted for `record`, and a flat
- * row holding the features and the label under the catalog's label field (or
- * "label") is accepted from custom trainers. Labels are 0/1 or booleans.
- */
-export async function parseHoldout(gzipped: Buffer, labelField: string): Promise<Holdout> {
-  const text = (await gunzipAsync(gzipped)).toString('utf8');
-  const rows: Row[] = [];
-  const labels: number[] = [];
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    const bad = (why: string): RoundhouseError =>
-      new RoundhouseError(ErrorCodes.VALIDATION, `holdout line ${lineNo}: ${why}`, { retriable: false, context: { line: lineNo } });
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw bad('not JSON');
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not a JSON object');
-    const record = value as Record<string, unknown>;
-    const inner = record.record ?? record.features;
-    const nested = typeof inner === 'object' && inner !== null && !Array.isArray(inner);
-    const row = nested ? (inner as Row) : record;
-    const label = nested ? (record.label ?? record[labelField]) : (record[labelField] ?? record.label);
-    if (label === 1 || label === true) labels.push(1);
-    else if (label === 0 || label === false) labels.push(0);
-    else throw bad(`label is ${JSON.stringify(label)}; expected 0, 1, true or false`);
-    rows.push(row);
-  }
-  return { rows, labels: Uint8Array.from(labels) };
 }
 
 const finite = z.number().refine(Number.isFinite);
@@ -133,7 +111,11 @@ export interface LoadProblem {
 }
 
 export interface CandidateArtifact {
-  /** Passed when the manifest and every file read match their digests (and a scorable model parses). */
+  /**
+   * Passed when the manifest and every file read match their digests, stay
+   * within limits.ts's bounds and lie inside the verified directory (and a
+   * scorable model parses).
+   */
   readonly integrity: GateResult;
   /** The parsed model; null when its format is not one we score or integrity failed. */
   readonly model: LogisticModel | null;
@@ -150,7 +132,43 @@ function integrityGate(passed: boolean, detail: string): GateResult {
 
 const problemOf = (stage: LoadProblem['stage'], error: unknown): LoadProblem => ({ stage, code: errorCode(error), message: errorMessage(error) });
 
-export async function loadCandidate(store: ArtifactStore, completed: TrainingCompleted, labelField: string): Promise<CandidateArtifact> {
+/** metrics.json holds one ModelMetrics record. */
+const MAX_METRICS_BYTES = 1024 * 1024;
+
+/** model.json, bounded in bytes and columns (limits.ts). */
+async function readModel(artifact: VerifiedArtifact, limits: ArtifactLimits): Promise<LogisticModel> {
+  const text = (await artifact.read(ARTIFACT_FILES.model, { maxBytes: limits.maxModelBytes, setting: 'EVALUATOR_MAX_MODEL_MB' })).toString('utf8');
+  try {
+    return parseModel(text, { maxColumns: limits.maxModelColumns });
+  } catch (error) {
+    // Past a bound is ARTIFACT_INTEGRITY, as a file past its size is; a model that does not parse stays VALIDATION.
+    if (!isRoundhouseError(error) || error.context.limit !== 'maxColumns') throw error;
+    throw integrityError(`${artifact.dirUri}${ARTIFACT_FILES.model}`, `${errorMessage(error)} (raise EVALUATOR_MAX_MODEL_COLUMNS if it is genuine)`, { maxColumns: limits.maxModelColumns });
+  }
+}
+
+/**
+ * The holdout's bytes: the event's holdoutUri must name a file of the verified
+ * directory (a file:///dev/zero was read until memory ran out); null when the
+ * run exported none.
+ */
+async function readHoldout(artifact: VerifiedArtifact, holdoutUri: string | null, limits: ArtifactLimits): Promise<{ bytes: Buffer; uri: string } | null> {
+  const name = holdoutUri === null ? ARTIFACT_FILES.holdout : holdoutUri.startsWith(artifact.dirUri) ? holdoutUri.slice(artifact.dirUri.length) : null;
+  if (name === null || name === '' || name.includes('/')) {
+    throw integrityError(holdoutUri ?? '(null)', `the holdout is outside the verified artifact directory ${artifact.dirUri}; not read`);
+  }
+  if (!artifact.has(name)) return null;
+  const uri = `${artifact.dirUri}${name}`;
+  try {
+    return { bytes: await artifact.read(name, { maxBytes: limits.maxFileBytes, setting: 'EVALUATOR_MAX_FILE_MB' }), uri };
+  } catch (error) {
+    // The store refusing the file (a link out of its root, a device, a FIFO) is a fact about the artifact too.
+    if (errorCode(error) !== ErrorCodes.VALIDATION) throw error;
+    throw integrityError(uri, `refused by the artifact store: ${errorMessage(error)}`);
+  }
+}
+
+export async function loadCandidate(store: ArtifactStore, completed: TrainingCompleted, labelField: string, limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS): Promise<CandidateArtifact> {
   const problems: LoadProblem[] = [];
   let reported: ModelMetrics | null = completed.metrics;
   const failed = (detail: string): CandidateArtifact => ({ integrity: integrityGate(false, detail), model: null, holdout: null, reported, problems });
@@ -160,7 +178,7 @@ export async function loadCandidate(store: ArtifactStore, completed: TrainingCom
   let model: LogisticModel | null = null;
   try {
     artifact = await openVerified(store, completed.artifactUri, completed.artifactSha256);
-    if (completed.modelFormat === MODEL_FORMAT) model = parseModel((await artifact.read(ARTIFACT_FILES.model)).toString('utf8'));
+    if (completed.modelFormat === MODEL_FORMAT) model = await readModel(artifact, limits);
   } catch (error) {
     if (isRetriable(error)) throw error;
     problems.push(problemOf('candidate-artifact', error));
@@ -169,7 +187,7 @@ export async function loadCandidate(store: ArtifactStore, completed: TrainingCom
 
   if (reported === null && artifact.has(ARTIFACT_FILES.metrics)) {
     try {
-      reported = MetricsShape.parse(JSON.parse((await artifact.read(ARTIFACT_FILES.metrics)).toString('utf8')));
+      reported = MetricsShape.parse(JSON.parse((await artifact.read(ARTIFACT_FILES.metrics, { maxBytes: MAX_METRICS_BYTES, setting: null })).toString('utf8')));
     } catch (error) {
       if (isRetriable(error)) throw error;
       problems.push(problemOf('candidate-artifact', error));
@@ -178,27 +196,20 @@ export async function loadCandidate(store: ArtifactStore, completed: TrainingCom
 
   let holdout: Holdout | null = null;
   try {
-    const uri = completed.holdoutUri;
-    let bytes: Buffer | null = null;
-    if (uri !== null && !uri.startsWith(artifact.dirUri)) {
-      // Exported outside the artifact directory: not covered by the manifest.
-      const slash = uri.lastIndexOf('/');
-      bytes = await store.readFile(uri.slice(0, slash + 1), uri.slice(slash + 1));
-    } else {
-      const name = uri === null ? ARTIFACT_FILES.holdout : uri.slice(artifact.dirUri.length);
-      if (artifact.has(name)) bytes = await artifact.read(name);
-    }
-    if (bytes !== null) holdout = await parseHoldout(bytes, labelField);
+    const file = await readHoldout(artifact, completed.holdoutUri, limits);
+    if (file !== null) holdout = await parseHoldout(file.bytes, labelField, limits, file.uri);
   } catch (error) {
     if (isRetriable(error)) throw error;
     problems.push(problemOf('holdout', error));
+    // Past a bound, outside the artifact, or not what the manifest says: the candidate fails, it is not judged on its own word.
+    if (errorCode(error) === ErrorCodes.ARTIFACT_INTEGRITY) return failed(errorMessage(error));
   }
   return { integrity: integrityGate(true, `manifest ${completed.artifactSha256.slice(0, 12)}… verified`), model, holdout, reported, problems };
 }
 
 /** The champion's model when it is in a format we score; null otherwise. Non-retriable errors mean "cannot rescore". */
-export async function loadChampionModel(store: ArtifactStore, champion: ModelReady): Promise<LogisticModel | null> {
+export async function loadChampionModel(store: ArtifactStore, champion: ModelReady, limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS): Promise<LogisticModel | null> {
   if (champion.modelFormat !== MODEL_FORMAT) return null;
   const artifact = await openVerified(store, champion.artifactUri, champion.artifactSha256);
-  return parseModel((await artifact.read(ARTIFACT_FILES.model)).toString('utf8'));
+  return readModel(artifact, limits);
 }

@@ -14,6 +14,7 @@ import { decidePromotion, type PromotionDecision } from './core/gates';
 import { evaluationIdFor, rollbackEvaluationIdFor } from './core/ids';
 import { buildModelReady, buildRollbackReady, nextVersion } from './core/ready';
 import { rescore } from './core/rescore';
+import type { ArtifactLimits } from './limits';
 import { KeyedLock } from './lock';
 import type { EvaluatorMetrics } from './metrics';
 import { COMMAND_ID_HEADER, EvaluatorState, type ForceCommand } from './state';
@@ -29,6 +30,8 @@ export interface EngineDeps {
   readonly codec: PlatformCodec;
   readonly catalog: Catalog;
   readonly artifacts: ArtifactStore;
+  /** How much of an artifact is read (limits.ts). */
+  readonly limits: ArtifactLimits;
   readonly state: EvaluatorState;
   readonly metrics: EvaluatorMetrics;
   readonly clock: Clock;
@@ -74,14 +77,14 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
   /** Measure the candidate (and the champion on the same rows, when both can be scored) and apply the gates. */
   async function judge(completed: TrainingCompleted, spec: ModelSpec, champion: ModelReady | undefined): Promise<Judgement> {
     const { modelId, runId } = completed;
-    const candidate = await loadCandidate(deps.artifacts, completed, spec.data.labelField);
+    const candidate = await loadCandidate(deps.artifacts, completed, spec.data.labelField, deps.limits);
     for (const problem of candidate.problems) noteProblem(modelId, runId, problem);
     let rescored: { candidate: ModelMetrics; champion: ModelMetrics | null } | null = null;
     if (candidate.model !== null && candidate.holdout !== null) {
       let championModel: LogisticModel | null = null;
       if (champion) {
         try {
-          championModel = await loadChampionModel(deps.artifacts, champion);
+          championModel = await loadChampionModel(deps.artifacts, champion, deps.limits);
           if (championModel === null) deps.logger.info({ modelId, runId, format: champion.modelFormat }, 'champion format is not scorable; using reported metrics');
         } catch (error) {
           if (isRetriable(error)) throw error;

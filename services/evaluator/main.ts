@@ -18,6 +18,7 @@ runMain('evaluator', async () => {
     codec: runtime.codec,
     catalog,
     artifacts: artifactStoreFor(runtime.config.artifactRoot, { baseDir: settings.artifactBaseDir ?? undefined, s3: runtime.config.s3 }),
+    artifactLimits: settings.artifactLimits,
     logger: runtime.logger,
     metrics: runtime.metrics,
     readiness: runtime.readiness,

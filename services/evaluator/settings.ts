@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../lib/catalog';
 import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
+import { DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits } from './limits';
 
 /**
  * The evaluator's own settings, from EVALUATOR_* variables that lib/config does
@@ -15,6 +16,8 @@ export interface EvaluatorSettings {
   readonly catchUpTimeoutMs: number;
   /** Directory that relative file:// artifact URIs resolve against. */
   readonly artifactBaseDir: string | null;
+  /** How much of an artifact is read (limits.ts): EVALUATOR_MAX_*. */
+  readonly artifactLimits: ArtifactLimits;
 }
 
 const duration = z.string().transform((text, ctx) => {
@@ -26,10 +29,20 @@ const duration = z.string().transform((text, ctx) => {
   return parsed.ms;
 });
 
+const MiB = 1024 * 1024;
+const count = (max: number) => z.coerce.number().int().min(1).max(max);
+const mebibytes = (fallback: number) => count(64 * 1024).default(fallback / MiB);
+
 const Env = z.object({
   EVALUATOR_GROUP_ID: z.string().min(1).optional(),
   EVALUATOR_CATCH_UP_TIMEOUT: duration.default(60_000),
   EVALUATOR_ARTIFACT_BASE_DIR: z.string().min(1).optional(),
+  EVALUATOR_MAX_FILE_MB: mebibytes(DEFAULT_ARTIFACT_LIMITS.maxFileBytes),
+  EVALUATOR_MAX_MODEL_MB: mebibytes(DEFAULT_ARTIFACT_LIMITS.maxModelBytes),
+  EVALUATOR_MAX_MODEL_COLUMNS: count(1 << 26).default(DEFAULT_ARTIFACT_LIMITS.maxModelColumns),
+  EVALUATOR_MAX_HOLDOUT_MB: mebibytes(DEFAULT_ARTIFACT_LIMITS.maxHoldoutBytes),
+  EVALUATOR_MAX_HOLDOUT_ROWS: count(1e9).default(DEFAULT_ARTIFACT_LIMITS.maxHoldoutRows),
+  EVALUATOR_MAX_HOLDOUT_COLUMNS: count(1e6).default(DEFAULT_ARTIFACT_LIMITS.maxHoldoutColumns),
 });
 
 export function loadEvaluatorSettings(env: RawEnv, config: Config): EvaluatorSettings {
@@ -47,5 +60,13 @@ export function loadEvaluatorSettings(env: RawEnv, config: Config): EvaluatorSet
     groupId: e.EVALUATOR_GROUP_ID ?? `${config.topicPrefix}roundhouse-evaluator`,
     catchUpTimeoutMs: e.EVALUATOR_CATCH_UP_TIMEOUT,
     artifactBaseDir: e.EVALUATOR_ARTIFACT_BASE_DIR ?? null,
+    artifactLimits: Object.freeze({
+      maxFileBytes: e.EVALUATOR_MAX_FILE_MB * MiB,
+      maxModelBytes: e.EVALUATOR_MAX_MODEL_MB * MiB,
+      maxModelColumns: e.EVALUATOR_MAX_MODEL_COLUMNS,
+      maxHoldoutBytes: e.EVALUATOR_MAX_HOLDOUT_MB * MiB,
+      maxHoldoutRows: e.EVALUATOR_MAX_HOLDOUT_ROWS,
+      maxHoldoutColumns: e.EVALUATOR_MAX_HOLDOUT_COLUMNS,
+    }),
   });
 }

@@ -251,7 +251,10 @@ describe.each(ARTIFACT_STORES)('the loop, end to end on Kafka, the registry and 
 
       // 4. The trainer's result, the dispatcher's run states.
       const result = await waitFor(() => recorder.seen.results.find((r) => r.runId === runId), `TrainingCompleted of ${runId}`, 120_000);
-      expect(result).toMatchObject({ status: 'SUCCEEDED', failure: null, requestId: request.requestId, modelId: MODEL_ID, artifactUri: `${artifactRoot}/${MODEL_ID}/${runId}/` });
+      // The run attempt's directory: <root>/<model>/<runId>-<nonce>/, the nonce from the run record (and on the Job).
+      const nonce = job!.metadata!.annotations!['roundhouse.dev/run-nonce'];
+      expect(nonce).toMatch(/^[0-9a-f]{8}$/);
+      expect(result).toMatchObject({ status: 'SUCCEEDED', failure: null, requestId: request.requestId, modelId: MODEL_ID, artifactUri: `${artifactRoot}/${MODEL_ID}/${runId}-${nonce}/` });
       expect({ startTime: result.dataWindow.startTime, endTime: result.dataWindow.endTime }).toEqual({ startTime: request.window.startTime, endTime: request.window.endTime });
       await waitFor(() => recorder.seen.runs.some((r) => r.runId === runId && r.state === 'SUCCEEDED'), `run ${runId} SUCCEEDED`, 120_000);
       const states = recorder.seen.runs.filter((r) => r.runId === runId);

@@ -57,6 +57,7 @@ export async function startEvaluator(ctx: ServiceContext): Promise<EvaluatorApp>
     codec: ctx.codec,
     catalog: loadCatalog(config.catalogPath),
     artifacts: artifactStoreFor(config.artifactRoot, { baseDir: settings.artifactBaseDir ?? undefined, s3: config.s3 }),
+    artifactLimits: settings.artifactLimits,
     logger: ctx.logger,
     metrics: createServiceMetrics('evaluator'),
     groupId: settings.groupId,

@@ -7,18 +7,19 @@
  * starts only Kafka and the registry.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { FileArtifactStore } from '../../lib/artifacts/file-store';
 import type { KafkaEventBus } from '../../lib/kafka';
 import { AvroCodec, createPlatformCodec, topicNames, type PlatformCodec } from '../../lib/codec';
 import type { ModelEvaluated, ModelReady, TrainingCompleted } from '../../lib/events';
 import { silentLogger } from '../../lib/log';
-import type { LogisticModel } from '../../lib/model';
+import { serializeModel, type LogisticModel } from '../../lib/model';
 import { commandMessage, commandsTopicFor } from '../../services/evaluator/commands';
-import { MODEL_ID, T0, championReady, completed, evaluatorCatalogYaml, holdoutMetrics, retrainRequest, trainModels, writeArtifact } from '../../services/evaluator/testing/fixtures';
+import { MODEL_ID, T0, bucketBombModel, championReady, completed, evaluatorCatalogYaml, gzipBomb, holdoutMetrics, retrainRequest, trainModels, writeArtifact, writeCrafted } from '../../services/evaluator/testing/fixtures';
 import { ChampionFollower } from '../../services/trigger/follower';
 import { kafkaBus, rawKafka, readAll, registryClient, stackEnv, uniqueName, waitFor } from '../helpers';
 
@@ -31,11 +32,12 @@ let bus: KafkaEventBus;
 let child: ChildProcess | undefined;
 let trigger: ChampionFollower | undefined;
 let triggerBus: KafkaEventBus | undefined;
-const store = new FileArtifactStore();
+let store: FileArtifactStore;
 
 beforeAll(async () => {
   prefix = `${uniqueName('evaluator')}.`;
   dir = mkdtempSync(join(tmpdir(), 'roundhouse-evaluator-'));
+  store = new FileArtifactStore(pathToFileURL(dir).href);
   codec = await createPlatformCodec(new AvroCodec(registryClient()), topicNames(prefix));
   bus = kafkaBus(PARTITIONS);
   await bus.ensureTopics([
@@ -181,5 +183,51 @@ describe('evaluator on Kafka, the registry and file:// artifacts', () => {
     const record = (await evaluationsOnKafka(3)).find((e) => e.evaluationId === v3.lineage.evaluationId)!;
     expect(record.override).toEqual({ action: 'ROLLBACK', actor: 'alice', reason: 'INC-9: version 2 misfires on a merchant' });
     await waitFor(() => trigger!.champion(MODEL_ID)?.version === 3, 'the trigger to adopt the rollback');
+  });
+  it('rejects crafted artifacts under valid manifests, each with its reason, and keeps running (issue 14: they aborted it at every redelivery)', async () => {
+    child ??= startEvaluatorProcess();
+    const { good, holdout } = trainModels();
+    const before = await count(codec.topics.evaluations);
+    const modelFile = { name: 'model.json', data: Buffer.from(serializeModel(good)) };
+    const small = gzipSync(Buffer.from('{"label":1,"record":{}}\n'));
+    const publish = async (runId: string, artifactUri: string, sha: string, holdoutUri?: string): Promise<void> => {
+      const result = completed({ runId, requestId: `req-${runId}`, artifactUri, sha256: sha, metrics: holdoutMetrics(good, holdout) });
+      await bus.publish([codec.message('TrainingCompleted', holdoutUri === undefined ? result : { ...result, holdoutUri })]);
+    };
+    const crafted = async (runId: string, files: { name: string; data: Buffer }[], holdoutUri?: string): Promise<string> => {
+      const uri = `${pathToFileURL(join(dir, runId)).href}/`;
+      await publish(runId, uri, await writeCrafted(store, uri, runId, files), holdoutUri);
+      return uri;
+    };
+    await crafted('run-buckets', [{ name: 'model.json', data: bucketBombModel() }]);
+    await crafted('run-bomb', [modelFile, { name: 'holdout.jsonl.gz', data: gzipBomb(1024) }]);
+    await crafted('run-dev-zero', [modelFile, { name: 'holdout.jsonl.gz', data: small }], 'file:///dev/zero');
+    // A link to /dev/zero in place of a holdout its manifest lists.
+    const linkUri = `${pathToFileURL(join(dir, 'run-link')).href}/`;
+    const linkSha = await writeCrafted(store, linkUri, 'run-link', [modelFile, { name: 'holdout.jsonl.gz', data: small }]);
+    rmSync(join(dir, 'run-link', 'holdout.jsonl.gz'));
+    symlinkSync('/dev/zero', join(dir, 'run-link', 'holdout.jsonl.gz'));
+    await publish('run-link', linkUri, linkSha);
+    // An artifact outside ARTIFACT_ROOT.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'roundhouse-elsewhere-'));
+    try {
+      const outsideUri = `${pathToFileURL(elsewhere).href}/run-outside/`;
+      await publish('run-outside', outsideUri, await writeCrafted(new FileArtifactStore(pathToFileURL(elsewhere).href), outsideUri, 'run-outside', [modelFile]));
+
+      const judged = (await evaluationsOnKafka(before + 5)).filter((e) => e.runId.startsWith('run-') && !['run-good', 'run-shuffled'].includes(e.runId));
+      const reasons = Object.fromEntries(judged.map((e) => [e.runId, [e.decision, e.gates.find((g) => g.gate === 'artifact-integrity')!.detail]]));
+      expect(reasons).toEqual({
+        'run-buckets': ['REJECT', expect.stringMatching(/buckets/)],
+        'run-bomb': ['REJECT', expect.stringMatching(/run-bomb\/holdout\.jsonl\.gz: expands past 268435456 bytes/)],
+        'run-dev-zero': ['REJECT', expect.stringMatching(/file:\/\/\/dev\/zero: the holdout is outside the verified artifact directory/)],
+        'run-link': ['REJECT', expect.stringMatching(/run-link\/holdout\.jsonl\.gz: refused by the artifact store: .*outside this store's root/)],
+        'run-outside': ['REJECT', expect.stringMatching(/outside this store's root/)],
+      });
+      await resultsCaughtUp();
+      expect(child.exitCode).toBeNull();
+      expect(child.signalCode).toBeNull();
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

@@ -7,12 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ARTIFACT_FILES, type ArtifactStore } from '../../lib/artifacts';
+import { decodePathSegment, runArtifactDir } from '../../lib/artifacts/segment';
 import { sha256Hex, verifyArtifact, writeArtifact } from '../../lib/artifacts/manifest';
 import { S3ArtifactStore } from '../../lib/artifacts/s3-store';
 import { artifactStoreFor } from '../../lib/artifacts/store-for';
 import { ErrorCodes } from '../../lib/errors';
 import { loadCandidate, openVerified } from '../../services/evaluator/artifacts';
-import { LABEL_FIELD, completed, holdoutMetrics, trainModels, writeArtifact as writeEvaluatorArtifact } from '../../services/evaluator/testing/fixtures';
+import { DEFAULT_ARTIFACT_LIMITS } from '../../services/evaluator/limits';
+import { LABEL_FIELD, completed, gzipBomb, holdoutMetrics, trainModels, writeArtifact as writeEvaluatorArtifact, writeCrafted } from '../../services/evaluator/testing/fixtures';
+import { serializeModel } from '../../lib/model';
 import { emptyPrefix, rawS3, s3Settings, s3Store, s3TestRoot, stackS3 } from '../helpers/s3';
 
 const FIELDS = {
@@ -138,6 +141,40 @@ describe('S3ArtifactStore on SeaweedFS', () => {
     for (const attempt of [() => openVerified(s, dir, '0'.repeat(64)), () => verifyArtifact(s, dir)]) {
       await expect(attempt()).rejects.toMatchObject({ code: ErrorCodes.NOT_FOUND, retriable: false, message: `${dir}manifest.json is missing: the artifact is not published (the manifest is written last)` });
     }
+  });
+
+  it('family members whose segments the old paths merged or let climb get one prefix each, under the root (issue 14)', async () => {
+    const s = store();
+    const members = ['card-fraud.shop', 'card-fraud.shop#1', 'card-fraud.shop#2', 'card-fraud.shop?x', 'card-fraud.shop/../../x', 'card-fraud.ünï', `card-fraud.${'m'.repeat(300)}`];
+    const dirs = members.map((modelId) => runArtifactDir(root, modelId, 'run-1', '0a1b2c3d'));
+    for (const [i, dir] of dirs.entries()) await writeArtifact(s, dir, { ...FIELDS, modelId: members[i]! }, [{ name: 'model.json', data: Buffer.from(`{"member":${i}}`) }]);
+    const listed = await raw.send(new ListObjectsV2Command({ Bucket: stackS3().bucket, Prefix: keyOf(root) }));
+    const prefixes = new Set((listed.Contents ?? []).map((o) => o.Key!.slice(keyOf(root).length).split('/')[0]!));
+    expect(prefixes.size).toBe(members.length);
+    // Reversible but for the long one, which is a prefix and a hash.
+    const decoded = [...prefixes].map(decodePathSegment);
+    expect(decoded.filter((d) => d !== null).sort()).toEqual(members.slice(0, 6).sort());
+    expect(decoded.filter((d) => d === null)).toHaveLength(1);
+    for (const [i, dir] of dirs.entries()) expect((await s.readFile(dir, 'model.json')).toString()).toBe(`{"member":${i}}`);
+  });
+
+  it('the evaluator refuses a holdout its manifest lists above the bound without fetching it, and a gzip bomb stored on S3', async () => {
+    const real = store();
+    const fetched: string[] = [];
+    const s: ArtifactStore = { writeFile: (d, n, b) => real.writeFile(d, n, b), exists: (d, n) => real.exists(d, n), readFile: (d, n, o) => (fetched.push(n), real.readFile(d, n, o)) };
+    const { good, holdout } = trainModels();
+    const model = { name: 'model.json', data: Buffer.from(serializeModel(good)) };
+    const result = (runId: string, dir: string, sha: string) => completed({ runId, requestId: 'rr', artifactUri: dir, sha256: sha, metrics: holdoutMetrics(good, holdout) });
+
+    const bombDir = `${root}card-fraud/run-bomb/`;
+    const bombSha = await writeCrafted(s, bombDir, 'run-bomb', [model, { name: 'holdout.jsonl.gz', data: gzipBomb(1024) }]);
+    fetched.length = 0;
+    const capped = await loadCandidate(s, result('run-bomb', bombDir, bombSha), LABEL_FIELD, { ...DEFAULT_ARTIFACT_LIMITS, maxFileBytes: 1024 * 1024 });
+    expect(capped.integrity).toMatchObject({ passed: false, detail: expect.stringMatching(/holdout\.jsonl\.gz: the manifest lists \d+ bytes, more than the 1048576 allowed; not read/) });
+    expect(fetched).toEqual(['manifest.json', 'model.json']);
+
+    const bombed = await loadCandidate(s, result('run-bomb', bombDir, bombSha), LABEL_FIELD);
+    expect(bombed.integrity).toMatchObject({ passed: false, detail: `${bombDir}holdout.jsonl.gz: expands past 268435456 bytes; not read further (raise EVALUATOR_MAX_HOLDOUT_MB if it is genuine)` });
   });
 
   it('keys outside the root are refused before any request; the server refusals map to codes', async () => {

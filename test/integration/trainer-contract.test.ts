@@ -58,7 +58,7 @@ describe.each(TRAINERS)('trainer contract: %s', (_name, command, kind) => {
   // s3://: the trainer process finds the endpoint in ROUNDHOUSE_S3_ENDPOINT and its credentials through the SDK's default chain (AWS_*).
   const artifactRoot = kind === 's3' ? s3TestRoot('contract') : `${pathToFileURL(mkdtempSync(path.join(tmpdir(), 'roundhouse-contract-'))).href}/`;
   const trainerEnv = kind === 's3' ? s3ProcessEnv() : {};
-  const store: ArtifactStore & { destroy?: () => void } = kind === 's3' ? s3Store(artifactRoot) : new FileArtifactStore();
+  const store: ArtifactStore & { destroy?: () => void } = kind === 's3' ? s3Store(artifactRoot) : new FileArtifactStore(artifactRoot);
   afterAll(async () => {
     if (kind === 's3') await emptyPrefix(artifactRoot);
     store.destroy?.();

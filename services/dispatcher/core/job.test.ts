@@ -1,7 +1,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { errorCode, isRetriable } from '../../../lib/errors';
 import { RUN_SPEC_ENV, RUN_SPEC_FILE_ENV, parseRunSpec } from '../../../lib/runspec';
-import { model, request, testCatalog, T0 } from '../testing/fixtures';
+import { NONCE, model, request, testCatalog, T0 } from '../testing/fixtures';
 import { JobOptions, POD_FAILURE_POLICY_RULES, RUN_SPEC_FILE, desiredJob, labelValue, ownershipProblem } from './job';
 import { isDns1123Label, jobNameFor } from './names';
 import { buildRunSpec, newRun } from './run';
@@ -16,7 +16,7 @@ const options: JobOptions = {
 
 function jobFor(modelId: string, overrides: Partial<JobOptions> = {}, hyperparameters: string | null = null): { job: V1Job; runId: string } {
   const spec = model(catalog, modelId);
-  const run = newRun(request({ requestId: `rr-${modelId}`, modelId, hyperparameters }), spec, 'kubernetes', T0);
+  const run = newRun(request({ requestId: `rr-${modelId}`, modelId, hyperparameters }), spec, 'kubernetes', T0, NONCE);
   const runSpec = buildRunSpec(run, spec, { artifactRoot: 's3://bucket/artifacts' });
   return { job: desiredJob(run, spec.training, runSpec, { ...options, ...overrides }), runId: run.runId };
 }
@@ -31,12 +31,12 @@ describe('desiredJob: a GPU model with every field set', () => {
   it('is a batch/v1 Job with the deterministic name in the namespace', () => {
     expect(job.apiVersion).toBe('batch/v1');
     expect(job.kind).toBe('Job');
-    expect(job.metadata!.name).toBe(jobNameFor('gpu-model', runId));
+    expect(job.metadata!.name).toBe(jobNameFor('gpu-model', runId, NONCE));
     expect(isDns1123Label(job.metadata!.name!)).toBe(true);
     expect(job.metadata!.namespace).toBe('training');
   });
 
-  it('labels and annotates model and run, and who manages it', () => {
+  it('labels and annotates model and run (and the attempt), and who manages it', () => {
     expect(job.metadata!.labels).toEqual({
       'roundhouse.dev/model': 'gpu-model',
       'roundhouse.dev/run-id': runId,
@@ -49,6 +49,7 @@ describe('desiredJob: a GPU model with every field set', () => {
       'roundhouse.dev/run-id': runId,
       'roundhouse.dev/request-id': 'rr-gpu-model',
       'roundhouse.dev/reason': 'DRIFT',
+      'roundhouse.dev/run-nonce': NONCE,
     });
     expect(job.spec!.template.metadata!.labels!['roundhouse.dev/run-id']).toBe(runId);
     expect(job.spec!.template.metadata!.labels!['kueue.x-k8s.io/queue-name']).toBeUndefined();
@@ -136,7 +137,7 @@ describe('desiredJob: a GPU model with every field set', () => {
     const spec = parseRunSpec(job.spec!.template.metadata!.annotations!['roundhouse.dev/run-spec']!);
     expect(spec.runId).toBe(runId);
     expect(spec.modelId).toBe('gpu-model');
-    expect(spec.artifactUri).toBe(`s3://bucket/artifacts/gpu-model/${runId}/`);
+    expect(spec.artifactUri).toBe(`s3://bucket/artifacts/gpu-model/${runId}-${NONCE}/`);
     expect(container(job).envFrom).toBeUndefined();
     expect(new Set((container(job).env ?? []).map((e) => e.name)).size).toBe(container(job).env!.length);
   });
@@ -227,11 +228,15 @@ describe('labelValue', () => {
 describe('ownershipProblem', () => {
   const { job, runId } = jobFor('queue-model');
 
-  it('accepts our Job for our run', () => expect(ownershipProblem(job, { runId })).toBeNull());
-  it('refuses a Job for another run', () => expect(ownershipProblem(job, { runId: 'run-other' })).toMatch(/run-id/));
+  it('accepts our Job for our run', () => expect(ownershipProblem(job, { runId, nonce: NONCE })).toBeNull());
+  it('refuses a Job for another run', () => expect(ownershipProblem(job, { runId: 'run-other', nonce: NONCE })).toMatch(/run-id/));
+  it('refuses the Job of another attempt of the run id (a request id reused after retention)', () => {
+    expect(ownershipProblem(job, { runId, nonce: 'ffffffff' })).toMatch(/run-nonce/);
+    expect(ownershipProblem(job, { runId, nonce: null })).toMatch(/run-nonce/);
+  });
   it('refuses a Job someone else manages', () => {
     const foreign = { ...job, metadata: { ...job.metadata, labels: { 'roundhouse.dev/run-id': runId } } };
-    expect(ownershipProblem(foreign, { runId })).toMatch(/managed-by/);
+    expect(ownershipProblem(foreign, { runId, nonce: NONCE })).toMatch(/managed-by/);
   });
 });
 

@@ -11,6 +11,8 @@ export interface JobRun {
   readonly requestId: string;
   readonly modelId: string;
   readonly reason: RetrainReason;
+  /** The attempt's nonce (core/names.ts); null for a run recorded before nonces. */
+  readonly nonce: string | null;
 }
 
 export interface JobOptions {
@@ -138,7 +140,7 @@ function runSpecAnnotation(run: JobRun, runSpec: RunSpec): string {
  * and the ownership check rely on it.
  */
 export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, options: JobOptions): V1Job {
-  const name = jobNameFor(run.modelId, run.runId);
+  const name = jobNameFor(run.modelId, run.runId, run.nonce);
   const labels: Record<string, string> = {
     [LABELS.model]: labelValue(run.modelId),
     [LABELS.runId]: run.runId,
@@ -151,6 +153,7 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
     [ANNOTATIONS.runId]: run.runId,
     [ANNOTATIONS.requestId]: run.requestId,
     [ANNOTATIONS.reason]: run.reason,
+    ...(run.nonce !== null ? { [ANNOTATIONS.runNonce]: run.nonce } : {}),
   };
   const { resources } = spec;
   const limits: Record<string, string> = { cpu: resources.cpu, memory: resources.memory };
@@ -228,9 +231,12 @@ export function desiredJob(run: JobRun, spec: TrainingSpec, runSpec: RunSpec, op
 }
 
 /** The labels a Job must carry to be ours for this run (create-if-absent's ownership check). */
-export function ownershipProblem(job: V1Job, run: { readonly runId: string }): string | null {
+export function ownershipProblem(job: V1Job, run: { readonly runId: string; readonly nonce: string | null }): string | null {
   const labels = job.metadata?.labels ?? {};
   if (labels[LABELS.managedBy] !== MANAGED_BY) return `label ${LABELS.managedBy} is ${JSON.stringify(labels[LABELS.managedBy] ?? null)}, not ${MANAGED_BY}`;
   if (labels[LABELS.runId] !== run.runId) return `label ${LABELS.runId} is ${JSON.stringify(labels[LABELS.runId] ?? null)}, not ${run.runId}`;
+  // Another attempt of the same run id (a request id reused after retention) is not this run.
+  const nonce = job.metadata?.annotations?.[ANNOTATIONS.runNonce] ?? null;
+  if (nonce !== run.nonce) return `annotation ${ANNOTATIONS.runNonce} is ${JSON.stringify(nonce)}, not ${JSON.stringify(run.nonce)}`;
   return null;
 }

@@ -24,15 +24,22 @@ describe('jobNameFor', () => {
     ['---', /^rh-[0-9a-f]{10}$/],
     ['ends-with-dash-after-cut-' + 'y'.repeat(23) + '-zzz', /^rh-ends-with-dash-after-cut-y{23}-[0-9a-f]{10}$/],
   ])('model %s → %s', (modelId, pattern) => {
-    const name = jobNameFor(modelId, run);
+    const name = jobNameFor(modelId, run, 'aaaaaaaa');
     expect(name).toMatch(pattern);
     expect(name.length).toBeLessThanOrEqual(JOB_NAME_MAX);
     expect(isDns1123Label(name)).toBe(true);
   });
 
   it('is deterministic per run and differs between runs of one model', () => {
-    expect(jobNameFor('m', run)).toBe(jobNameFor('m', run));
-    expect(jobNameFor('m', run)).not.toBe(jobNameFor('m', runIdFor('rr-2')));
+    expect(jobNameFor('m', run, 'aaaaaaaa')).toBe(jobNameFor('m', run, 'aaaaaaaa'));
+    expect(jobNameFor('m', run, 'aaaaaaaa')).not.toBe(jobNameFor('m', runIdFor('rr-2'), 'aaaaaaaa'));
+  });
+
+  it('differs between attempts of one run id (a request id reused after retention), and keeps the old name without a nonce', () => {
+    expect(jobNameFor('m', run, 'aaaaaaaa')).not.toBe(jobNameFor('m', run, 'bbbbbbbb'));
+    expect(jobNameFor('m', run, 'aaaaaaaa')).not.toBe(jobNameFor('m', run, null));
+    // The name a run recorded before nonces was given, so its Job is still found.
+    expect(jobNameFor('m', runIdFor('rr-1'), null)).toBe('rh-m-55af12953b');
   });
 
   it.each(['', 'A', '-a', 'a-', 'a_b', 'a'.repeat(64)])('rejects %j as a DNS-1123 label', (name) => {

@@ -13,6 +13,17 @@ export function runIdFor(requestId: string): string {
   return `run-${sha256(`roundhouse/run/${requestId}`).slice(0, 20)}`;
 }
 
+/**
+ * A run attempt's nonce: drawn once when the run is recorded (newRun), kept in
+ * the run record and on every TrainingRun it publishes, never drawn again for
+ * the run (a redelivered request finds the record and its nonce). The Job name
+ * and the artifact directory carry it, so a request id reused after retention,
+ * which gives the same runId, does not adopt an old run's Job or read and
+ * overwrite an old run's artifacts (issue 14). Runs recorded before nonces
+ * existed have none (null) and keep their old names.
+ */
+export const RUN_NONCE_PATTERN = /^[0-9a-f]{8,32}$/;
+
 export const JOB_NAME_MAX = 63;
 const JOB_PREFIX = 'rh';
 const HASH_CHARS = 10;
@@ -22,10 +33,11 @@ const HASH_CHARS = 10;
  * 63 characters (a Job's name becomes the value of its pods' job-name label) and a
  * DNS-1123 label: lower-case alphanumerics and '-', starting and ending with an
  * alphanumeric. Model ids are already [a-z0-9-], ≤ 40 characters; anything else is
- * folded to '-' and truncated, the hash keeps names unique.
+ * folded to '-' and truncated, the hash (of the run id and the attempt's nonce)
+ * keeps names unique.
  */
-export function jobNameFor(modelId: string, runId: string): string {
-  const hash = sha256(`roundhouse/job/${runId}`).slice(0, HASH_CHARS);
+export function jobNameFor(modelId: string, runId: string, nonce: string | null): string {
+  const hash = sha256(nonce === null ? `roundhouse/job/${runId}` : `roundhouse/job/${runId}/${nonce}`).slice(0, HASH_CHARS);
   const budget = JOB_NAME_MAX - JOB_PREFIX.length - HASH_CHARS - 2;
   const readable = modelId
     .toLowerCase()
@@ -60,6 +72,8 @@ export const ANNOTATIONS = {
   model: 'roundhouse.dev/model',
   runId: 'roundhouse.dev/run-id',
   requestId: 'roundhouse.dev/request-id',
+  /** The run attempt's nonce (names.ts), also in the artifact directory's name. */
+  runNonce: 'roundhouse.dev/run-nonce',
   reason: 'roundhouse.dev/reason',
   /** On the pod template only: the run spec, mounted as a file by the downward API (core/job.ts). */
   runSpec: 'roundhouse.dev/run-spec',

@@ -1,5 +1,6 @@
 import type { JsonValue, ModelSpec } from '../../../lib/catalog';
 import { ErrorCodes, RoundhouseError } from '../../../lib/errors';
+import { runArtifactDir } from '../../../lib/artifacts/segment';
 import type { ExecutorKind, FailureInfo, RetrainRequested, RunState, TrainingRun } from '../../../lib/events';
 import { RUN_SPEC_VERSION, RunSpec } from '../../../lib/runspec';
 import { REASON_PRIORITY } from './admission';
@@ -30,8 +31,12 @@ export function effectiveHyperparameters(model: ModelSpec, request: Pick<Retrain
   return { ...model.training.hyperparameters, ...parseHyperparameters(request.hyperparameters, request.requestId) };
 }
 
-/** A new run for a request: state QUEUED, sequence 0. Throws VALIDATION on bad hyperparameters. */
-export function newRun(request: RetrainRequested, model: ModelSpec, executor: ExecutorKind, now: number): RunRecord {
+/**
+ * A new run for a request: state QUEUED, sequence 0, with the attempt's `nonce`
+ * (core/names.ts: drawn by the caller once per new run, never per delivery).
+ * Throws VALIDATION on bad hyperparameters.
+ */
+export function newRun(request: RetrainRequested, model: ModelSpec, executor: ExecutorKind, now: number, nonce: string): RunRecord {
   const hyperparameters = JSON.stringify(effectiveHyperparameters(model, request));
   return {
     runId: runIdFor(request.requestId),
@@ -53,6 +58,7 @@ export function newRun(request: RetrainRequested, model: ModelSpec, executor: Ex
     sequence: 0,
     segment: request.segment,
     requestedBy: request.requestedBy,
+    nonce,
     history: [{ state: 'QUEUED', at: now, message: null }],
   };
 }
@@ -112,18 +118,20 @@ export function toEvent(run: RunRecord): TrainingRun {
 }
 
 /** Rebuild a record from an event read back from roundhouse.training-runs. History is only the latest state. */
-export function fromEvent(event: TrainingRun, extra: { readonly segment: string | null; readonly requestedBy: string | null }): RunRecord {
+export function fromEvent(event: TrainingRun, extra: { readonly segment: string | null; readonly requestedBy: string | null; readonly nonce: string | null }): RunRecord {
   return { ...event, ...extra, history: [{ state: event.state, at: event.updatedAt, message: event.message }] };
 }
 
 export interface RunSpecOptions {
-  /** Artifact root URI (file:// or s3://); the run writes under <root>/<modelId>/<runId>/. */
+  /**
+   * Artifact root URI (file:// or s3://); the run writes under
+   * <root>/<encoded modelId>/<runId>-<nonce>/ (lib/artifacts/segment runArtifactDir).
+   */
   readonly artifactRoot: string;
 }
 
 /** The trainer's run spec (lib/runspec): deterministic for a run, given the catalog entry. */
 export function buildRunSpec(run: RunRecord, model: ModelSpec, options: RunSpecOptions): RunSpec {
-  const root = options.artifactRoot.replace(/\/+$/, '');
   return {
     version: RUN_SPEC_VERSION,
     runId: run.runId,
@@ -135,7 +143,7 @@ export function buildRunSpec(run: RunRecord, model: ModelSpec, options: RunSpecO
     // A family member trains under its own id, with the family's settings.
     model: model.id === run.modelId ? model : { ...model, id: run.modelId },
     hyperparameters: JSON.parse(run.hyperparameters) as Record<string, unknown>,
-    artifactUri: `${root}/${run.modelId}/${run.runId}/`,
+    artifactUri: runArtifactDir(options.artifactRoot, run.modelId, run.runId, run.nonce),
     seed: seedFor(run.runId),
     createdAt: run.createdAt,
   };

@@ -9,12 +9,14 @@ export interface HistoryEntry {
 
 /**
  * What the dispatcher knows about a run: the latest TrainingRun it published,
- * plus what that event cannot carry (the request's segment and requester travel
- * in message headers, see engine/codec.ts).
+ * plus what that event cannot carry (the request's segment and requester and the
+ * attempt's nonce travel in message headers, see engine/messages.ts).
  */
 export interface RunRecord extends TrainingRun {
   readonly segment: string | null;
   readonly requestedBy: string | null;
+  /** The attempt's nonce (core/names.ts RUN_NONCE_PATTERN); null for a run recorded before nonces. */
+  readonly nonce: string | null;
   readonly history: readonly HistoryEntry[];
 }
 
@@ -35,4 +37,5 @@ export interface Observation {
 export interface RunRef {
   readonly runId: string;
   readonly modelId: string;
+  readonly nonce: string | null;
 }

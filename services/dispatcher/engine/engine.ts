@@ -34,6 +34,8 @@ export interface EngineDeps {
   readonly logger: Logger;
   readonly metrics: DispatcherMetrics;
   readonly settings: EngineSettings;
+  /** A new run attempt's nonce (injected randomness; core/names.ts RUN_NONCE_PATTERN). */
+  readonly newRunNonce: () => string;
 }
 
 /** Why a run is being synced: only a watch event or start-up looks for a workload of a run still queued. */
@@ -80,7 +82,8 @@ export class RunEngine {
           context: { modelId: request.modelId, requestId: request.requestId },
         });
       }
-      const run = newRun(request, model, this.deps.executor.kind, this.deps.clock.now());
+      // Drawn here, once: a redelivery of the request returned the existing run above.
+      const run = newRun(request, model, this.deps.executor.kind, this.deps.clock.now(), this.deps.newRunNonce());
       await this.publish(run, undefined);
       this.logger.info({ runId: run.runId, requestId: run.requestId, modelId: run.modelId, reason: run.reason }, 'run queued');
       return { run, created: true };

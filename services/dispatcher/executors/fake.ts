@@ -19,7 +19,7 @@ export type FakeCall = { readonly op: 'submit' | 'observe' | 'cancel'; readonly 
 
 /**
  * A recording TrainingExecutor for tests: it keeps workloads in a map (the
- * "cluster"), records every call, lets a test drive phases and inject failures,
+ * "cluster", one workload per run id: its latest attempt), records every call, lets a test drive phases and inject failures,
  * and tracks the most runs of one model ever active at once. Share one instance
  * between two app instances to play a dispatcher restart against the same cluster.
  */
@@ -41,25 +41,26 @@ export class RecordingExecutor implements TrainingExecutor {
     this.calls.push({ op: 'submit', runId: run.runId });
     const error = this.submitErrors.shift();
     if (error !== undefined) throw error;
-    if (!this.workloads.has(run.runId)) {
+    // Another attempt of the run id (another nonce, so another Job name) replaces the old one here.
+    if (this.workloads.get(run.runId)?.run.nonce !== run.nonce) {
       this.workloads.set(run.runId, { run, runSpec, phase: 'PENDING', attempt: 1, message: null, failure: null, cancelled: false });
       this.trackActive(run.modelId);
     }
-    return { jobName: jobNameFor(run.modelId, run.runId) };
+    return { jobName: jobNameFor(run.modelId, run.runId, run.nonce) };
   }
 
   async observe(ref: RunRef): Promise<Observation | null> {
     this.calls.push({ op: 'observe', runId: ref.runId });
     const error = this.observeErrors.shift();
     if (error !== undefined) throw error;
-    const w = this.workloads.get(ref.runId);
+    const w = this.attemptOf(ref);
     if (!w) return null;
-    return { jobName: jobNameFor(w.run.modelId, w.run.runId), phase: w.phase, attempt: w.attempt, message: w.message, failure: w.failure };
+    return { jobName: jobNameFor(w.run.modelId, w.run.runId, w.run.nonce), phase: w.phase, attempt: w.attempt, message: w.message, failure: w.failure };
   }
 
   async cancel(ref: RunRef): Promise<void> {
     this.calls.push({ op: 'cancel', runId: ref.runId });
-    const w = this.workloads.get(ref.runId);
+    const w = this.attemptOf(ref);
     // Like a Job deleted with propagation Background: it is gone.
     if (w) {
       w.cancelled = true;
@@ -75,9 +76,15 @@ export class RecordingExecutor implements TrainingExecutor {
   async list(): Promise<{ runId: string; observation: Observation }[]> {
     const out: { runId: string; observation: Observation }[] = [];
     for (const w of this.workloads.values()) {
-      out.push({ runId: w.run.runId, observation: (await this.observe({ runId: w.run.runId, modelId: w.run.modelId }))! });
+      out.push({ runId: w.run.runId, observation: (await this.observe(w.run))! });
     }
     return out;
+  }
+
+  /** The workload of this attempt: as with Jobs found by name, another nonce's is not it. */
+  private attemptOf(ref: RunRef): FakeWorkload | undefined {
+    const w = this.workloads.get(ref.runId);
+    return w?.run.nonce === ref.nonce ? w : undefined;
   }
 
   // --- test controls ---

@@ -2,7 +2,7 @@ import { silentLogger } from '../../../lib/log';
 import { TRAINER_EXIT, type RunSpec } from '../../../lib/runspec';
 import { InProcessExecutor } from './in-process';
 
-const run = { runId: 'run-1', requestId: 'rq-1', modelId: 'card-fraud', reason: 'DRIFT' as const };
+const run = { runId: 'run-1', requestId: 'rq-1', modelId: 'card-fraud', reason: 'DRIFT' as const, nonce: '0a1b2c3d' };
 const spec = { runId: 'run-1' } as unknown as RunSpec;
 
 async function settle(executor: InProcessExecutor): Promise<string> {
@@ -26,6 +26,19 @@ describe('InProcessExecutor', () => {
     expect(await settle(executor)).toBe('SUCCEEDED');
     expect(calls).toHaveLength(1);
     expect(changes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("runs another attempt of the run id (another nonce) instead of reporting the old attempt's outcome", async () => {
+    let calls = 0;
+    const executor = new InProcessExecutor(async () => (++calls, TRAINER_EXIT.SUCCESS), silentLogger());
+    await executor.submit(run, spec);
+    expect(await settle(executor)).toBe('SUCCEEDED');
+    const again = { ...run, nonce: 'ffffffff' };
+    expect(await executor.observe(again)).toBeNull();
+    await executor.submit(again, spec);
+    for (let i = 0; i < 200 && (await executor.observe(again))?.phase !== 'SUCCEEDED'; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(await executor.observe(again)).toMatchObject({ phase: 'SUCCEEDED' });
+    expect(calls).toBe(2);
   });
 
   it('fails at once on BAD_INPUT and retries other failures up to the limit', async () => {

@@ -43,9 +43,9 @@ export class InProcessExecutor implements TrainingExecutor {
   }
 
   async submit(run: JobRun, spec: RunSpec): Promise<{ readonly jobName: string }> {
-    const existing = this.runs.get(run.runId);
-    if (existing) return { jobName: existing.jobName };
-    const state: InProcessRun = { ref: { runId: run.runId, modelId: run.modelId }, jobName: jobNameFor(run.modelId, run.runId), phase: 'PENDING', attempt: 1, message: null, failure: null };
+    const jobName = jobNameFor(run.modelId, run.runId, run.nonce);
+    if (this.attemptOf(run)) return { jobName };
+    const state: InProcessRun = { ref: { runId: run.runId, modelId: run.modelId, nonce: run.nonce }, jobName, phase: 'PENDING', attempt: 1, message: null, failure: null };
     this.runs.set(run.runId, state);
     // Start on the next tick: submit() returns before the run makes progress, as with a Job.
     setImmediate(() => void this.execute(state, spec));
@@ -82,13 +82,19 @@ export class InProcessExecutor implements TrainingExecutor {
     for (const listener of this.listeners) listener(state.ref.runId);
   }
 
-  async observe(run: RunRef): Promise<Observation | null> {
+  /** This attempt's state; another attempt of the run id (another nonce) is not it. */
+  private attemptOf(run: RunRef): InProcessRun | undefined {
     const state = this.runs.get(run.runId);
+    return state?.jobName === jobNameFor(run.modelId, run.runId, run.nonce) ? state : undefined;
+  }
+
+  async observe(run: RunRef): Promise<Observation | null> {
+    const state = this.attemptOf(run);
     return state ? { jobName: state.jobName, phase: state.phase, attempt: state.attempt, message: state.message, failure: state.failure } : null;
   }
 
   async cancel(run: RunRef): Promise<void> {
-    const state = this.runs.get(run.runId);
+    const state = this.attemptOf(run);
     if (state && (state.phase === 'PENDING' || state.phase === 'RUNNING')) {
       this.update(state, { phase: 'FAILED', message: 'cancelled', failure: { code: FAILURE_CODES.CANCELLED, message: 'cancelled', retriable: false } });
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunSpec } from '../../../lib/runspec';
 import { buildRunSpec, newRun } from '../core/run';
 import type { RunRecord } from '../core/types';
-import { model, request, testCatalog, T0 } from '../testing/fixtures';
+import { NONCE, model, request, testCatalog, T0 } from '../testing/fixtures';
 import { waitFor } from '../testing/wait';
 import { LocalExecutor } from './local';
 
@@ -32,7 +32,7 @@ function executor(command: string[], killGraceMs = 5_000): LocalExecutor {
 }
 
 function runWith(training: { deadlineMs?: number; retries?: number } = {}): { run: RunRecord; runSpec: RunSpec } {
-  const run = newRun(request({ requestId: `rr-local-${++counter}` }), spec, 'local', T0);
+  const run = newRun(request({ requestId: `rr-local-${++counter}` }), spec, 'local', T0, NONCE);
   const base = buildRunSpec(run, spec, { artifactRoot: 'file:///tmp/artifacts' });
   const runSpec: RunSpec = {
     ...base,
@@ -152,6 +152,21 @@ describe('LocalExecutor (real child processes)', () => {
     expect(readFileSync(counterFile, 'utf8')).toBe('1');
   });
 
+  it("does not take an old attempt's outcome for another attempt of the run id (a request id reused after retention)", async () => {
+    const counterFile = join(workDir, 'attempts');
+    const first = executor([script('flaky.js'), counterFile, '0']);
+    const { run, runSpec } = runWith();
+    const { jobName: old } = await first.submit(run, runSpec);
+    await finished(first, run);
+    const second = executor([script('flaky.js'), counterFile, '0']);
+    const again = { ...run, nonce: 'ffffffff' };
+    expect(await second.observe(again)).toBeNull();
+    const { jobName } = await second.submit(again, runSpec);
+    expect(jobName).not.toBe(old);
+    expect(await finished(second, again)).toMatchObject({ jobName, phase: 'SUCCEEDED' });
+    expect(readFileSync(counterFile, 'utf8')).toBe('2');
+  });
+
   it('kills running trainers on stop and records them as failed', async () => {
     const e = executor([script('hang.js')]);
     const { run, runSpec } = runWith();
@@ -174,8 +189,8 @@ describe('LocalExecutor (real child processes)', () => {
 
   it('observes nothing for a run it never saw', async () => {
     const e = executor([script('exit-with.js'), '0']);
-    expect(await e.observe({ runId: 'run-unknown', modelId: 'm' })).toBeNull();
-    await expect(e.cancel({ runId: 'run-unknown', modelId: 'm' })).resolves.toBeUndefined();
+    expect(await e.observe({ runId: 'run-unknown', modelId: 'm', nonce: NONCE })).toBeNull();
+    await expect(e.cancel({ runId: 'run-unknown', modelId: 'm', nonce: NONCE })).resolves.toBeUndefined();
   });
 
   it('hands the run spec over as a file only its user can read, and passes exactly the base env, the catalog env and that path', async () => {

@@ -108,8 +108,8 @@ export class LocalExecutor implements TrainingExecutor {
   }
 
   async submit(ref: JobRun, runSpec: RunSpec): Promise<{ jobName: string }> {
-    const jobName = jobNameFor(ref.modelId, ref.runId);
-    if (this.runs.has(ref.runId) || this.readStatus(ref.runId)) return { jobName };
+    const jobName = jobNameFor(ref.modelId, ref.runId, ref.nonce);
+    if (this.liveRun(ref) || this.readStatus(ref)) return { jobName };
     mkdirSync(this.options.workDir, { recursive: true });
     let resolveExited = noop;
     const exited = new Promise<void>((resolve) => (resolveExited = resolve));
@@ -136,15 +136,25 @@ export class LocalExecutor implements TrainingExecutor {
     return { jobName };
   }
 
-  async observe(ref: RunRef): Promise<Observation | null> {
+  /**
+   * This attempt's process (or its recorded outcome): files and processes are
+   * per run id, and another attempt of the run id (a request id reused after
+   * retention, another nonce and so another job name) is not this one.
+   */
+  private liveRun(ref: RunRef): LocalRun | undefined {
     const run = this.runs.get(ref.runId);
+    return run?.jobName === jobNameFor(ref.modelId, ref.runId, ref.nonce) ? run : undefined;
+  }
+
+  async observe(ref: RunRef): Promise<Observation | null> {
+    const run = this.liveRun(ref);
     if (run) return { jobName: run.jobName, phase: run.phase, attempt: Math.max(1, run.attempt), message: run.message, failure: run.failure };
-    const status = this.readStatus(ref.runId);
+    const status = this.readStatus(ref);
     return status ? { jobName: status.jobName, phase: status.phase, attempt: status.attempt, message: status.message, failure: status.failure } : null;
   }
 
   async cancel(ref: RunRef): Promise<void> {
-    const run = this.runs.get(ref.runId);
+    const run = this.liveRun(ref);
     if (run?.child) {
       this.terminate(run, 'cancel');
       await run.exited;
@@ -257,12 +267,15 @@ export class LocalExecutor implements TrainingExecutor {
     });
   }
 
-  private readStatus(runId: string): StatusFile | null {
+  /** The recorded outcome of this attempt; an older attempt's file (another job name) is not it. */
+  private readStatus(ref: RunRef): StatusFile | null {
+    let status: StatusFile;
     try {
-      return JSON.parse(readFileSync(this.statusPath(runId), 'utf8')) as StatusFile;
+      status = JSON.parse(readFileSync(this.statusPath(ref.runId), 'utf8')) as StatusFile;
     } catch {
       return null;
     }
+    return status.jobName === jobNameFor(ref.modelId, ref.runId, ref.nonce) ? status : null;
   }
 
   private notify(runId: string): void {

@@ -5,6 +5,8 @@ import { catalogText, minimalModel } from '../../../lib/catalog/test-helpers';
 import type { RetrainReason, RetrainRequested } from '../../../lib/events';
 
 export const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+/** A run attempt's nonce for tests that build runs themselves (core/names.ts). */
+export const NONCE = '0a1b2c3d';
 
 /** A catalog with `queue-model` (queue policy), `super-model` (supersede), `gpu-model` (every Job field set). */
 export function testCatalog(): Catalog {

@@ -89,6 +89,7 @@ export interface Harness {
 }
 
 let ids = 0;
+let nonces = 0;
 
 /** A started dispatcher on `w` (a new instance on the same world plays a restart). */
 export async function startDispatcher(
@@ -116,6 +117,7 @@ export async function startDispatcher(
       ...overrides.config,
     },
     newRequestId: () => `api-request-${++ids}`,
+    newRunNonce: () => (++nonces).toString(16).padStart(8, '0'),
   });
   await app.start();
   return { app, codec, world: w, metrics };

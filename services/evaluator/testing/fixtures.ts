@@ -135,6 +135,34 @@ export async function writeArtifact(store: ArtifactStore, dirUri: string, parts:
   return written.manifestSha256;
 }
 
+/**
+ * A gzip bomb made of concatenated members (gunzip reads them in sequence): each
+ * expands to 1 MiB of blank lines (no rows, so only a byte bound stops it) from
+ * about 2 KB. `poisoned`: a corrupt member at the very end, which only a reader
+ * that decompressed everything would reach.
+ */
+export function gzipBomb(mebibytes: number, options: { readonly poisoned?: boolean } = {}): Buffer {
+  const member = gzipSync(Buffer.from(`${' '.repeat(1023)}\n`.repeat(1024)), { level: 9 });
+  const corrupt = Buffer.from(member);
+  corrupt[20] = (corrupt[20] ?? 0) ^ 0xff;
+  corrupt[30] = (corrupt[30] ?? 0) ^ 0xff;
+  return Buffer.concat([...Array.from({ length: mebibytes }, () => member), ...(options.poisoned ? [corrupt] : [])]);
+}
+
+/** A model.json of a few hundred bytes declaring `buckets` hashing buckets (issue 14: 3e7 exhausted the heap). */
+export function bucketBombModel(buckets = 30_000_000): Buffer {
+  const model = JSON.parse(serializeModel(trainModels().good)) as Record<string, unknown>;
+  model.pipeline = { features: [{ kind: 'hashing', name: 'merchant', buckets }], columns: [] };
+  model.coefficients = [];
+  return Buffer.from(JSON.stringify(model));
+}
+
+/** Files under a valid manifest: a crafted artifact, whose digests match and whose content is hostile. Returns the manifest's sha256. */
+export async function writeCrafted(store: ArtifactStore, dirUri: string, runId: string, files: readonly ArtifactFileInput[]): Promise<string> {
+  const fields = { runId, modelId: MODEL_ID, modelFormat: MODEL_FORMAT, dataWindow: { startTime: T0 - 86_400_000, endTime: T0, partitions: [] }, rows: ROWS, positives: 400, codeVersion: 'crafted', createdAt: T0 };
+  return (await writeManifested(store, dirUri, fields, files)).manifestSha256;
+}
+
 export function retrainRequest(requestId: string, requestedAt = T0): RetrainRequested {
   return { ...SAMPLE_EVENTS.RetrainRequested, requestId, modelId: MODEL_ID, segment: null, requestedAt, championVersion: null, hyperparameters: null, requestedBy: null };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { errorCode } from '../../../../lib/errors';
 import { buildRunSpec, newRun } from '../../core/run';
 import { jobNameFor } from '../../core/names';
-import { model, request, testCatalog, T0 } from '../../testing/fixtures';
+import { NONCE, model, request, testCatalog, T0 } from '../../testing/fixtures';
 import { waitFor } from '../../testing/wait';
 import { createKubernetesExecutor, loadKubernetesClient } from './index';
 import type { KubernetesExecutor } from './executor';
@@ -25,8 +25,8 @@ let errors: string[];
 let counter = 0;
 
 function newRunAndSpec() {
-  const run = newRun(request({ requestId: `rr-client-${++counter}` }), spec, 'kubernetes', T0);
-  return { run, runSpec: buildRunSpec(run, spec, { artifactRoot: 's3://b' }), name: jobNameFor(run.modelId, run.runId) };
+  const run = newRun(request({ requestId: `rr-client-${++counter}` }), spec, 'kubernetes', T0, NONCE);
+  return { run, runSpec: buildRunSpec(run, spec, { artifactRoot: 's3://b' }), name: jobNameFor(run.modelId, run.runId, run.nonce) };
 }
 
 beforeEach(async () => {

@@ -2,15 +2,15 @@ import type { V1Job } from '@kubernetes/client-node';
 import { errorCode, isRetriable } from '../../../../lib/errors';
 import { buildRunSpec, newRun } from '../../core/run';
 import { jobNameFor } from '../../core/names';
-import { model, request, testCatalog, T0 } from '../../testing/fixtures';
+import { NONCE, model, request, testCatalog, T0 } from '../../testing/fixtures';
 import { KubernetesExecutor, observationOf } from './executor';
 import { FakeInformer, FakeJobsApi } from './fakes';
 
 const catalog = testCatalog();
 const spec = model(catalog, 'queue-model');
-const run = newRun(request({ requestId: 'rr-k8s' }), spec, 'kubernetes', T0);
+const run = newRun(request({ requestId: 'rr-k8s' }), spec, 'kubernetes', T0, NONCE);
 const runSpec = buildRunSpec(run, spec, { artifactRoot: 's3://b' });
-const name = jobNameFor(run.modelId, run.runId);
+const name = jobNameFor(run.modelId, run.runId, run.nonce);
 
 function setup() {
   const api = new FakeJobsApi();
@@ -52,6 +52,20 @@ describe('KubernetesExecutor', () => {
     expect(api.calls).toEqual([`create ${name}`, `read ${name}`]);
     expect(errors).toEqual([]);
     expect(api.jobs.size).toBe(1);
+  });
+
+  it("another attempt of the run id (a request id reused after retention) gets a Job of its own, and never sees the old attempt's", async () => {
+    const { api, executor } = setup();
+    await executor.submit(run, runSpec);
+    api.jobs.set(name, withStatus(api.jobs.get(name)!, { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] }));
+    const again = { ...run, nonce: 'ffffffff' };
+    expect(await executor.observe(again)).toBeNull();
+    const { jobName } = await executor.submit(again, buildRunSpec(again, spec, { artifactRoot: 's3://b' }));
+    expect(jobName).not.toBe(name);
+    expect(api.jobs.get(jobName)!.metadata!.annotations!['roundhouse.dev/run-nonce']).toBe('ffffffff');
+    expect(await executor.observe(again)).toMatchObject({ jobName, phase: 'PENDING' });
+    await executor.cancel(again);
+    expect(api.jobs.has(name)).toBe(true);
   });
 
   it('refuses with CONFLICT (not retriable) when the name is taken by a Job that is not ours', async () => {

@@ -113,7 +113,7 @@ export class KubernetesExecutor implements TrainingExecutor {
 
   /** The run's Job if it exists, is ours and is not being deleted. */
   private async find(ref: RunRef): Promise<V1Job | null> {
-    const name = jobNameFor(ref.modelId, ref.runId);
+    const name = jobNameFor(ref.modelId, ref.runId, ref.nonce);
     const job = this.deps.informer.get(name) ?? (await this.call('read', () => this.deps.api.read(name)));
     if (!job || job.metadata?.deletionTimestamp) return null;
     const problem = ownershipProblem(job, ref);

@@ -1,0 +1,44 @@
+import { loadConfig } from '../../lib/config';
+import { DEFAULT_ARTIFACT_LIMITS } from './limits';
+import { loadEvaluatorSettings } from './settings';
+
+const config = loadConfig({ ROUNDHOUSE_TOPIC_PREFIX: 'dev.' });
+const MiB = 1024 * 1024;
+
+describe('loadEvaluatorSettings', () => {
+  it('defaults: group from the topic prefix, 60 s catch-up, the artifact bounds of limits.ts', () => {
+    const settings = loadEvaluatorSettings({}, config);
+    expect(settings).toEqual({ groupId: 'dev.roundhouse-evaluator', catchUpTimeoutMs: 60_000, artifactBaseDir: null, artifactLimits: DEFAULT_ARTIFACT_LIMITS });
+    expect(DEFAULT_ARTIFACT_LIMITS).toEqual({ maxFileBytes: 128 * MiB, maxModelBytes: 32 * MiB, maxModelColumns: 1 << 20, maxHoldoutBytes: 256 * MiB, maxHoldoutRows: 1_000_000, maxHoldoutColumns: 1_000 });
+    expect(Object.isFrozen(settings)).toBe(true);
+    expect(Object.isFrozen(settings.artifactLimits)).toBe(true);
+  });
+
+  it('reads every EVALUATOR_MAX_* bound (sizes in MiB)', () => {
+    const settings = loadEvaluatorSettings(
+      {
+        EVALUATOR_MAX_FILE_MB: '64',
+        EVALUATOR_MAX_MODEL_MB: '8',
+        EVALUATOR_MAX_MODEL_COLUMNS: '5000',
+        EVALUATOR_MAX_HOLDOUT_MB: '512',
+        EVALUATOR_MAX_HOLDOUT_ROWS: '2000000',
+        EVALUATOR_MAX_HOLDOUT_COLUMNS: '200',
+      },
+      config,
+    );
+    expect(settings.artifactLimits).toEqual({ maxFileBytes: 64 * MiB, maxModelBytes: 8 * MiB, maxModelColumns: 5000, maxHoldoutBytes: 512 * MiB, maxHoldoutRows: 2_000_000, maxHoldoutColumns: 200 });
+  });
+
+  it('reports every bad bound with its variable', () => {
+    let error: unknown;
+    try {
+      loadEvaluatorSettings({ EVALUATOR_MAX_FILE_MB: '0', EVALUATOR_MAX_HOLDOUT_ROWS: 'many', EVALUATOR_MAX_MODEL_COLUMNS: '1.5', EVALUATOR_CATCH_UP_TIMEOUT: 'soon' }, config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('4 problem(s)') });
+    for (const variable of ['EVALUATOR_MAX_FILE_MB', 'EVALUATOR_MAX_HOLDOUT_ROWS', 'EVALUATOR_MAX_MODEL_COLUMNS', 'EVALUATOR_CATCH_UP_TIMEOUT']) {
+      expect((error as Error).message).toContain(`  ${variable}: `);
+    }
+  });
+});
