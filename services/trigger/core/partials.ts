@@ -99,11 +99,20 @@ export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stri
  * slice's index, total and disabled models (the judge sets, never adds, them).
  */
 export function splitFeaturePartial(partial: FeaturePartial, budget = PARTIAL_BUDGET_BYTES): FeaturePartial[] {
-  if (jsonBytes(partial) <= budget) return [partial];
+  // Each segment is measured once (a family's partial holds thousands): their
+  // sum plus the envelope bounds the whole record's JSON, so a partial that fits
+  // is not stringified here at all.
   const items = partial.slices.flatMap((slice) =>
-    slice.segments.length === 0 ? [{ slice, segment: null as SegmentSummary | null }] : slice.segments.map((segment) => ({ slice, segment: segment as SegmentSummary | null })),
+    slice.segments.length === 0
+      ? [{ slice, segment: null as SegmentSummary | null, bytes: 0 }]
+      : slice.segments.map((segment) => ({ slice, segment: segment as SegmentSummary | null, bytes: jsonBytes(segment) })),
   );
-  const chunks = packBySize(items, (item) => (item.segment ? jsonBytes(item.segment) : 0) + 64, budget - 512);
+  const itemBytes = (item: (typeof items)[number]): number => item.bytes + 64;
+  const envelope = 512 + partial.slices.reduce((n, slice) => n + 64 + jsonBytes(slice.disabled), 0);
+  if (items.reduce((n, item) => n + itemBytes(item), 0) + envelope <= budget) return [partial];
+  // Every record repeats each of its slices' header (index, total, the disabled
+  // models): reserve room for all of them, as a record may hold every slice.
+  const chunks = packBySize(items, itemBytes, Math.max(1024, budget - envelope));
   return chunks.map((chunk, i) => {
     const slices: SliceSummary[] = [];
     for (const { slice, segment } of chunk) {

@@ -227,14 +227,28 @@ function writeVarint(buffer: Buffer, at: number, value: number): number {
   return at;
 }
 
+/** Scratch space of encodeBuckets (grown on demand, reused: a family encodes hundreds of thousands of sketches per commit). */
+let scratchBytes = Buffer.allocUnsafe(16 * 1024);
+let scratchOrder = new Int32Array(1024);
+
 /** Buckets (any order) → base64 of (key delta, count, sum) ascending by key; empty buckets (count 0) are dropped. */
 export function encodeBuckets(keys: readonly number[], counts: readonly number[], sums: readonly number[]): string {
-  const order = keys.map((_, i) => i).filter((i) => counts[i]! > 0);
-  order.sort((a, b) => keys[a]! - keys[b]!);
-  const buffer = Buffer.allocUnsafe(order.length * MAX_BUCKET_BYTES);
+  if (scratchOrder.length < keys.length) scratchOrder = new Int32Array(keys.length * 2);
+  let n = 0;
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    if (counts[i]! <= 0) continue;
+    if (n > 0 && keys[i]! < keys[scratchOrder[n - 1]!]!) sorted = false;
+    scratchOrder[n++] = i;
+  }
+  const order = scratchOrder.subarray(0, n);
+  if (!sorted) order.sort((a, b) => keys[a]! - keys[b]!);
+  if (scratchBytes.length < n * MAX_BUCKET_BYTES) scratchBytes = Buffer.allocUnsafe(n * MAX_BUCKET_BYTES * 2);
+  const buffer = scratchBytes;
   let at = 0;
   let previous = 0;
-  for (const i of order) {
+  for (let j = 0; j < n; j++) {
+    const i = order[j]!;
     at = writeVarint(buffer, at, keys[i]! - previous);
     previous = keys[i]!;
     at = writeVarint(buffer, at, counts[i]!);
