@@ -23,7 +23,8 @@
  * One probe measures both: lib/bus groupsCaughtUp over one KafkaEventBus (one
  * admin client, connected before the spans),
  * polling committed and end offsets every 25 ms. Round order alternates
- * (baseline first on odd rounds) and round 1 is the cold one; all rounds print.
+ * (baseline first on odd rounds) and round 1 is the cold one; all rounds print,
+ * each with the CPU seconds this process spent in either side's span.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -59,11 +60,19 @@ const START = Date.UTC(2026, 0, 1);
 const POLL_MS = 25;
 
 /** Seconds from `begin()` until the probe says the groups are done. */
-async function span(probe: EventBus, begin: () => Promise<void>, groups: () => readonly ConsumerGroupTopics[]): Promise<number> {
+/** CPU seconds (user + system) of this process during the last span of each side. */
+const cpu = { baseline: 0, trigger: 0 };
+
+/** Seconds from `begin()` until the probe says the groups are done; the process's CPU seconds in that span go to cpu[side]. */
+async function span(side: keyof typeof cpu, probe: EventBus, begin: () => Promise<void>, groups: () => readonly ConsumerGroupTopics[]): Promise<number> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await begin();
   while (!(await groupsCaughtUp(probe, groups()))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(c0);
+  cpu[side] = (used.user + used.system) / 1e6;
+  return seconds;
 }
 
 async function baseline(brokers: string[], probe: EventBus, topic: string): Promise<number> {
@@ -75,6 +84,7 @@ async function baseline(brokers: string[], probe: EventBus, topic: string): Prom
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     const seconds = await span(
+      'baseline',
       probe,
       () =>
         consumer.run({
@@ -108,7 +118,7 @@ async function trigger(brokers: string[], registryUrl: string, probe: EventBus, 
     groupId: `${prefix}bench-trigger`,
   });
   try {
-    const seconds = await span(probe, () => app.start(), () => app.consumerGroups());
+    const seconds = await span('trigger', probe, () => app.start(), () => app.consumerGroups());
     // Counted per model: the first model's series.
     const consumed = (await metrics.registry.getSingleMetricAsString('roundhouse_trigger_events_consumed_total')).match(/\} (\d+)/);
     if (!consumed || Number(consumed[1]) < EVENTS) throw new Error(`trigger counted ${consumed?.[1] ?? 0} of ${EVENTS} events`);
@@ -163,7 +173,7 @@ async function main(): Promise<void> {
         b = await baseline(brokers, probe, featureTopic);
       }
       results.push({ baseline: b, trigger: t });
-      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)}\n`);
+      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)} (CPU of this process: baseline ${cpu.baseline.toFixed(1)} s, trigger ${cpu.trigger.toFixed(1)} s)\n`);
     }
     const median = (xs: number[]): number => {
       const sorted = [...xs].sort((a, c) => a - c);

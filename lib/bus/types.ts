@@ -95,6 +95,13 @@ export interface SubscribeOptions {
    * the topic a second time nor misses what was written in between.
    */
   readonly initialOffsets?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /**
+   * How many partitions' batches may be in onBatch at once (default 1). Above
+   * 1, onBatch must keep its state per partition; the transactions of one
+   * subscription still commit one at a time (one transactional producer), so
+   * what overlaps is one partition's work with another's commit.
+   */
+  readonly partitionsConcurrently?: number;
 }
 
 export interface Subscription {

@@ -215,7 +215,15 @@ export class KafkaEventBus implements EventBus {
         topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: nextOffset }] }],
       });
     };
-    const commitTransactional = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
+    // One transaction at a time per producer: batches of several partitions may
+    // be in onBatch together (partitionsConcurrently), their commits queue here.
+    let transactions: Promise<unknown> = Promise.resolve();
+    const commitTransactional = (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
+      const run = transactions.then(() => commitOneTransaction(payload, nextOffset, outputs));
+      transactions = run.catch(() => undefined);
+      return run;
+    };
+    const commitOneTransaction = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
       const tx = await txProducer!.transaction();
       try {
         // One transaction, several produce requests: each under the broker's message size limit (lib/bus/split.ts).
@@ -234,6 +242,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: Math.max(1, options.partitionsConcurrently ?? 1),
       eachBatch: async (payload) => {
         const { batch } = payload;
         const messages: InboundMessage[] = batch.messages.map((m) => ({

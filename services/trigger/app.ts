@@ -61,7 +61,19 @@ export interface TriggerApp {
 interface StageContext {
   checkpoints: Map<string, unknown> | undefined;
   stale: boolean;
+  /** The load in progress, shared by the partitions whose batches wait for it (PARTITIONS_CONCURRENTLY). */
+  loading?: { readonly generation: number; readonly promise: Promise<Map<string, unknown>> };
+  /** Bumped by every assignment: a load begun before it is not the current one. */
+  generation: number;
 }
+
+/**
+ * Partitions of one stage processed at once. A partition's work is its own
+ * (state keyed by partition, shard or checkpoint key); the stage's commits go
+ * one at a time through its transactional producer, so this lets the other
+ * partitions work while one waits for its transaction.
+ */
+const PARTITIONS_CONCURRENTLY = 4;
 
 export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const logger = deps.logger.child({ service: 'trigger' });
@@ -91,16 +103,31 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     control.backoff(delay);
   };
 
+  /** The stage's checkpoints, loaded once per assignment however many partitions ask at once. */
   async function ensureCheckpoints(stage: StageContext): Promise<Map<string, unknown>> {
-    if (stage.stale || !stage.checkpoints) {
-      stage.checkpoints = await store.load();
-      stage.stale = false;
+    while (stage.stale || !stage.checkpoints) {
+      if (stage.loading?.generation !== stage.generation) {
+        const generation = stage.generation;
+        const promise = store.load().then((loaded) => {
+          if (stage.generation === generation) {
+            stage.checkpoints = loaded;
+            stage.stale = false;
+          }
+          return loaded;
+        });
+        stage.loading = { generation, promise };
+        promise.catch(() => undefined).finally(() => {
+          if (stage.loading?.promise === promise) stage.loading = undefined;
+        });
+      }
+      const loaded = await stage.loading!.promise;
+      if (!stage.stale && stage.checkpoints === loaded) return loaded;
     }
     return stage.checkpoints;
   }
 
   // ---- stage 1: ingest ----------------------------------------------------
-  const ingestStage: StageContext = { checkpoints: undefined, stale: true };
+  const ingestStage: StageContext = { checkpoints: undefined, stale: true, generation: 0 };
   const ingests = new Map<string, IngestPartition>();
   /** Checkpoint pieces last written per key (chunked.ts), so shrinking checkpoints tombstone the rest. */
   const pieces = new Map<string, number>();
@@ -307,7 +334,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   }
 
   // ---- stage 2: judge -----------------------------------------------------
-  const judgeStage: StageContext = { checkpoints: undefined, stale: true };
+  const judgeStage: StageContext = { checkpoints: undefined, stale: true, generation: 0 };
   const judges = new Map<string, GroupJudge>();
   const groupsById = new Map(groups.map((g) => [g.id, g]));
   const judgeUncommitted = new Map<number, { outputs: OutboundMessage[]; touched: Set<string>; records: number; since: number }>();
@@ -476,6 +503,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
 
       const onAssigned = (stage: StageContext, owned: Map<string, unknown>) => (assigned: readonly TopicPartition[]) => {
         stage.stale = true;
+        stage.generation++;
         owned.clear();
         logger.info({ partitions: assigned.length }, 'partitions assigned; checkpoints will be reloaded');
       };
@@ -485,6 +513,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           topics: inputTopics,
           fromBeginning: true,
           transactionalId: `${groupId}-ingest-${deps.instanceId}`,
+          partitionsConcurrently: PARTITIONS_CONCURRENTLY,
           onAssignment: (assigned) => {
             uncommitted.clear();
             assignedInputs.splice(0, assignedInputs.length, ...assigned);
@@ -499,6 +528,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           topics: [partialsTopic],
           fromBeginning: true,
           transactionalId: `${groupId}-judge-${deps.instanceId}`,
+          partitionsConcurrently: PARTITIONS_CONCURRENTLY,
           onAssignment: (assigned) => {
             judgeUncommitted.clear();
             onAssigned(judgeStage, judges)(assigned);

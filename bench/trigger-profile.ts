@@ -1,0 +1,98 @@
+/**
+ * Where the trigger's CPU goes: the trigger over the in-memory bus (no broker,
+ * no network: what is left is our own work and kafkajs-free plumbing), with
+ * the V8 CPU profiler on for the span from start() until both stages have
+ * committed the end of their topics. Not a benchmark (there is no baseline):
+ * a tool for finding what to make faster before measuring it with
+ * bench/trigger-throughput.ts.
+ *
+ *   npx tsx bench/trigger-profile.ts [--events 200000] [--models 1] [--family 0] [--top 30] [--out trigger.cpuprofile]
+ *
+ * Prints the span's events/s and the functions with the most self time;
+ * `--out` also writes the profile (open it in Chrome DevTools or speedscope).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { MemoryEventBus, groupsCaughtUp } from '../lib/bus';
+import { MemorySchemaRegistry, topicNames } from '../lib/codec';
+import { silentLogger } from '../lib/log';
+import { createServiceMetrics } from '../lib/metrics';
+import { createTriggerApp } from '../services/trigger/app';
+import { merchantFamilyYaml, testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
+import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
+import { familyStream, referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
+import { numberArg } from './stack';
+
+const EVENTS = numberArg('events', 200_000);
+const MODELS = numberArg('models', 1);
+const FAMILY = numberArg('family', 0);
+const TOP = numberArg('top', 30);
+const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
+const START = Date.UTC(2026, 0, 1);
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function (name and file), largest first. */
+function selfTimes(profile: Profile): { name: string; ms: number; share: number }[] {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const perNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const perFunction = new Map<string, number>();
+  let total = 0;
+  for (const [id, micros] of perNode) {
+    const { functionName, url } = byNode.get(id)!.callFrame;
+    const file = url.replace(/^.*node_modules\//, '').replace(/^.*?\/(lib|services|bench)\//, '$1/');
+    const name = `${functionName || '(anonymous)'} ${file}`.trim();
+    perFunction.set(name, (perFunction.get(name) ?? 0) + micros);
+    total += micros;
+  }
+  return [...perFunction].sort((a, b) => b[1] - a[1]).map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
+}
+
+async function main(): Promise<void> {
+  const bus = new MemoryEventBus({ defaultPartitions: 3 });
+  const registry = new MemorySchemaRegistry();
+  const codec = await platformCodec(registry, topicNames('profile.'));
+  const yamls =
+    FAMILY > 0
+      ? [merchantFamilyYaml({ maxSegments: FAMILY * 2, shards: 16, featureTopic: 'features', labelTopic: 'labels' })]
+      : Array.from({ length: MODELS }, (_, i) => testModelYaml({ id: MODELS === 1 ? 'synthetic' : `m${i}`, featureTopic: 'features', labelTopic: 'labels', features: 20 }));
+  const catalog = testCatalog(...yamls);
+  await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }, { name: codec.topics.modelReady, compacted: true }]);
+  if (FAMILY === 0) await bus.publish(catalog.models.map((m) => codec.message('ModelReady', championEvent(m, referenceProfile(20, 20_000), 1, START, START))));
+  const events =
+    FAMILY > 0
+      ? familyStream({ seed: 1, features: 10, start: START, spacingMs: 1, merchants: FAMILY, big: 20, changed: [], changeAt: 0 }, EVENTS)
+      : syntheticStream({ seed: 1, features: 20, start: START, spacingMs: 10 }, EVENTS);
+  await publishEvents(bus, registry, 'features', FAMILY > 0 ? 10 : 20, events, 1000);
+  const app = createTriggerApp({ bus, codec, catalog, logger: silentLogger(), metrics: createServiceMetrics('trigger'), instanceId: 'profile', groupId: 'profile' });
+
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const t0 = performance.now();
+  await app.start();
+  while (!(await groupsCaughtUp(bus, app.consumerGroups()))) await new Promise((resolve) => setTimeout(resolve, 25));
+  const seconds = (performance.now() - t0) / 1000;
+  const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
+  await app.stop();
+  await bus.close();
+  if (OUT) writeFileSync(OUT, JSON.stringify(profile));
+  const shape = FAMILY > 0 ? `a family of ${FAMILY} merchants × 10 features` : `${MODELS} model(s) × 21 features`;
+  console.log(`${EVENTS} events, ${shape}, in-memory bus: ${seconds.toFixed(2)} s, ${(EVENTS / seconds).toFixed(0)} events/s`);
+  for (const { name, ms, share } of selfTimes(profile).slice(0, TOP)) console.log(`${ms.toFixed(0).padStart(8)} ms ${(100 * share).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
