@@ -1,5 +1,5 @@
 import { ErrorCodes, RoundhouseError } from '../errors';
-import type { LeaseApi, LeaseRecord, LeaseWrite } from './types';
+import type { LeaderEvent, LeaderStatus, Leadership, LeaseApi, LeaseRecord, LeaseWrite } from './types';
 
 /**
  * Leases in memory, answering like the API server: one resourceVersion counter
@@ -94,4 +94,46 @@ export class MemoryLeaseStore {
 
 function conflict(message: string): RoundhouseError {
   return new RoundhouseError(ErrorCodes.CONFLICT, message, { context: { status: 409 } });
+}
+
+/**
+ * A Leadership a test sets by hand (the services' tests: a leader, a standby
+ * that knows the leader's URL, a lost leader), with the events it would emit.
+ */
+export class FixedLeadership implements Leadership {
+  private current: LeaderStatus;
+  private readonly listeners = new Set<(event: LeaderEvent) => void>();
+
+  constructor(status: Partial<LeaderStatus> = {}) {
+    this.current = { role: 'candidate', identity: 'test_1', epoch: null, observedHolder: null, observedEpoch: null, leaderUrl: null, lastContactAt: 0, reason: null, ...status };
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.current = { ...this.current, role: 'stopped', epoch: null };
+  }
+  status(): LeaderStatus {
+    return this.current;
+  }
+  subscribe(listener: (event: LeaderEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Lead with `epoch` (emits acquired). */
+  acquire(epoch: number): void {
+    this.current = { ...this.current, role: 'leader', epoch, observedHolder: this.current.identity, observedEpoch: epoch, leaderUrl: null };
+    for (const listener of this.listeners) listener({ type: 'acquired', epoch });
+  }
+
+  /** Stop leading (emits lost). */
+  lose(reason: string): void {
+    const epoch = this.current.epoch ?? 0;
+    this.current = { ...this.current, role: 'lost', epoch: null, reason };
+    for (const listener of this.listeners) listener({ type: 'lost', epoch, reason });
+  }
+
+  set(status: Partial<LeaderStatus>): void {
+    this.current = { ...this.current, ...status };
+  }
 }

@@ -9,7 +9,7 @@ describe('parseLeaderSettings', () => {
   });
 
   it('a kubeconfig or a pod: a Lease, with client-go’s timings by default', () => {
-    for (const env of [{ KUBECONFIG: '/k' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }]) {
+    for (const env of [{ KUBECONFIG: '/k' }, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }] as Record<string, string>[]) {
       expect(parse(env).settings).toEqual({ mode: 'lease', leaseName: 'roundhouse-dispatcher', leaseNamespace: null, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 });
     }
   });

@@ -6,9 +6,11 @@ import type { Clock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
 import { errorMessage } from '../../lib/errors';
 import type { RetrainRequested } from '../../lib/events';
+import type { Leadership } from '../../lib/leader';
 import type { Logger } from '../../lib/log';
 import { Readiness } from '../../lib/metrics';
 import type { ServiceMetrics } from '../../lib/metrics';
+import { leaderForwarding } from './api/forward';
 import { createApiServer } from './api/server';
 import type { ApiToken } from './api/tokens';
 import { RunEngine } from './engine/engine';
@@ -52,6 +54,11 @@ export interface DispatcherAppDeps {
   readonly config: DispatcherConfig;
   /** Request ids for API calls that bring none (injected randomness). */
   readonly newRequestId?: () => string;
+  /**
+   * With two replicas (lib/leader): main.ts calls start() only once this one
+   * leads; until then the API forwards every call to the leader.
+   */
+  readonly leadership?: Leadership;
 }
 
 export interface DispatcherApp {
@@ -93,8 +100,10 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     apiTokens: deps.config.apiTokens,
     metrics,
     logger,
+    ...(deps.leadership ? { forwarding: leaderForwarding(deps.leadership, () => started.promise) } : {}),
   });
   const rebuilt = readiness.flag('dispatcher:state-rebuilt');
+  const started = deferred();
 
   let consumer: RunningConsumer | undefined;
   let unwatch: () => void = () => undefined;
@@ -154,6 +163,7 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
         { logger, metrics: deps.metrics, clock: deps.clock, readiness },
       );
       scheduleResync();
+      started.resolve();
       logger.info({ executor: deps.executor.kind, topic: requestsTopic }, 'dispatcher started');
     },
     async stop() {
@@ -167,4 +177,10 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
       await http.close();
     },
   };
+}
+
+function deferred(): { readonly promise: Promise<void>; resolve(): void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve: () => resolve() };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../lib/catalog';
 import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
+import { parseLeaderSettings, type LeaderSettings } from '../../lib/leader';
 
 /**
  * The evaluator's own settings, from EVALUATOR_* variables that lib/config does
@@ -15,6 +16,10 @@ export interface EvaluatorSettings {
   readonly catchUpTimeoutMs: number;
   /** Directory that relative file:// artifact URIs resolve against. */
   readonly artifactBaseDir: string | null;
+  /** EVALUATOR_LEADER_ELECTION and EVALUATOR_LEASE_* (lib/leader/settings.ts). */
+  readonly leader: LeaderSettings;
+  /** Null: the in-cluster ServiceAccount (KUBECONFIG otherwise). */
+  readonly kubeconfigPath: string | null;
 }
 
 const duration = z.string().transform((text, ctx) => {
@@ -34,18 +39,22 @@ const Env = z.object({
 
 export function loadEvaluatorSettings(env: RawEnv, config: Config): EvaluatorSettings {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  const leader = parseLeaderSettings(env, config, { prefix: 'EVALUATOR', service: 'evaluator' });
+  if (!parsed.success || leader.problems.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
       return `  ${variable}: ${issue.message}${env[variable] === undefined ? '' : ` (got ${JSON.stringify(env[variable])})`}`;
     });
+    lines.push(...leader.problems.map((problem) => `  ${problem}`));
     throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid evaluator configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  const e = parsed.data!;
   return Object.freeze({
     // Deployments sharing a cluster are told apart by their topic prefix; so are their groups.
     groupId: e.EVALUATOR_GROUP_ID ?? `${config.topicPrefix}roundhouse-evaluator`,
     catchUpTimeoutMs: e.EVALUATOR_CATCH_UP_TIMEOUT,
     artifactBaseDir: e.EVALUATOR_ARTIFACT_BASE_DIR ?? null,
+    leader: leader.settings!,
+    kubeconfigPath: config.kubernetes.kubeconfig ?? null,
   });
 }
