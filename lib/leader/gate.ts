@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors';
 import type { Logger } from '../log';
+import type { Readiness } from '../metrics';
 import type { Leadership } from './types';
 
 export interface WhileLeaderOptions {
@@ -11,6 +12,12 @@ export interface WhileLeaderOptions {
    */
   readonly exit: (reason: string, error?: unknown) => void;
   readonly logger: Logger;
+  /**
+   * The Readiness from leaderReadiness(): a check `leader:started`, false on the
+   * leader until start() resolved (its own checks may not be registered yet
+   * when it acquires), ready on a standby.
+   */
+  readonly readiness?: Readiness;
 }
 
 /**
@@ -22,11 +29,16 @@ export interface WhileLeaderOptions {
  */
 export function whileLeader(leadership: Leadership, options: WhileLeaderOptions): () => void {
   let started = false;
+  const flag = options.readiness?.flag('leader:started');
   return leadership.subscribe((event) => {
     if (event.type === 'acquired' && !started) {
       started = true;
       options.logger.info({ epoch: event.epoch }, 'leading: starting to consume');
-      options.start(event.epoch).catch((error: unknown) => options.exit(`start as leader failed: ${errorMessage(error)}`, error));
+      flag?.set(false, 'starting');
+      options.start(event.epoch).then(
+        () => flag?.set(true),
+        (error: unknown) => options.exit(`start as leader failed: ${errorMessage(error)}`, error),
+      );
     } else if (event.type === 'lost') {
       options.exit(`lost the lease (epoch ${event.epoch}): ${event.reason}`);
     }

@@ -137,6 +137,22 @@ describe('whileLeader', () => {
     expect(calls).toEqual(['start 1', 'exit lost the lease (epoch 1): could not renew the lease within 10000 ms']);
   });
 
+  it('with a readiness: the leader is not ready until start() resolved (its own checks may come later); a standby is', async () => {
+    const { make } = world();
+    const a = make('a_1');
+    const outer = new Readiness();
+    const inner = leaderReadiness(outer, a, { now: () => 0, staleAfterMs: 15_000 });
+    let finish: () => void = () => undefined;
+    whileLeader(a, { start: () => new Promise<void>((done) => (finish = done)), exit: () => undefined, logger: silentLogger(), readiness: inner });
+    expect(outer.report().checks['leader:started']).toEqual({ ready: true, detail: 'standby: not consuming' });
+    await a.start();
+    await flush();
+    expect(outer.report()).toMatchObject({ ready: false, checks: { leader: { ready: true }, 'leader:started': { ready: false, detail: 'starting' } } });
+    finish();
+    await flush();
+    expect(outer.report().ready).toBe(true);
+  });
+
   it('a standby does not start; a failed start exits with the reason', async () => {
     const { clock, make } = world();
     const a = make('a_1');

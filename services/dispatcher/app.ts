@@ -144,6 +144,9 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
       await engine.adoptExisting(await deps.executor.list());
       await engine.resync();
       rebuilt.set(true);
+      // The API needs the rebuilt state, not the consumer: joining the group can wait out a
+      // SIGKILLed predecessor's Kafka session (its partitions are not reassigned before).
+      started.resolve();
 
       // 3. New requests: the run is recorded and its QUEUED event published before the offset commits.
       consumer = await startConsumer<RetrainRequested>(
@@ -163,7 +166,6 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
         { logger, metrics: deps.metrics, clock: deps.clock, readiness },
       );
       scheduleResync();
-      started.resolve();
       logger.info({ executor: deps.executor.kind, topic: requestsTopic }, 'dispatcher started');
     },
     async stop() {

@@ -94,6 +94,7 @@ runMain('dispatcher', async () => {
     // Within the margin before a standby may take over (lib/leader/elector.ts).
     exit: (reason, error) => runtime.restart(reason, { graceMs: Math.max(1_000, leaseDurationMs - renewDeadlineMs - retryPeriodMs), error }),
     logger,
+    readiness,
   });
   await leadership.start();
   logger.info({ mode: settings.leader.mode, lease: settings.leader.mode === 'lease' ? settings.leader.leaseName : null, ...leadership.status() }, 'leader election started');

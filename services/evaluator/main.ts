@@ -31,6 +31,7 @@ runMain('evaluator', async () => {
   });
   // Stopped after the app (parts stop in reverse): the Lease is released once nothing is consumed any more.
   runtime.shutdown.add({ name: 'leadership', stop: () => leadership.stop() });
+  const readiness = leaderReadiness(runtime.readiness, leadership, { now: () => systemClock.now(), staleAfterMs: settings.leader.leaseDurationMs });
   const app = createEvaluatorApp({
     bus: runtime.bus,
     codec: runtime.codec,
@@ -38,7 +39,7 @@ runMain('evaluator', async () => {
     artifacts: artifactStoreFor(runtime.config.artifactRoot, { baseDir: settings.artifactBaseDir ?? undefined, s3: runtime.config.s3 }),
     logger: runtime.logger,
     metrics: runtime.metrics,
-    readiness: leaderReadiness(runtime.readiness, leadership, { now: () => systemClock.now(), staleAfterMs: settings.leader.leaseDurationMs }),
+    readiness,
     groupId: settings.groupId,
     catchUpTimeoutMs: settings.catchUpTimeoutMs,
   });
@@ -49,6 +50,7 @@ runMain('evaluator', async () => {
     // Within the margin before a standby may take over (lib/leader/elector.ts).
     exit: (reason, error) => runtime.restart(reason, { graceMs: Math.max(1_000, leaseDurationMs - renewDeadlineMs - retryPeriodMs), error }),
     logger: runtime.logger,
+    readiness,
   });
   await leadership.start();
   runtime.logger.info({ mode: settings.leader.mode, lease: settings.leader.mode === 'lease' ? settings.leader.leaseName : null, ...leadership.status() }, 'leader election started');
