@@ -4,9 +4,9 @@ import { ConsumerGroupTopics, EventBus, RunningConsumer, startConsumer } from '.
 import type { Catalog } from '../../lib/catalog';
 import type { Clock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
-import { errorMessage } from '../../lib/errors';
+import { ErrorCodes, RoundhouseError, errorMessage } from '../../lib/errors';
 import type { RetrainRequested } from '../../lib/events';
-import type { Leadership } from '../../lib/leader';
+import { SINGLE_PROCESS_EPOCH, type Leadership } from '../../lib/leader';
 import type { Logger } from '../../lib/log';
 import { Readiness } from '../../lib/metrics';
 import type { ServiceMetrics } from '../../lib/metrics';
@@ -67,8 +67,12 @@ export interface DispatcherApp {
   readonly http: FastifyInstance;
   readonly metrics: DispatcherMetrics;
   readonly readiness: Readiness;
-  /** Rebuild state, reconcile against the executor, then consume requests and resync periodically. */
-  start(): Promise<void>;
+  /**
+   * Rebuild state, reconcile against the executor, then consume requests and
+   * resync periodically, as the leader of `leaderEpoch` (lib/leader; default 0,
+   * the single-process mode): every TrainingRun it publishes carries it.
+   */
+  start(leaderEpoch?: number): Promise<void>;
   /** Stop consuming, finish queued work, stop the executor's watchers and the HTTP server. */
   stop(): Promise<void>;
   /** The group whose committed offsets say how far the dispatcher has got. */
@@ -127,14 +131,27 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     metrics,
     consumerGroups: () => [{ groupId: deps.config.groupId, topics: [deps.codec.topicOf('RetrainRequested')] }],
     readiness,
-    async start() {
+    async start(leaderEpoch = SINGLE_PROCESS_EPOCH) {
       const requestsTopic = deps.codec.topicOf('RetrainRequested');
       const runsTopic = deps.codec.topicOf('TrainingRun');
       await deps.bus.ensureTopics([{ name: requestsTopic }, { name: runsTopic }]);
+      engine.setLeaderEpoch(leaderEpoch);
 
-      // 1. What happened before: every run and its latest state.
+      // 1. What happened before: every run and its latest state (a higher epoch wins over a deposed leader's late writes).
       const { runs, skipped } = await engine.rebuild(await deps.runLog.readToEnd(runsTopic));
-      logger.info({ runs, skipped }, 'rebuilt run state from the training-runs topic');
+      logger.info({ runs, skipped, leaderEpoch }, 'rebuilt run state from the training-runs topic');
+      // Epochs only grow, so a log that already holds a higher one means this
+      // process would be fenced out by its own consumers: the Lease was deleted
+      // (recreated at epoch 1), or a single-process dispatcher runs against topics
+      // a Lease-elected one wrote. Acting anyway would have every event ignored.
+      if (engine.highestLeaderEpoch() > leaderEpoch) {
+        throw new RoundhouseError(
+          ErrorCodes.CONFLICT,
+          `roundhouse.training-runs holds events of leader epoch ${engine.highestLeaderEpoch()}, above this dispatcher's ${leaderEpoch}: ` +
+            'was its Lease deleted, or does a dispatcher without leader election share these topics? Raise the Lease\'s spec.leaseTransitions above it (docs/leader-election.md)',
+          { retriable: false, context: { topic: runsTopic, leaderEpoch, highest: engine.highestLeaderEpoch() } },
+        );
+      }
 
       // 2. What exists: watch workloads, adopt those of known runs, reconcile the rest.
       unwatch = deps.executor.watch((runId) => {

@@ -90,7 +90,7 @@ runMain('dispatcher', async () => {
   runtime.shutdown.add({ name: 'dispatcher', stop: () => app.stop() });
   const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = settings.leader;
   whileLeader(leadership, {
-    start: () => app.start(),
+    start: (epoch) => app.start(epoch),
     // Within the margin before a standby may take over (lib/leader/elector.ts).
     exit: (reason, error) => runtime.restart(reason, { graceMs: Math.max(1_000, leaseDurationMs - renewDeadlineMs - retryPeriodMs), error }),
     logger,
