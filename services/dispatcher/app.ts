@@ -187,6 +187,8 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     },
     async stop() {
       stopped = true;
+      // Calls held for a start that will not finish are answered now (503), not after the hold.
+      started.reject(new Error('stopped'));
       cancelResync();
       rebuilt.set(false, 'stopping');
       await consumer?.stop().catch((error: unknown) => logger.warn({ reason: errorMessage(error) }, 'consumer did not stop cleanly'));
@@ -198,8 +200,14 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
   };
 }
 
-function deferred(): { readonly promise: Promise<void>; resolve(): void } {
+function deferred(): { readonly promise: Promise<void>; resolve(): void; reject(error: Error): void } {
   let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve: () => resolve() };
+  let reject: (error: Error) => void = () => undefined;
+  const promise = new Promise<void>((done, fail) => {
+    resolve = done;
+    reject = fail;
+  });
+  // Nobody may be waiting when it is rejected.
+  promise.catch(() => undefined);
+  return { promise, resolve: () => resolve(), reject: (error) => reject(error) };
 }

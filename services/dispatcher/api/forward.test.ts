@@ -117,4 +117,18 @@ describe('the API on a leader that is still starting', () => {
       await starting.app.stop();
     }
   });
+
+  it('answers held calls 503 at once when it stops before it has started', async () => {
+    const leading = new FixedLeadership({ identity: 'dispatcher-d_1' });
+    leading.acquire(5);
+    const starting = await startDispatcher(world(), { leadership: leading, start: false });
+    const url = await listen(starting);
+    const pending = call(url, 'GET', '/v1/models/queue-model/runs');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopping = starting.app.stop();
+    const response = await pending;
+    await stopping;
+    expect(response.status).toBe(503);
+    expect(ErrorBody.parse(response.body).error).toMatchObject({ code: 'NOT_LEADER', message: 'this replica is stopping; retry' });
+  });
 });

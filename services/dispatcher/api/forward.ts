@@ -22,9 +22,9 @@ export interface ApiForwarding {
   readonly timeoutMs: number;
   readonly fetch: typeof fetch;
   /**
-   * Resolves once this process, leading, has rebuilt its state and consumes;
-   * calls that reach a leader still starting wait for it (up to timeoutMs):
-   * an answer from a half-rebuilt store would be wrong.
+   * Resolves once this process, leading, has rebuilt its state; calls that
+   * reach a leader still starting wait for it (up to timeoutMs): an answer from
+   * a half-rebuilt store would be wrong. Rejects when it stops before that.
    */
   readonly started: () => Promise<void>;
 }
@@ -54,7 +54,10 @@ export async function forwardUnlessLeader(forwarding: ApiForwarding, request: Fa
   if (target.leader) {
     let cancel: () => void = () => undefined;
     const waited = await Promise.race([
-      forwarding.started().then(() => 'started' as const),
+      forwarding.started().then(
+        () => 'started' as const,
+        () => 'stopped' as const,
+      ),
       new Promise<'timeout'>((resolve) => {
         const timer = setTimeout(() => resolve('timeout'), forwarding.timeoutMs);
         cancel = () => clearTimeout(timer);
@@ -63,7 +66,7 @@ export async function forwardUnlessLeader(forwarding: ApiForwarding, request: Fa
     cancel();
     if (waited === 'started') return undefined;
     reply.header('retry-after', '1');
-    throw new ApiError(503, 'NOT_LEADER', 'this replica leads but is still rebuilding its run state; retry');
+    throw new ApiError(503, 'NOT_LEADER', waited === 'stopped' ? 'this replica is stopping; retry' : 'this replica leads but is still rebuilding its run state; retry');
   }
   reply.header('retry-after', '1');
   const from = request.headers[FORWARDED_BY_HEADER];
