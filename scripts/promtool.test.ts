@@ -152,6 +152,8 @@ describe('alert rules under promtool', () => {
       ['RoundhouseTriggerNotReady', 'expr', 'min by (namespace, job)', 'max by (namespace, job)'],
       ['RoundhouseTriggerLateEvents', 'expr', ') > 0', ') > 40'],
       ['RoundhouseServiceDown', 'expr', 'min by (namespace, job)', 'min by (job)'],
+      ['RoundhouseNoLeader', 'expr', 'max by (namespace, job) (roundhouse_dispatcher_leader)', 'min by (namespace, job) (roundhouse_dispatcher_leader)'],
+      ['RoundhouseNoLeader', 'for', '5m', '1m'],
     ] as const)('%s: %s %j → %j', (alert, field, from, to) => {
       const result = run(mutateAlert(alert, field, from, to), alert);
       expect(result.code).not.toBe(0);

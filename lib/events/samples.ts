@@ -231,6 +231,7 @@ export const sampleTrainingRun: TrainingRun = {
   createdAt: T0 + 2_000,
   updatedAt: T0 + 1_312_000,
   sequence: 4,
+  leaderEpoch: 3,
 };
 
 export const sampleTrainingCompleted: TrainingCompleted = {
@@ -281,6 +282,7 @@ export const sampleModelEvaluated: ModelEvaluated = {
   championVersion: 7,
   override: { action: 'FORCE_PROMOTE', actor: 'oncall@roundhouse.dev', reason: 'INC-2291: new MCC mix after acquirer migration' },
   evaluatedAt: T0 + 1_400_000,
+  leaderEpoch: 3,
 };
 
 const LINEAGE: Lineage = {
@@ -305,6 +307,7 @@ export const sampleModelReady: ModelReady = {
   promotedAt: T0 + 1_401_000,
   cause: 'ROLLBACK',
   restoredVersion: 6,
+  leaderEpoch: 3,
 };
 
 /** One fully-populated sample per event. */
@@ -343,6 +346,7 @@ export const MINIMAL_SAMPLE_EVENTS: { readonly [N in EventName]: EventTypes[N] }
     hyperparameters: '{}',
     updatedAt: sampleTrainingRun.createdAt,
     sequence: 0,
+    leaderEpoch: null,
   },
   TrainingCompleted: {
     ...sampleTrainingCompleted,
@@ -368,6 +372,7 @@ export const MINIMAL_SAMPLE_EVENTS: { readonly [N in EventName]: EventTypes[N] }
     championMetrics: null,
     championVersion: null,
     override: null,
+    leaderEpoch: null,
   },
   ModelReady: {
     ...sampleModelReady,
@@ -377,5 +382,6 @@ export const MINIMAL_SAMPLE_EVENTS: { readonly [N in EventName]: EventTypes[N] }
     lineage: { ...LINEAGE, reason: 'MANUAL', driftEvidence: null, dataWindow: null, parentVersion: null },
     cause: 'PROMOTION',
     restoredVersion: null,
+    leaderEpoch: null,
   },
 };

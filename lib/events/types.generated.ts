@@ -221,6 +221,8 @@ export interface ModelEvaluated {
   readonly override: EvaluationOverride | null;
   /** When the evaluation finished, epoch milliseconds. */
   readonly evaluatedAt: number;
+  /** The fencing epoch of the evaluator that published this evaluation (its Lease's leaseTransitions; 0 for a single-process evaluator); null from evaluators before leader election. */
+  readonly leaderEpoch: number | null;
 }
 
 /** Offline metrics of a model on a holdout. Higher is better except logLoss, brier and expectedCalibrationError. */
@@ -273,6 +275,8 @@ export interface ModelReady {
   readonly cause: PromotionCause;
   /** For ROLLBACK: the earlier version whose artifact is restored; null otherwise. */
   readonly restoredVersion: number | null;
+  /** The fencing epoch of the evaluator that promoted this version (its Lease's leaseTransitions; 0 for a single-process evaluator); null from evaluators before leader election. Followers ignore a promotion whose epoch is below one they already saw for the model. */
+  readonly leaderEpoch: number | null;
 }
 
 /** A half-open range of offsets [startOffset, endOffset) of one topic partition. */
@@ -423,6 +427,8 @@ export interface TrainingRun {
   readonly updatedAt: number;
   /** Monotonic per runId, starting at 0; an update with a sequence not above the last seen one is stale. */
   readonly sequence: number;
+  /** The fencing epoch of the dispatcher that published this change (its Lease's leaseTransitions; 0 for a single-process dispatcher); null from dispatchers before leader election. Consumers ignore a change whose epoch is below one they already saw for the run. */
+  readonly leaderEpoch: number | null;
 }
 
 /** Why the volume rule fired: enough new matured labels since the champion's data window. */

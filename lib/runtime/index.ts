@@ -32,6 +32,13 @@ export interface Runtime {
    * would keep /healthz at 200 while nothing is consumed (issue 11).
    */
   fatal(what: string, error: unknown): void;
+  /**
+   * Leave on purpose so Kubernetes starts this container afresh (leadership
+   * lost: lib/leader): stop what can be stopped within `graceMs`, then exit 75
+   * (EX_TEMPFAIL). A deposed leader must not linger: its successor may start
+   * as soon as its term ends.
+   */
+  restart(reason: string, options?: { readonly graceMs?: number; readonly error?: unknown }): void;
 }
 
 export interface RuntimeOptions {
@@ -78,7 +85,19 @@ export async function createRuntime(service: string, options: RuntimeOptions = {
       .catch(() => undefined)
       .finally(() => process.exit(70));
   };
-  return { config, logger, metrics, readiness, bus, registry, codec, shutdown, instanceId, probes, fatal };
+  let restarting = false;
+  const restart = (reason: string, restartOptions: { readonly graceMs?: number; readonly error?: unknown } = {}): void => {
+    if (restarting) return;
+    restarting = true;
+    logger.warn({ reason, ...(restartOptions.error === undefined ? {} : { err: restartOptions.error }) }, `${reason}; stopping and exiting so the pod restarts clean`);
+    const timer = setTimeout(() => process.exit(75), restartOptions.graceMs ?? 10_000);
+    timer.unref();
+    void shutdown
+      .stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(75));
+  };
+  return { config, logger, metrics, readiness, bus, registry, codec, shutdown, instanceId, probes, fatal, restart };
 }
 
 /** Run a main function; print start-up failures (bad config, bad catalog) clearly and exit non-zero. */

@@ -4,11 +4,13 @@ import { ConsumerGroupTopics, EventBus, RunningConsumer, startConsumer } from '.
 import type { Catalog } from '../../lib/catalog';
 import type { Clock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
-import { errorMessage } from '../../lib/errors';
+import { ErrorCodes, RoundhouseError, errorMessage } from '../../lib/errors';
 import type { RetrainRequested } from '../../lib/events';
+import { SINGLE_PROCESS_EPOCH, type Leadership } from '../../lib/leader';
 import type { Logger } from '../../lib/log';
 import { Readiness } from '../../lib/metrics';
 import type { ServiceMetrics } from '../../lib/metrics';
+import { leaderForwarding } from './api/forward';
 import { createApiServer } from './api/server';
 import type { ApiToken } from './api/tokens';
 import { RunEngine } from './engine/engine';
@@ -54,6 +56,11 @@ export interface DispatcherAppDeps {
   readonly newRequestId?: () => string;
   /** Nonces of new run attempts (injected randomness; default 8 random hex digits). */
   readonly newRunNonce?: () => string;
+  /**
+   * With two replicas (lib/leader): main.ts calls start() only once this one
+   * leads; until then the API forwards every call to the leader.
+   */
+  readonly leadership?: Leadership;
 }
 
 export interface DispatcherApp {
@@ -62,8 +69,12 @@ export interface DispatcherApp {
   readonly http: FastifyInstance;
   readonly metrics: DispatcherMetrics;
   readonly readiness: Readiness;
-  /** Rebuild state, reconcile against the executor, then consume requests and resync periodically. */
-  start(): Promise<void>;
+  /**
+   * Rebuild state, reconcile against the executor, then consume requests and
+   * resync periodically, as the leader of `leaderEpoch` (lib/leader; default 0,
+   * the single-process mode): every TrainingRun it publishes carries it.
+   */
+  start(leaderEpoch?: number): Promise<void>;
   /** Stop consuming, finish queued work, stop the executor's watchers and the HTTP server. */
   stop(): Promise<void>;
   /** The group whose committed offsets say how far the dispatcher has got. */
@@ -96,8 +107,10 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     apiTokens: deps.config.apiTokens,
     metrics,
     logger,
+    ...(deps.leadership ? { forwarding: leaderForwarding(deps.leadership, () => started.promise) } : {}),
   });
   const rebuilt = readiness.flag('dispatcher:state-rebuilt');
+  const started = deferred();
 
   let consumer: RunningConsumer | undefined;
   let unwatch: () => void = () => undefined;
@@ -121,14 +134,27 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     metrics,
     consumerGroups: () => [{ groupId: deps.config.groupId, topics: [deps.codec.topicOf('RetrainRequested')] }],
     readiness,
-    async start() {
+    async start(leaderEpoch = SINGLE_PROCESS_EPOCH) {
       const requestsTopic = deps.codec.topicOf('RetrainRequested');
       const runsTopic = deps.codec.topicOf('TrainingRun');
       await deps.bus.ensureTopics([{ name: requestsTopic }, { name: runsTopic }]);
+      engine.setLeaderEpoch(leaderEpoch);
 
-      // 1. What happened before: every run and its latest state.
+      // 1. What happened before: every run and its latest state (a higher epoch wins over a deposed leader's late writes).
       const { runs, skipped } = await engine.rebuild(await deps.runLog.readToEnd(runsTopic));
-      logger.info({ runs, skipped }, 'rebuilt run state from the training-runs topic');
+      logger.info({ runs, skipped, leaderEpoch }, 'rebuilt run state from the training-runs topic');
+      // Epochs only grow, so a log that already holds a higher one means this
+      // process would be fenced out by its own consumers: the Lease was deleted
+      // (recreated at epoch 1), or a single-process dispatcher runs against topics
+      // a Lease-elected one wrote. Acting anyway would have every event ignored.
+      if (engine.highestLeaderEpoch() > leaderEpoch) {
+        throw new RoundhouseError(
+          ErrorCodes.CONFLICT,
+          `roundhouse.training-runs holds events of leader epoch ${engine.highestLeaderEpoch()}, above this dispatcher's ${leaderEpoch}: ` +
+            'was its Lease deleted, or does a dispatcher without leader election share these topics? Raise the Lease\'s spec.leaseTransitions above it (docs/leader-election.md)',
+          { retriable: false, context: { topic: runsTopic, leaderEpoch, highest: engine.highestLeaderEpoch() } },
+        );
+      }
 
       // 2. What exists: watch workloads, adopt those of known runs, reconcile the rest.
       unwatch = deps.executor.watch((runId) => {
@@ -138,6 +164,9 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
       await engine.adoptExisting(await deps.executor.list());
       await engine.resync();
       rebuilt.set(true);
+      // The API needs the rebuilt state, not the consumer: joining the group can wait out a
+      // SIGKILLed predecessor's Kafka session (its partitions are not reassigned before).
+      started.resolve();
 
       // 3. New requests: the run is recorded and its QUEUED event published before the offset commits.
       consumer = await startConsumer<RetrainRequested>(
@@ -161,6 +190,8 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     },
     async stop() {
       stopped = true;
+      // Calls held for a start that will not finish are answered now (503), not after the hold.
+      started.reject(new Error('stopped'));
       cancelResync();
       rebuilt.set(false, 'stopping');
       await consumer?.stop().catch((error: unknown) => logger.warn({ reason: errorMessage(error) }, 'consumer did not stop cleanly'));
@@ -170,4 +201,16 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
       await http.close();
     },
   };
+}
+
+function deferred(): { readonly promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve: () => void = () => undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const promise = new Promise<void>((done, fail) => {
+    resolve = done;
+    reject = fail;
+  });
+  // Nobody may be waiting when it is rejected.
+  promise.catch(() => undefined);
+  return { promise, resolve: () => resolve(), reject: (error) => reject(error) };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadCatalog } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import { errorCode } from '../../lib/errors';
+import { createLeadership, leaderIdentity, leaderReadiness, whileLeader } from '../../lib/leader';
 import { runMain, createRuntime } from '../../lib/runtime';
 import { createDispatcherApp } from './app';
 import { busRunLog } from './engine/run-log';
@@ -16,6 +17,11 @@ import { loadDispatcherSettings } from './settings';
  * cluster (else local child processes), the API on DISPATCHER_PORT (bearer
  * tokens), /metrics and the probes on METRICS_PORT (lib/runtime's probe server,
  * like every service), and graceful shutdown through lib/lifecycle.
+ *
+ * Two replicas (lib/leader, docs/leader-election.md): both serve the API and the
+ * probes at once; only the one holding the Lease starts the app (rebuild,
+ * reconcile, consume). It loses the Lease → it stops and exits 75, and
+ * Kubernetes restarts it as a standby. Without a cluster: always the leader.
  */
 runMain('dispatcher', async () => {
   const runtime = await createRuntime('dispatcher', { allowEmbedded: true });
@@ -53,6 +59,19 @@ runMain('dispatcher', async () => {
     logger.info({ workDir: settings.local.workDir }, 'executor: local child processes');
   }
 
+  const leadership = createLeadership({
+    settings: settings.leader,
+    kubeconfigPath: settings.kubernetes.kubeconfigPath,
+    identity: leaderIdentity(runtime.instanceId),
+    clock: systemClock,
+    logger,
+    metrics: runtime.metrics,
+    advertiseUrl: settings.advertiseUrl,
+  });
+  // Stopped after the app (parts stop in reverse): the Lease is released once nothing is consumed any more.
+  runtime.shutdown.add({ name: 'leadership', stop: () => leadership.stop() });
+  const readiness = leaderReadiness(runtime.readiness, leadership, { now: () => systemClock.now(), staleAfterMs: settings.leader.leaseDurationMs });
+
   const app = createDispatcherApp({
     bus: runtime.bus,
     codec: runtime.codec,
@@ -62,11 +81,21 @@ runMain('dispatcher', async () => {
     clock: systemClock,
     logger,
     metrics: runtime.metrics,
-    readiness: runtime.readiness,
+    readiness,
     config: settings.app,
+    leadership,
   });
-  await app.start();
   const url = await app.http.listen({ host: config.metrics.host, port: config.dispatcher.port });
   logger.info({ url, executor: settings.executor, tokens: settings.app.apiTokens.length }, 'dispatcher API and /openapi.json listening');
   runtime.shutdown.add({ name: 'dispatcher', stop: () => app.stop() });
+  const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = settings.leader;
+  whileLeader(leadership, {
+    start: (epoch) => app.start(epoch),
+    // Within the margin before a standby may take over (lib/leader/elector.ts).
+    exit: (reason, error) => runtime.restart(reason, { graceMs: Math.max(1_000, leaseDurationMs - renewDeadlineMs - retryPeriodMs), error }),
+    logger,
+    readiness,
+  });
+  await leadership.start();
+  logger.info({ mode: settings.leader.mode, lease: settings.leader.mode === 'lease' ? settings.leader.leaseName : null, ...leadership.status() }, 'leader election started');
 });

@@ -182,4 +182,34 @@ describe('loadDispatcherSettings', () => {
   it('refuses the Kubernetes executor without a way to reach a cluster', () => {
     expect(() => settings({ DISPATCHER_EXECUTOR: 'kubernetes' })).toThrow(/KUBECONFIG/);
   });
+
+  it('elects a leader on a Lease in a cluster, and is the only process (always leader) without one', () => {
+    expect(settings({}).leader).toMatchObject({ mode: 'none' });
+    expect(settings({ KUBECONFIG: '/k', KUBERNETES_NAMESPACE: 'rh', ROUNDHOUSE_TOPIC_PREFIX: 'team-a.' }).leader).toEqual({
+      mode: 'lease',
+      leaseName: 'team-a.roundhouse-dispatcher',
+      leaseNamespace: 'rh',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+    const s = settings({ KUBERNETES_SERVICE_HOST: '10.96.0.1', DISPATCHER_LEASE_NAME: 'rh-dispatcher', DISPATCHER_LEASE_DURATION: '30s', DISPATCHER_ADVERTISE_URL: 'http://10.0.0.7:8080' });
+    expect(s.leader).toMatchObject({ mode: 'lease', leaseName: 'rh-dispatcher', leaseDurationMs: 30_000 });
+    expect(s.advertiseUrl).toBe('http://10.0.0.7:8080');
+    expect(settings({}).advertiseUrl).toBeNull();
+  });
+
+  it('reports leader election problems with the others, each with its variable', () => {
+    let message = '';
+    try {
+      settings({ KUBECONFIG: '/k', DISPATCHER_MAX_CONCURRENT_RUNS: '0', DISPATCHER_LEASE_RENEW_DEADLINE: '20s', DISPATCHER_ADVERTISE_URL: 'ftp://x' });
+    } catch (error) {
+      expect(errorCode(error)).toBe('CONFIG_INVALID');
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DISPATCHER_MAX_CONCURRENT_RUNS');
+    expect(message).toContain('DISPATCHER_ADVERTISE_URL');
+    expect(message).toContain('DISPATCHER_LEASE_RENEW_DEADLINE: with DISPATCHER_LEASE_RETRY_PERIOD it must stay under DISPATCHER_LEASE_DURATION');
+    expect(() => settings({ DISPATCHER_ADVERTISE_URL: 'http://user:pw@10.0.0.7:8080' })).toThrow(/DISPATCHER_ADVERTISE_URL: must not carry credentials/);
+  });
 });

@@ -3,6 +3,7 @@ import { parseDuration } from '../../lib/catalog';
 import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import type { ExecutorKind } from '../../lib/events';
+import { parseLeaderSettings, type LeaderSettings } from '../../lib/leader';
 import { parseApiTokens } from './api/tokens';
 import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
 import { TRAINER_UID, type SecretEnvVar } from './core/job';
@@ -46,6 +47,14 @@ export interface DispatcherSettings {
    * (trainerEnvSecret, trainerSecretEnv) or, locally, DISPATCHER_LOCAL_TRAINER_ENV_*.
    */
   readonly trainerEnv: Readonly<Record<string, string>>;
+  /** DISPATCHER_LEADER_ELECTION and DISPATCHER_LEASE_* (lib/leader/settings.ts). */
+  readonly leader: LeaderSettings;
+  /**
+   * DISPATCHER_ADVERTISE_URL: where this replica's API answers for the others
+   * (e.g. http://$(POD_IP):8080). The leader writes it into its Lease, and a
+   * standby forwards API calls there; without it a standby answers 503.
+   */
+  readonly advertiseUrl: string | null;
 }
 
 const duration = z.string().transform((text, ctx) => {
@@ -98,6 +107,10 @@ const Env = z.object({
   DISPATCHER_ARTIFACT_CLAIM: dnsName.optional(),
   DISPATCHER_LOCAL_WORK_DIR: z.string().min(1).default('.roundhouse/runs'),
   DISPATCHER_LOCAL_COMMAND: z.string().min(1).optional(),
+  DISPATCHER_ADVERTISE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not carry credentials')
+    .optional(),
   KUBERNETES_SERVICE_HOST: z.string().optional(),
 });
 
@@ -106,12 +119,14 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
   // Token problems name the entry, never its value.
   const tokens = parseApiTokens(config.dispatcher.apiTokens);
   const tokenLines = tokens.problems.map((problem) => `  DISPATCHER_API_TOKENS: ${problem}`);
-  if (!parsed.success || tokenLines.length > 0) {
+  const leader = parseLeaderSettings(env, config, { prefix: 'DISPATCHER', service: 'dispatcher' });
+  const leaderLines = leader.problems.map((problem) => `  ${problem}`);
+  if (!parsed.success || tokenLines.length > 0 || leaderLines.length > 0) {
     const lines = (parsed.error?.issues ?? []).map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
       return `  ${variable}: ${issue.message}${env[variable] === undefined ? '' : ` (got ${JSON.stringify(env[variable])})`}`;
     });
-    lines.push(...tokenLines);
+    lines.push(...tokenLines, ...leaderLines);
     throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid dispatcher configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
   }
   const e = parsed.data!;
@@ -177,6 +192,8 @@ export function loadDispatcherSettings(env: RawEnv, config: Config): DispatcherS
       env: Object.freeze({ ...trainerEnv, ...trainerProcessEnv(env) }),
     }),
     trainerEnv: Object.freeze(trainerEnv),
+    leader: leader.settings!,
+    advertiseUrl: e.DISPATCHER_ADVERTISE_URL ?? null,
   });
 }
 

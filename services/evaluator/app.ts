@@ -5,6 +5,8 @@ import { resolveModel, type Catalog } from '../../lib/catalog';
 import { Clock, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
 import { MODEL_READY_TOPIC_CONFIG } from '../../lib/events';
+import { ErrorCodes, RoundhouseError } from '../../lib/errors';
+import { SINGLE_PROCESS_EPOCH } from '../../lib/leader';
 import type { Logger } from '../../lib/log';
 import type { Readiness, ServiceMetrics } from '../../lib/metrics';
 import { commandsTopicFor, decodeCommand, type EvaluatorCommand } from './commands';
@@ -42,7 +44,8 @@ export interface EvaluatorDeps {
 }
 
 export interface EvaluatorApp {
-  start(): Promise<void>;
+  /** Follow state, then consume, as the leader of `leaderEpoch` (lib/leader; default 0, the single-process mode): what it publishes carries it. */
+  start(leaderEpoch?: number): Promise<void>;
   stop(): Promise<void>;
   /** What the evaluator knows (champions, versions, evaluations): ops and tests. */
   readonly state: EvaluatorState;
@@ -60,7 +63,8 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
   const metrics = createEvaluatorMetrics(deps.metrics);
   initialiseEvaluatorCounters(metrics, deps.catalog.models.map((m) => m.id));
   const commandsTopic = commandsTopicFor(codec.topics);
-  const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS, state, metrics, clock, logger });
+  let leaderEpoch = SINGLE_PROCESS_EPOCH;
+  const engine = createEvaluatorEngine({ bus, codec, catalog: deps.catalog, artifacts: deps.artifacts, limits: deps.artifactLimits ?? DEFAULT_ARTIFACT_LIMITS, state, metrics, clock, logger, leaderEpoch: () => leaderEpoch });
   const followerSkips = deps.metrics.counter('state_skipped_total', 'Undecodable messages the state follower skipped.', ['topic', 'code']);
   const follower = new StateFollower(bus, codec, state, logger, groupId, commandsTopic, (topic, code) => followerSkips.inc({ topic, code }), clock);
   const consumers: RunningConsumer[] = [];
@@ -73,7 +77,8 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
       { groupId, topics: [codec.topics.trainingResults] },
       { groupId: `${groupId}-commands`, topics: [commandsTopic] },
     ],
-    async start() {
+    async start(epoch = SINGLE_PROCESS_EPOCH) {
+      leaderEpoch = epoch;
       await bus.ensureTopics([
         { name: codec.topics.trainingResults },
         { name: codec.topics.retrainRequests },
@@ -82,6 +87,16 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
         { name: commandsTopic },
       ]);
       await follower.start(deps.catchUpTimeoutMs ?? 60_000);
+      // Epochs only grow: a higher one already followed means this process would be fenced out
+      // (its Lease was deleted and recreated at 1, or an evaluator without leader election shares these topics).
+      if (state.highestLeaderEpoch() > epoch) {
+        throw new RoundhouseError(
+          ErrorCodes.CONFLICT,
+          `the evaluator's topics hold events of leader epoch ${state.highestLeaderEpoch()}, above this evaluator's ${epoch}: ` +
+            "was its Lease deleted, or does an evaluator without leader election share these topics? Raise the Lease's spec.leaseTransitions above it (docs/leader-election.md)",
+          { retriable: false, context: { leaderEpoch: epoch, highest: state.highestLeaderEpoch() } },
+        );
+      }
       for (const [modelId, version] of state.championVersions()) {
         const model = resolveModel(deps.catalog, modelId)?.id;
         if (model === modelId) metrics.championVersion.set({ model }, version);

@@ -36,6 +36,8 @@ export interface EngineDeps {
   readonly metrics: EvaluatorMetrics;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The fencing epoch this evaluator leads with (lib/leader), stamped on what it publishes; default 0. */
+  readonly leaderEpoch?: () => number;
 }
 
 export interface EvaluatorEngine {
@@ -112,7 +114,10 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
     return { verdict, mode, candidateMetrics, championMetrics, integrityPassed: candidate.integrity.passed };
   }
 
-  async function publishEvaluation(evaluation: ModelEvaluated, commandId: string | null): Promise<void> {
+  const epoch = (): number => deps.leaderEpoch?.() ?? 0;
+
+  async function publishEvaluation(unstamped: ModelEvaluated, commandId: string | null): Promise<void> {
+    const evaluation: ModelEvaluated = { ...unstamped, leaderEpoch: epoch() };
     await deps.bus.publish([{ ...codec.message('ModelEvaluated', evaluation), headers: headers(commandId) }]);
     state.applyEvaluation(evaluation, commandId);
     const model = label(evaluation.modelId);
@@ -126,7 +131,8 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
     );
   }
 
-  async function publishReady(ready: ModelReady, commandId: string | null): Promise<void> {
+  async function publishReady(unstamped: ModelReady, commandId: string | null): Promise<void> {
+    const ready: ModelReady = { ...unstamped, leaderEpoch: epoch() };
     await deps.bus.publish([{ ...codec.message('ModelReady', ready), headers: headers(commandId) }]);
     state.applyReady(ready, commandId);
     const model = label(ready.modelId);
@@ -282,6 +288,7 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
           championVersion: champion.version,
           override: { action: 'ROLLBACK', actor: command.actor, reason: command.reason },
           evaluatedAt: clock.now(),
+          leaderEpoch: null,
         },
         command.commandId,
       );

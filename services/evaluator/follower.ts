@@ -124,9 +124,13 @@ export class StateFollower {
     const commandId = message.headers[COMMAND_ID_HEADER] ?? null;
     try {
       switch (name) {
-        case 'ModelReady':
-          this.state.applyReady(this.codec.decode('ModelReady', message.value), commandId);
+        case 'ModelReady': {
+          const ready = this.codec.decode('ModelReady', message.value);
+          if (this.state.applyReady(ready, commandId) === 'stale') {
+            this.logger.warn({ modelId: ready.modelId, version: ready.version, leaderEpoch: ready.leaderEpoch, partition: message.partition, offset: message.offset }, "ignoring a deposed evaluator's late promotion (lower leader epoch)");
+          }
           break;
+        }
         case 'ModelEvaluated':
           this.state.applyEvaluation(this.codec.decode('ModelEvaluated', message.value), commandId);
           break;

@@ -1,17 +1,26 @@
 import { loadConfig } from '../../lib/config';
+import { errorCode } from '../../lib/errors';
 import { DEFAULT_ARTIFACT_LIMITS } from './limits';
 import { loadEvaluatorSettings } from './settings';
 
+const settings = (env: Record<string, string>) => loadEvaluatorSettings(env, loadConfig(env));
 const config = loadConfig({ ROUNDHOUSE_TOPIC_PREFIX: 'dev.' });
 const MiB = 1024 * 1024;
 
 describe('loadEvaluatorSettings', () => {
-  it('defaults: group from the topic prefix, 60 s catch-up, the artifact bounds of limits.ts', () => {
-    const settings = loadEvaluatorSettings({}, config);
-    expect(settings).toEqual({ groupId: 'dev.roundhouse-evaluator', catchUpTimeoutMs: 60_000, artifactBaseDir: null, artifactLimits: DEFAULT_ARTIFACT_LIMITS });
-    expect(DEFAULT_ARTIFACT_LIMITS).toEqual({ maxFileBytes: 128 * MiB, maxModelBytes: 32 * MiB, maxModelColumns: 1 << 20, maxHoldoutBytes: 256 * MiB, maxHoldoutRows: 1_000_000, maxHoldoutColumns: 1_000 });
-    expect(Object.isFrozen(settings)).toBe(true);
-    expect(Object.isFrozen(settings.artifactLimits)).toBe(true);
+  it('defaults: its group, a minute to catch up, the artifact bounds of limits.ts, and no leader election without a cluster', () => {
+    expect(settings({})).toEqual({
+      groupId: 'roundhouse-evaluator',
+      catchUpTimeoutMs: 60_000,
+      artifactBaseDir: null,
+      artifactLimits: DEFAULT_ARTIFACT_LIMITS,
+      kubeconfigPath: null,
+      leader: { mode: 'none', leaseName: 'roundhouse-evaluator', leaseNamespace: null, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+    });
+    expect(loadEvaluatorSettings({}, config).groupId).toBe('dev.roundhouse-evaluator');
+    expect(DEFAULT_ARTIFACT_LIMITS).toEqual({ maxFileBytes: 128 * MiB, maxModelBytes: 32 * MiB, maxModelColumns: 1 << 20, maxHoldoutBytes: 256 * MiB, maxHoldoutRows: 1_000_000, maxHoldoutColumns: 1000 });
+    expect(Object.isFrozen(settings({}))).toBe(true);
+    expect(Object.isFrozen(settings({}).artifactLimits)).toBe(true);
   });
 
   it('reads every EVALUATOR_MAX_* bound (sizes in MiB)', () => {
@@ -40,5 +49,25 @@ describe('loadEvaluatorSettings', () => {
     for (const variable of ['EVALUATOR_MAX_FILE_MB', 'EVALUATOR_MAX_HOLDOUT_ROWS', 'EVALUATOR_MAX_MODEL_COLUMNS', 'EVALUATOR_CATCH_UP_TIMEOUT']) {
       expect((error as Error).message).toContain(`  ${variable}: `);
     }
+  });
+
+  it('in a pod: a Lease of its own (EVALUATOR_*), never the dispatcher’s', () => {
+    const s = settings({ KUBERNETES_SERVICE_HOST: '10.96.0.1', DISPATCHER_LEASE_NAME: 'dispatcher-only', EVALUATOR_LEASE_DURATION: '20s' });
+    expect(s.leader).toMatchObject({ mode: 'lease', leaseName: 'roundhouse-evaluator', leaseDurationMs: 20_000 });
+    expect(s.kubeconfigPath).toBeNull();
+    expect(settings({ KUBECONFIG: '/k' })).toMatchObject({ kubeconfigPath: '/k', leader: { mode: 'lease' } });
+  });
+
+  it('reports every problem with its variable, leader election included', () => {
+    let message = '';
+    try {
+      settings({ KUBECONFIG: '/k', EVALUATOR_CATCH_UP_TIMEOUT: 'later', EVALUATOR_LEADER_ELECTION: 'zookeeper', EVALUATOR_LEASE_NAMESPACE: 'Bad_NS' });
+    } catch (error) {
+      expect(errorCode(error)).toBe('CONFIG_INVALID');
+      message = (error as Error).message;
+    }
+    expect(message).toContain('EVALUATOR_CATCH_UP_TIMEOUT');
+    expect(message).toContain('EVALUATOR_LEADER_ELECTION');
+    expect(message).toContain('EVALUATOR_LEASE_NAMESPACE');
   });
 });

@@ -3,6 +3,7 @@ import { parseDuration } from '../../lib/catalog';
 import type { Config, RawEnv } from '../../lib/config';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import { DEFAULT_ARTIFACT_LIMITS, type ArtifactLimits } from './limits';
+import { parseLeaderSettings, type LeaderSettings } from '../../lib/leader';
 
 /**
  * The evaluator's own settings, from EVALUATOR_* variables that lib/config does
@@ -18,6 +19,10 @@ export interface EvaluatorSettings {
   readonly artifactBaseDir: string | null;
   /** How much of an artifact is read (limits.ts): EVALUATOR_MAX_*. */
   readonly artifactLimits: ArtifactLimits;
+  /** EVALUATOR_LEADER_ELECTION and EVALUATOR_LEASE_* (lib/leader/settings.ts). */
+  readonly leader: LeaderSettings;
+  /** Null: the in-cluster ServiceAccount (KUBECONFIG otherwise). */
+  readonly kubeconfigPath: string | null;
 }
 
 const duration = z.string().transform((text, ctx) => {
@@ -47,14 +52,16 @@ const Env = z.object({
 
 export function loadEvaluatorSettings(env: RawEnv, config: Config): EvaluatorSettings {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  const leader = parseLeaderSettings(env, config, { prefix: 'EVALUATOR', service: 'evaluator' });
+  if (!parsed.success || leader.problems.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
       return `  ${variable}: ${issue.message}${env[variable] === undefined ? '' : ` (got ${JSON.stringify(env[variable])})`}`;
     });
+    lines.push(...leader.problems.map((problem) => `  ${problem}`));
     throw new RoundhouseError(ErrorCodes.CONFIG_INVALID, `invalid evaluator configuration (${lines.length} problem(s)):\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  const e = parsed.data!;
   return Object.freeze({
     // Deployments sharing a cluster are told apart by their topic prefix; so are their groups.
     groupId: e.EVALUATOR_GROUP_ID ?? `${config.topicPrefix}roundhouse-evaluator`,
@@ -68,5 +75,7 @@ export function loadEvaluatorSettings(env: RawEnv, config: Config): EvaluatorSet
       maxHoldoutRows: e.EVALUATOR_MAX_HOLDOUT_ROWS,
       maxHoldoutColumns: e.EVALUATOR_MAX_HOLDOUT_COLUMNS,
     }),
+    leader: leader.settings!,
+    kubeconfigPath: config.kubernetes.kubeconfig ?? null,
   });
 }

@@ -66,21 +66,41 @@ export class EvaluatorState {
   private readonly requests: Bounded<RetrainRequested>;
   private readonly results = new Map<string, Bounded<TrainingCompleted>>();
   private readonly pending = new Map<string, ForceCommand>();
+  /** Per model, the epoch of the last promotion applied; and the highest epoch of anything followed. */
+  private readonly readyEpochs = new Map<string, number>();
+  private highestEpoch = -1;
 
   constructor(private readonly limits: StateLimits = DEFAULT_STATE_LIMITS) {
     this.evaluations = new Bounded(limits.evaluations);
     this.requests = new Bounded(limits.requests);
   }
 
-  applyReady(event: ModelReady, commandId: string | null = null): void {
+  /**
+   * A promotion, unless a deposed evaluator's late one: an epoch below the
+   * highest already seen for the model (lib/leader) is ignored ('stale'), so a
+   * zombie cannot renumber or replace its successor's versions. No epoch
+   * (events from before leader election) ranks below every epoch.
+   */
+  applyReady(event: ModelReady, commandId: string | null = null): 'applied' | 'stale' {
+    const epoch = event.leaderEpoch ?? -1;
+    this.highestEpoch = Math.max(this.highestEpoch, epoch);
+    if (epoch < (this.readyEpochs.get(event.modelId) ?? -1)) return 'stale';
+    this.readyEpochs.set(event.modelId, epoch);
     let versions = this.versions.get(event.modelId);
     if (!versions) this.versions.set(event.modelId, (versions = new Map()));
     versions.set(event.version, event);
     this.readyByEvaluation.set(event.lineage.evaluationId, event.version);
     if (commandId !== null) this.commands.set(commandId, { ...this.commandProgress(commandId), ready: true });
+    return 'applied';
+  }
+
+  /** The highest leader epoch in what was followed (-1: none, or events from before leader election). */
+  highestLeaderEpoch(): number {
+    return this.highestEpoch;
   }
 
   applyEvaluation(event: ModelEvaluated, commandId: string | null = null): void {
+    this.highestEpoch = Math.max(this.highestEpoch, event.leaderEpoch ?? -1);
     this.summaries.set(event.evaluationId, { modelId: event.modelId, runId: event.runId, decision: event.decision, overridden: event.override !== null });
     this.evaluations.set(event.evaluationId, event);
     if (commandId !== null) this.commands.set(commandId, { ...this.commandProgress(commandId), evaluation: true });

@@ -7,7 +7,7 @@
  * @kubernetes/client-node 1.x is ESM only. Jest 30 on Node < 24.9 refuses to
  * require() ESM through its own module registry, so the package is loaded with
  * Node's own loader (`Module._load`, which supports require(esm) from Node
- * 20.19), exactly as services/dispatcher/executors/kubernetes/client.ts does:
+ * 20.19), exactly as lib/kubernetes/client.ts does:
  * both land in Node's module cache, so tests and the code under test share one
  * instance. Its objects come from the host realm: match errors on `code`, never
  * with `instanceof`.

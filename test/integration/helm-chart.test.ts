@@ -28,9 +28,9 @@ const SECRET_LIKE = /(PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE
 const SECRET_NAMES = new Set(['DISPATCHER_TRAINER_ENV_SECRET', 'DISPATCHER_TRAINER_SECRET_REFS']);
 
 const DEFAULT_KINDS = {
-  ServiceAccount: 2, // dispatcher, trainer
-  Role: 1,
-  RoleBinding: 1,
+  ServiceAccount: 3, // dispatcher, evaluator, trainer
+  Role: 2, // dispatcher, evaluator (its Lease)
+  RoleBinding: 2,
   Deployment: 3,
   Service: 3,
   PodDisruptionBudget: 3,
@@ -288,6 +288,12 @@ describe('helm template', () => {
     for (const name of names) expect(name).toMatch(/^fraud-roundhouse(-|$)/);
     expect(field(deployment(other, 'trigger', 'fraud-roundhouse'), 'spec', 'template', 'metadata', 'labels', 'app.kubernetes.io/name')).toBe('roundhouse-trigger');
     expect(field(find(other, 'RoleBinding', 'fraud-roundhouse-dispatcher'), 'subjects')).toEqual([{ kind: 'ServiceAccount', name: 'fraud-roundhouse-dispatcher', namespace: 'rh-render' }]);
+    // The Leases follow the release name, in the Roles and in the env alike.
+    for (const service of ['dispatcher', 'evaluator']) {
+      const lease = `fraud-roundhouse-${service}`;
+      expect(list(find(other, 'Role', lease).rules).find((r) => list(r.resourceNames).length > 0)).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [lease], verbs: ['get', 'update'] });
+      expect(envEntry(containersOf(deployment(other, service, 'fraud-roundhouse'))[0]!, `${service.toUpperCase()}_LEASE_NAME`)).toEqual({ name: `${service.toUpperCase()}_LEASE_NAME`, value: lease });
+    }
     expect(configMapData(other, 'fraud-roundhouse-env').DISPATCHER_TRAINER_SERVICE_ACCOUNT).toBe('fraud-roundhouse-trainer');
     expect(envEntry(containersOf(deployment(other, 'dispatcher', 'fraud-roundhouse'))[0]!, 'DISPATCHER_ARTIFACT_CLAIM')).toEqual({ name: 'DISPATCHER_ARTIFACT_CLAIM', value: 'fraud-roundhouse-artifacts' });
   });
@@ -310,8 +316,9 @@ describe('values.schema.json', () => {
   const refused: [string, unknown, string, RegExp][] = [
     ['a typo in a key', { trigger: { replica: 3 } }, '/trigger', /additional properties 'replica' not allowed/],
     ['negative replicas', { trigger: { replicas: -1 } }, '/trigger/replicas', /minimum/],
-    ['a second dispatcher', { dispatcher: { replicas: 2 } }, '/dispatcher/replicas', /maximum: got 2, want 1/],
-    ['a second evaluator', { evaluator: { replicas: 3 } }, '/evaluator/replicas', /maximum/],
+    ['negative dispatcher replicas', { dispatcher: { replicas: -1 } }, '/dispatcher/replicas', /minimum/],
+    ['a typo in the evaluator ServiceAccount', { evaluator: { serviceAccount: { create: true, nmae: 'x' } } }, '/evaluator/serviceAccount', /additional properties 'nmae' not allowed/],
+    ['a lease name the chart sets itself (the Role names it)', { dispatcher: { extraEnv: [{ name: 'DISPATCHER_LEASE_NAME', value: 'x' }] } }, '/dispatcher/extraEnv/0/name', /'not' failed/],
     ['replicas as text', { trigger: { replicas: 'two' } }, '/trigger/replicas', /want integer/],
     ['a broker without a port', { kafka: { brokers: ['kafka.internal'] } }, '/kafka/brokers/0', /does not match pattern/],
     ['no brokers', { kafka: { brokers: [] } }, '/kafka/brokers', /minItems/],
@@ -415,8 +422,16 @@ describe('equivalence with the kustomize base (k8s/base)', () => {
   });
 
   it('the same RBAC rules, Service ports, budgets and network policy rules', () => {
-    expect(find(chart, 'Role', 'roundhouse-dispatcher').rules).toEqual(find(base, 'Role', 'roundhouse-dispatcher').rules);
-    expect(find(chart, 'RoleBinding', 'roundhouse-dispatcher').subjects).toEqual(find(base, 'RoleBinding', 'roundhouse-dispatcher').subjects);
+    for (const name of ['roundhouse-dispatcher', 'roundhouse-evaluator']) {
+      expect(find(chart, 'Role', name).rules).toEqual(find(base, 'Role', name).rules);
+      expect(find(chart, 'RoleBinding', name).subjects).toEqual(find(base, 'RoleBinding', name).subjects);
+    }
+    // Leader and standby spread over nodes, each selecting its own Deployment's pods (the chart's selector adds the instance).
+    for (const service of ['dispatcher', 'evaluator']) {
+      const spread = (d: KubeObject): Obj[] => list(podSpec(d).topologySpreadConstraints).map(({ labelSelector, ...rest }) => ({ ...rest, selectsOwnPods: JSON.stringify(labelSelector) === JSON.stringify(field(d, 'spec', 'selector')) }));
+      expect(spread(deployment(chart, service))).toEqual(spread(find(base, 'Deployment', `roundhouse-${service}`)));
+      expect(spread(deployment(chart, service))).toEqual([{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', selectsOwnPods: true }]);
+    }
     expect(find(chart, 'ServiceAccount', 'roundhouse-trainer').automountServiceAccountToken).toBe(false);
     for (const service of SERVICES) {
       expect(field(find(chart, 'Service', `roundhouse-${service}`), 'spec', 'ports')).toEqual(field(find(base, 'Service', `roundhouse-${service}`), 'spec', 'ports'));

@@ -92,9 +92,9 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     const kinds: Record<string, number> = {};
     for (const a of applied) kinds[a.sent.kind] = (kinds[a.sent.kind] ?? 0) + 1;
     expect(kinds).toEqual({
-      ServiceAccount: 2, // dispatcher, trainer (k8s/rbac)
-      Role: 1,
-      RoleBinding: 1,
+      ServiceAccount: 3, // dispatcher, evaluator, trainer (k8s/rbac)
+      Role: 2, // dispatcher, evaluator (its Lease)
+      RoleBinding: 2,
       Deployment: 3,
       Service: 3,
       PodDisruptionBudget: 3,
@@ -162,17 +162,44 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     }
   });
 
-  it('wires the dispatcher to its ServiceAccount, namespace and API token Secret; the trigger and evaluator get no token', () => {
+  it('wires the dispatcher to its ServiceAccount, namespace, Lease and API token Secret, the evaluator to its ServiceAccount and Lease; the trigger gets no token', () => {
     const dispatcher = field(deployment('k8s/base', 'dispatcher'), 'spec', 'template', 'spec') as Obj;
     expect(dispatcher.serviceAccountName).toBe('roundhouse-dispatcher');
     const env = list(field(dispatcher, 'containers', '0', 'env'));
-    expect(field(env.find((e) => e.name === 'KUBERNETES_NAMESPACE'), 'valueFrom', 'fieldRef', 'fieldPath')).toBe('metadata.namespace');
-    expect(field(env.find((e) => e.name === 'DISPATCHER_API_TOKENS'), 'valueFrom', 'secretKeyRef')).toEqual({ name: 'roundhouse-dispatcher-api', key: 'tokens', optional: true });
-    for (const service of ['trigger', 'evaluator']) expect(field(deployment('k8s/base', service), 'spec', 'template', 'spec', 'automountServiceAccountToken')).toBe(false);
+    const entry = (entries: Obj[], name: string): Obj | undefined => entries.find((e) => e.name === name);
+    expect(field(entry(env, 'KUBERNETES_NAMESPACE'), 'valueFrom', 'fieldRef', 'fieldPath')).toBe('metadata.namespace');
+    expect(field(entry(env, 'DISPATCHER_API_TOKENS'), 'valueFrom', 'secretKeyRef')).toEqual({ name: 'roundhouse-dispatcher-api', key: 'tokens', optional: true });
+    // The standby forwards API calls to the URL the leader advertises: its pod IP, defined before the URL that expands it.
+    const names = env.map((e) => e.name);
+    expect(field(entry(env, 'POD_IP'), 'valueFrom', 'fieldRef', 'fieldPath')).toBe('status.podIP');
+    expect(entry(env, 'DISPATCHER_ADVERTISE_URL')?.value).toBe('http://$(POD_IP):8080');
+    expect(names.indexOf('POD_IP')).toBeLessThan(names.indexOf('DISPATCHER_ADVERTISE_URL'));
+    expect(entry(env, 'DISPATCHER_LEASE_NAME')?.value).toBe('roundhouse-dispatcher');
+    const evaluator = field(deployment('k8s/base', 'evaluator'), 'spec', 'template', 'spec') as Obj;
+    expect([evaluator.serviceAccountName, evaluator.automountServiceAccountToken]).toEqual(['roundhouse-evaluator', true]);
+    const evaluatorEnv = list(field(evaluator, 'containers', '0', 'env'));
+    expect(entry(evaluatorEnv, 'EVALUATOR_LEASE_NAME')?.value).toBe('roundhouse-evaluator');
+    expect(field(entry(evaluatorEnv, 'KUBERNETES_NAMESPACE'), 'valueFrom', 'fieldRef', 'fieldPath')).toBe('metadata.namespace');
+    expect(field(deployment('k8s/base', 'trigger'), 'spec', 'template', 'spec', 'automountServiceAccountToken')).toBe(false);
 
     for (const dir of ['k8s/base', 'k8s/overlays/dev']) {
-      const binding = rendered.get(dir)!.find((a) => a.sent.kind === 'RoleBinding')!.response.body;
-      expect({ dir, subjects: binding.subjects }).toEqual({ dir, subjects: [{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace: ns.name }] });
+      for (const name of ['roundhouse-dispatcher', 'roundhouse-evaluator']) {
+        const binding = rendered.get(dir)!.find((a) => a.sent.kind === 'RoleBinding' && a.sent.metadata.name === name)!.response.body;
+        expect({ dir, subjects: binding.subjects }).toEqual({ dir, subjects: [{ kind: 'ServiceAccount', name, namespace: ns.name }] });
+      }
+      // Each Role may get and update its own Lease only, by the name its Deployment uses.
+      for (const service of ['dispatcher', 'evaluator']) {
+        const role = rendered.get(dir)!.find((a) => a.sent.kind === 'Role' && a.sent.metadata.name === `roundhouse-${service}`)!.response.body;
+        const leaseRules = list(role.rules).filter((r) => (r.apiGroups as unknown[] | undefined)?.includes('coordination.k8s.io'));
+        expect({ dir, service, leaseRules }).toEqual({
+          dir,
+          service,
+          leaseRules: [
+            { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+            { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [`roundhouse-${service}`], verbs: ['get', 'update'] },
+          ],
+        });
+      }
     }
   });
 
@@ -182,13 +209,15 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     ['k8s/rbac', 'roundhouse'],
   ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", (dir, namespace) => {
     const objects = kubectlKustomize(path.join(ROOT, dir));
-    const binding = objects.find((o) => o.kind === 'RoleBinding')!;
-    const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'roundhouse-dispatcher')!;
-    expect(account.metadata.namespace).toBe(namespace);
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'roundhouse-dispatcher', namespace }]);
+    for (const name of ['roundhouse-dispatcher', 'roundhouse-evaluator']) {
+      const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === name)!;
+      const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name)!;
+      expect(account.metadata.namespace).toBe(namespace);
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace }]);
+    }
   });
 
-  it("with the dev overlay's real kustomize output applied, the dispatcher's ServiceAccount token may create a Job there, and may not read Secrets", async () => {
+  it("with the dev overlay's real kustomize output applied, the dispatcher's ServiceAccount token may create a Job there, and may not read Secrets; the evaluator's may take its Lease only", async () => {
     const objects = kubectlKustomize(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
     for (const obj of objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))) {
       const response = await apply(admin, pathOf, obj, false);
@@ -219,13 +248,38 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
         (error: unknown) => apiStatus(error),
       );
     expect(secrets).toBe(403);
+
+    // The evaluator's token may take its own Lease, and nothing else: no Job, no Secret, not the dispatcher's Lease.
+    const evaluator = await serviceAccountKubeConfig(ns.name, 'roundhouse-evaluator', { admin });
+    const leases = evaluator.makeApiClient(k8s().CoordinationV1Api);
+    const status = (call: Promise<unknown>): Promise<number | undefined> =>
+      call.then(
+        () => 200,
+        (error: unknown) => apiStatus(error),
+      );
+    const lease = (name: string) => ({ metadata: { name }, spec: { holderIdentity: 'probe', leaseDurationSeconds: 15 } });
+    expect(await status(leases.createNamespacedLease({ namespace: ns.name, body: lease('roundhouse-evaluator'), dryRun: 'All' }))).toBe(200);
+    expect(await status(leases.readNamespacedLease({ name: 'roundhouse-evaluator', namespace: ns.name }))).toBe(404);
+    expect(await status(leases.readNamespacedLease({ name: 'roundhouse-dispatcher', namespace: ns.name }))).toBe(403);
+    expect(await status(evaluator.makeApiClient(k8s().BatchV1Api).createNamespacedJob({ namespace: ns.name, body: job, dryRun: 'All' }))).toBe(403);
+    expect(await status(evaluator.makeApiClient(k8s().CoreV1Api).listNamespacedSecret({ namespace: ns.name }))).toBe(403);
+    expect(await status(dispatcher.makeApiClient(k8s().CoordinationV1Api).readNamespacedLease({ name: 'roundhouse-dispatcher', namespace: ns.name }))).toBe(404);
   });
 
-  it('the dev overlay: one trigger, smaller requests, the local image, dev Kafka; the base keeps two triggers', () => {
+  it('the dev overlay: one trigger, smaller requests, the local image, dev Kafka; the base keeps two triggers; two dispatchers and two evaluators everywhere', () => {
     expect(field(deployment('k8s/base', 'trigger'), 'spec', 'replicas')).toBe(2);
     expect(field(deployment('k8s/overlays/dev', 'trigger'), 'spec', 'replicas')).toBe(1);
-    expect(field(deployment('k8s/base', 'dispatcher'), 'spec', 'replicas')).toBe(1);
-    expect(field(deployment('k8s/base', 'evaluator'), 'spec', 'replicas')).toBe(1);
+    // Two of each, one leading (lib/leader); rolling updates, since the Lease is the fence.
+    for (const service of ['dispatcher', 'evaluator']) {
+      for (const dir of ['k8s/base', 'k8s/overlays/dev']) {
+        expect({ dir, service, replicas: field(deployment(dir, service), 'spec', 'replicas'), strategy: field(deployment(dir, service), 'spec', 'strategy') }).toEqual({
+          dir,
+          service,
+          replicas: 2,
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        });
+      }
+    }
     for (const service of SERVICES) {
       const base = field(deployment('k8s/base', service), 'spec', 'template', 'spec', 'containers', '0') as Obj;
       const dev = field(deployment('k8s/overlays/dev', service), 'spec', 'template', 'spec', 'containers', '0') as Obj;

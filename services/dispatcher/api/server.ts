@@ -4,10 +4,12 @@ import type { Logger } from '../../../lib/log';
 import type { DispatcherMetrics } from '../metrics';
 import { bearerAuthenticator } from './auth';
 import { ApiError, toErrorResponse, validationError } from './errors';
+import { forwardUnlessLeader, type ApiForwarding } from './forward';
 import { openApiDocument } from './openapi';
 import { OVERRIDE_ROUTES } from './overrides';
 import { AnyRoute, defineRoute, fastifyPath } from './route';
 import { ApiContext, ROUTES } from './routes';
+import { ErrorBody } from './schemas';
 import type { ApiIdentity, ApiToken } from './tokens';
 
 export interface ApiServerDeps {
@@ -15,6 +17,8 @@ export interface ApiServerDeps {
   readonly apiTokens: readonly ApiToken[];
   readonly metrics: DispatcherMetrics;
   readonly logger: Logger;
+  /** With leader election: a standby forwards every API call to the leader (forward.ts). */
+  readonly forwarding?: ApiForwarding;
 }
 
 const OPENAPI_ROUTE = defineRoute<ApiContext>({
@@ -27,7 +31,13 @@ const OPENAPI_ROUTE = defineRoute<ApiContext>({
   handle: async () => ({ status: 200, body: DOCUMENT }),
 });
 
-const ALL_ROUTES: readonly AnyRoute<ApiContext>[] = [...ROUTES, ...OVERRIDE_ROUTES, OPENAPI_ROUTE];
+/** Every API route may meet a standby that cannot reach the leader (forward.ts). */
+const NOT_LEADER = { description: 'This replica is a standby and cannot reach the leader (a takeover in progress); retry after Retry-After seconds.', schema: ErrorBody };
+const withNotLeader = (route: AnyRoute<ApiContext>): AnyRoute<ApiContext> => ({
+  ...route,
+  responses: { ...route.responses, 503: route.responses[503] ? { ...route.responses[503], description: `${route.responses[503].description} ${NOT_LEADER.description}` } : NOT_LEADER },
+});
+const ALL_ROUTES: readonly AnyRoute<ApiContext>[] = [...[...ROUTES, ...OVERRIDE_ROUTES].map(withNotLeader), OPENAPI_ROUTE];
 const DOCUMENT = openApiDocument(ALL_ROUTES as readonly AnyRoute<unknown>[], { title: 'Roundhouse dispatcher API', version: '1.0.0' });
 
 /** The OpenAPI document served at /openapi.json. */
@@ -122,6 +132,8 @@ export function createApiServer(deps: ApiServerDeps): FastifyInstance {
             },
           }
         : {}),
+      // After authentication (a standby refuses a bad token itself), before anything reads run state.
+      ...(deps.forwarding && scope !== null ? { preHandler: async (request: FastifyRequest, reply: FastifyReply) => forwardUnlessLeader(deps.forwarding!, request, reply) } : {}),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const params = parse(route.params, request.params, 'params');
         const query = parse(route.query, request.query, 'query');

@@ -56,6 +56,8 @@ export function newRun(request: RetrainRequested, model: ModelSpec, executor: Ex
     createdAt: now,
     updatedAt: now,
     sequence: 0,
+    // Stamped by the engine when it publishes (the epoch of the leader that writes it).
+    leaderEpoch: null,
     segment: request.segment,
     requestedBy: request.requestedBy,
     nonce,
@@ -114,7 +116,21 @@ export function toEvent(run: RunRecord): TrainingRun {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     sequence: run.sequence,
+    leaderEpoch: run.leaderEpoch,
   };
+}
+
+/**
+ * Whether `candidate` supersedes `current`, both read back for one run: a
+ * higher leader epoch wins whatever its sequence, so a deposed dispatcher's
+ * late writes (lower epoch, maybe a sequence the new leader reused) never
+ * replace the new leader's; within an epoch, the higher sequence. No epoch
+ * (events from before leader election) ranks below every epoch.
+ */
+export function supersedes(candidate: Pick<RunRecord, 'leaderEpoch' | 'sequence'>, current: Pick<RunRecord, 'leaderEpoch' | 'sequence'>): boolean {
+  const a = candidate.leaderEpoch ?? -1;
+  const b = current.leaderEpoch ?? -1;
+  return a !== b ? a > b : candidate.sequence > current.sequence;
 }
 
 /** Rebuild a record from an event read back from roundhouse.training-runs. History is only the latest state. */

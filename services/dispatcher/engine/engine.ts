@@ -10,7 +10,7 @@ import { FAILURE_CODES } from '../core/failure';
 import { inFlightPolicyOf, resolveModel } from '../core/models';
 import { runIdFor } from '../core/names';
 import { reconcile } from '../core/reconcile';
-import { TransitionDetails, buildRunSpec, newRun, transition } from '../core/run';
+import { TransitionDetails, buildRunSpec, newRun, supersedes, transition } from '../core/run';
 import { isTerminal } from '../core/states';
 import type { Observation, RunRecord } from '../core/types';
 import type { TrainingExecutor } from '../executors/types';
@@ -59,9 +59,23 @@ export class RunEngine {
   private readonly pendingDeletes = new Set<string>();
   private pumpQueued = false;
   private readonly logger: Logger;
+  /** The fencing epoch this dispatcher leads with (lib/leader), stamped on every event it publishes. */
+  private leaderEpoch = 0;
+  /** The highest epoch found in roundhouse.training-runs at rebuild. */
+  private highestEpochSeen = -1;
 
   constructor(private readonly deps: EngineDeps) {
     this.logger = deps.logger.child({ component: 'run-engine' });
+  }
+
+  /** Lead with `epoch` from now on (before rebuild: main.ts passes the Lease's; single-process: 0). */
+  setLeaderEpoch(epoch: number): void {
+    this.leaderEpoch = epoch;
+  }
+
+  /** The highest leader epoch rebuild() saw (-1: none, or events from before leader election). */
+  highestLeaderEpoch(): number {
+    return this.highestEpochSeen;
   }
 
   // --- commands ---
@@ -146,8 +160,10 @@ export class RunEngine {
         this.logger.warn({ partition: message.partition, offset: message.offset, code: errorCode(error), reason: errorMessage(error) }, 'skipping an unreadable run event');
         continue;
       }
+      this.highestEpochSeen = Math.max(this.highestEpochSeen, run.leaderEpoch ?? -1);
       const current = this.store.get(run.runId);
-      if (current && current.sequence >= run.sequence) continue;
+      // A deposed leader's late write (a lower epoch) never replaces its successor's (core/run.ts).
+      if (current && !supersedes(run, current)) continue;
       this.store.put(current ? { ...run, history: [...current.history, ...run.history] } : run);
     }
     this.refreshGauge();
@@ -299,7 +315,8 @@ export class RunEngine {
     return true;
   }
 
-  private async publish(run: RunRecord, previous: RunRecord | undefined): Promise<void> {
+  private async publish(unstamped: RunRecord, previous: RunRecord | undefined): Promise<void> {
+    const run: RunRecord = { ...unstamped, leaderEpoch: this.leaderEpoch };
     await this.deps.bus.publish([runMessage(this.deps.codec, run)]);
     this.store.put(run);
     const { metrics } = this.deps;

@@ -5,6 +5,7 @@ import type { Catalog } from '../../../lib/catalog';
 import { ManualClock } from '../../../lib/clock';
 import { AvroCodec, MemorySchemaRegistry, PlatformCodec, createPlatformCodec } from '../../../lib/codec';
 import type { RetrainRequested, TrainingRun } from '../../../lib/events';
+import type { Leadership } from '../../../lib/leader';
 import { silentLogger } from '../../../lib/log';
 import { createServiceMetrics, type ServiceMetrics } from '../../../lib/metrics';
 import { DispatcherApp, DispatcherConfig, createDispatcherApp } from '../app';
@@ -91,10 +92,10 @@ export interface Harness {
 let ids = 0;
 let nonces = 0;
 
-/** A started dispatcher on `w` (a new instance on the same world plays a restart). */
+/** A started dispatcher on `w` (a new instance on the same world plays a restart); `start: false` for a standby. */
 export async function startDispatcher(
   w: World,
-  overrides: { config?: Partial<DispatcherConfig>; bus?: EventBus; executor?: TrainingExecutor } = {},
+  overrides: { config?: Partial<DispatcherConfig>; bus?: EventBus; executor?: TrainingExecutor; leadership?: Leadership; start?: boolean } = {},
 ): Promise<Harness> {
   const codec = await createPlatformCodec(new AvroCodec(w.registry, w.clock));
   const metrics = createServiceMetrics('dispatcher');
@@ -118,8 +119,9 @@ export async function startDispatcher(
     },
     newRequestId: () => `api-request-${++ids}`,
     newRunNonce: () => (++nonces).toString(16).padStart(8, '0'),
+    ...(overrides.leadership ? { leadership: overrides.leadership } : {}),
   });
-  await app.start();
+  if (overrides.start ?? true) await app.start();
   return { app, codec, world: w, metrics };
 }
 

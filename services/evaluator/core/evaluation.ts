@@ -31,6 +31,8 @@ export function buildEvaluation(input: EvaluationInput): ModelEvaluated {
     championVersion: input.championVersion,
     override,
     evaluatedAt: input.evaluatedAt,
+    // Stamped by the engine when it publishes (the epoch of the leader that writes it).
+    leaderEpoch: null,
   };
 }
 

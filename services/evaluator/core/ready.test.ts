@@ -48,6 +48,7 @@ describe('buildModelReady', () => {
       promotedAt: 123,
       cause: 'PROMOTION',
       restoredVersion: null,
+      leaderEpoch: null, // stamped by the engine when it publishes
     });
   });
 

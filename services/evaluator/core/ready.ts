@@ -53,6 +53,8 @@ export function buildModelReady(input: PromotionInput): ModelReady {
     },
     promotedAt: input.promotedAt,
     cause: input.cause,
+    // Stamped by the engine when it publishes (the epoch of the leader that writes it).
+    leaderEpoch: null,
     restoredVersion: null,
   };
 }

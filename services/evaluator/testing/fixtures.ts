@@ -216,6 +216,7 @@ export function championReady(version: number, artifactUri: string, sha: string,
     lineage: { requestId: `seed-request-${version}`, runId: `seed-run-${version}`, evaluationId: `seed-evaluation-${version}`, reason: 'MANUAL', driftEvidence: null, dataWindow: null, parentVersion: version > 1 ? version - 1 : null },
     promotedAt,
     cause: 'PROMOTION',
+    leaderEpoch: null,
     restoredVersion: null,
   };
 }

@@ -40,7 +40,8 @@ export interface Running {
   readonly metrics: ServiceMetrics;
 }
 
-export async function startEvaluator(w: World, bus: EventBus = w.bus): Promise<Running> {
+/** `leaderEpoch`: as main.ts passes the Lease's (lib/leader); default the single-process 0. */
+export async function startEvaluator(w: World, bus: EventBus = w.bus, leaderEpoch?: number): Promise<Running> {
   const metrics = createServiceMetrics('evaluator');
   const app = createEvaluatorApp({
     bus,
@@ -54,7 +55,7 @@ export async function startEvaluator(w: World, bus: EventBus = w.bus): Promise<R
     catchUpTimeoutMs: 5_000,
     backoff: { initialMs: 5, maxMs: 20 },
   });
-  await app.start();
+  await app.start(leaderEpoch);
   return { app, metrics };
 }
 

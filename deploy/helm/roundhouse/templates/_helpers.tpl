@@ -78,6 +78,18 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{- define "roundhouse.evaluatorServiceAccount" -}}
+{{- if .Values.evaluator.serviceAccount.create -}}
+{{- default (printf "%s-evaluator" (include "roundhouse.fullname" .)) .Values.evaluator.serviceAccount.name -}}
+{{- else -}}
+{{- .Values.evaluator.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The leader-election Leases: the Roles in rbac.yaml name them, the Deployments' env too. */}}
+{{- define "roundhouse.dispatcherLease" -}}{{ include "roundhouse.fullname" . }}-dispatcher{{- end -}}
+{{- define "roundhouse.evaluatorLease" -}}{{ include "roundhouse.fullname" . }}-evaluator{{- end -}}
+
 {{- define "roundhouse.trainerServiceAccount" -}}
 {{- if .Values.trainer.serviceAccount.create -}}
 {{- default (printf "%s-trainer" (include "roundhouse.fullname" .)) .Values.trainer.serviceAccount.name -}}

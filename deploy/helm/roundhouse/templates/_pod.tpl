@@ -51,6 +51,17 @@ affinity:
 {{- end }}
 {{- end -}}
 
+{{/* Leader and standby on different nodes when there are nodes to spare (the dispatcher and the evaluator). */}}
+{{- define "roundhouse.spread" -}}
+topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- include "roundhouse.selectorLabels" . | nindent 8 }}
+{{- end -}}
+
 {{/* Container-level: read-only root filesystem, no escalation, no capabilities. */}}
 {{- define "roundhouse.containerSecurityContext" -}}
 securityContext:

@@ -1,5 +1,5 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { kubernetesError } from './errors';
+import { kubernetesError } from '../../../../lib/kubernetes';
 import type { JobInformer } from './informer';
 import type { JobsApi } from './jobs-api';
 

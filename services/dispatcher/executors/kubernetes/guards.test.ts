@@ -1,7 +1,7 @@
 import { ManualClock } from '../../../../lib/clock';
 import { errorCode, isRetriable } from '../../../../lib/errors';
 import { silentLogger } from '../../../../lib/log';
-import { kubernetesError } from './errors';
+import { kubernetesError } from '../../../../lib/kubernetes';
 import { FakeJobsApi } from './fakes';
 import { ListWatchLike, RestartingInformer } from './informer';
 import { guardedJobsApi } from './jobs-api';

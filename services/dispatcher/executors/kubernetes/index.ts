@@ -1,24 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { Clock, systemClock } from '../../../../lib/clock';
 import type { Logger } from '../../../../lib/log';
 import { silentLogger } from '../../../../lib/log';
 import type { JobOptions } from '../../core/job';
 import { MANAGED_SELECTOR } from '../../core/names';
-import { loadKubernetesClient } from './client';
+import { kubernetesError, loadKubernetesClient, resolveKubeConfig, type KubeConfigInstance } from '../../../../lib/kubernetes';
 import { KubernetesExecutor } from './executor';
-import { kubernetesError } from './errors';
 import { clientJobInformer } from './informer';
 import { clientJobsApi, guardedJobsApi } from './jobs-api';
 import { TokenBucket } from './rate-limit';
 
 export { KubernetesExecutor, observationOf } from './executor';
-export { loadKubernetesClient } from './client';
+export { loadKubernetesClient, type KubeConfigInstance } from '../../../../lib/kubernetes';
 export type { JobsApi } from './jobs-api';
 export type { JobInformer } from './informer';
-
-const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-
-export type KubeConfigInstance = InstanceType<ReturnType<typeof loadKubernetesClient>['KubeConfig']>;
 
 export interface KubernetesExecutorConfig {
   /** A kubeconfig file; null: the in-cluster ServiceAccount. Ignored when `kubeConfig` is given. */
@@ -38,15 +32,7 @@ export interface KubernetesExecutorConfig {
 /** The Kubernetes executor over a real API server: client-node, rate limit, retries, restarting informer. */
 export function createKubernetesExecutor(config: KubernetesExecutorConfig): { executor: KubernetesExecutor; namespace: string } {
   const k8s = loadKubernetesClient();
-  let kubeConfig = config.kubeConfig;
-  if (!kubeConfig) {
-    kubeConfig = new k8s.KubeConfig();
-    if (config.kubeconfigPath !== null) kubeConfig.loadFromFile(config.kubeconfigPath);
-    else kubeConfig.loadFromCluster();
-  }
-  const inCluster = !config.kubeConfig && config.kubeconfigPath === null;
-  const fromConfig = inCluster ? inClusterNamespace() : kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
-  const namespace = config.namespace ?? fromConfig ?? 'default';
+  const { kubeConfig, namespace } = resolveKubeConfig(config);
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? silentLogger();
   const limiter = new TokenBucket(config.qps ?? 5, config.burst ?? 10, clock);
@@ -65,12 +51,4 @@ export function createKubernetesExecutor(config: KubernetesExecutorConfig): { ex
   });
   const executor = new KubernetesExecutor({ api, informer, jobOptions: { ...config.jobOptions, namespace }, logger, ...(config.onError ? { onError: config.onError } : {}) });
   return { executor, namespace };
-}
-
-function inClusterNamespace(): string | null {
-  try {
-    return readFileSync(IN_CLUSTER_NAMESPACE_FILE, 'utf8').trim() || null;
-  } catch {
-    return null;
-  }
 }

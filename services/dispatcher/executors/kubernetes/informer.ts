@@ -1,7 +1,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { Clock, backoffDelay } from '../../../../lib/clock';
 import type { Logger } from '../../../../lib/log';
-import type { KubernetesClientModule } from './client';
+import type { KubernetesClientModule } from '../../../../lib/kubernetes';
 
 /**
  * A watched, cached view of our Jobs, in our words. `synced` is true once the

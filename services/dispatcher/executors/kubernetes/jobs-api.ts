@@ -1,7 +1,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { ErrorCodes, errorCode } from '../../../../lib/errors';
-import type { KubernetesClientModule } from './client';
-import { kubernetesError } from './errors';
+import type { KubernetesClientModule } from '../../../../lib/kubernetes';
+import { kubernetesError } from '../../../../lib/kubernetes';
 import type { TokenBucket } from './rate-limit';
 import { RetryOptions, withRetries } from './retry';
 

@@ -1,4 +1,4 @@
-import { ErrorCodes, RoundhouseError, isRoundhouseError } from '../../../../lib/errors';
+import { ErrorCodes, RoundhouseError, isRoundhouseError } from '../errors';
 
 /**
  * client-node errors → RoundhouseErrors, by duck typing (they come from another

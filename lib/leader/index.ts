@@ -1,0 +1,10 @@
+export * from './types';
+export { decide, releaseWrite, type DecideInput, type Step } from './decide';
+export { LeaseElector, type LeaseElectorOptions, type LeaseTimings } from './elector';
+export { SingleProcessLeadership } from './single';
+export { FixedLeadership, MemoryLeaseStore } from './fake';
+export { clientLeaseApi, decodeLease, encodeLease } from './client-node';
+export { parseLeaderSettings, defaultLeaseName, DEFAULT_LEASE_TIMINGS, type LeaderSettings } from './settings';
+export { createLeadership, instrumentLeadership, leaderIdentity, type CreateLeadershipOptions } from './create';
+export { leaderReadiness } from './readiness';
+export { whileLeader, type WhileLeaderOptions } from './gate';

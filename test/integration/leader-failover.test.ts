@@ -1,0 +1,195 @@
+/**
+ * Two dispatcher processes and two evaluator processes, each started as
+ * deployed (main.ts, through tsx) against the stack's Kafka, registry and API
+ * server: one of each pair leads (roundhouse_<service>_leader), the standby is
+ * ready and its API forwards to the leader; SIGKILL of the leader → the standby
+ * leads within one lease duration with the next epoch (measured and printed),
+ * and serves the run the old leader recorded; SIGTERM releases the Lease; a
+ * leader whose Lease is taken from it exits 75.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stackEnv, uniqueName } from '../helpers';
+import { adminKubeConfig, createTestNamespace, k8s, waitUntil, type TestNamespace } from '../helpers/kubernetes';
+
+const ROOT = resolve(__dirname, '..', '..');
+const TOKEN = 'failover-token-0123456789';
+const TIMINGS = { leaseDurationMs: 5_000, renewDeadlineMs: 3_000, retryPeriodMs: 1_000 };
+/** Beyond the lease duration: the standby's read and write, and this test's polling of /metrics (every 100 ms) on a busy machine. */
+const SLACK_MS = 1_500;
+
+jest.setTimeout(300_000);
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+interface Service {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly probes: string;
+  readonly api: string | null;
+  readonly output: string[];
+  readonly exited: Promise<number | null>;
+}
+
+const services: Service[] = [];
+
+async function start(kind: 'dispatcher' | 'evaluator', name: string, env: Record<string, string>): Promise<Service> {
+  const metricsPort = await freePort();
+  const apiPort = await freePort();
+  const prefix = kind === 'dispatcher' ? 'DISPATCHER' : 'EVALUATOR';
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${kind}/main.ts`], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'info',
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
+      ROUNDHOUSE_INSTANCE_ID: name,
+      ROUNDHOUSE_CATALOG: 'config/catalog.yaml',
+      KAFKA_REPLICATION_FACTOR: '1',
+      KAFKA_TOPIC_PARTITIONS: '1',
+      [`${prefix}_LEASE_DURATION`]: `${TIMINGS.leaseDurationMs}ms`,
+      [`${prefix}_LEASE_RENEW_DEADLINE`]: `${TIMINGS.renewDeadlineMs}ms`,
+      [`${prefix}_LEASE_RETRY_PERIOD`]: `${TIMINGS.retryPeriodMs}ms`,
+      ...(kind === 'dispatcher' ? { DISPATCHER_PORT: String(apiPort), DISPATCHER_ADVERTISE_URL: `http://127.0.0.1:${apiPort}`, DISPATCHER_API_TOKENS: `failover:read+submit:${TOKEN}` } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const service: Service = { name, child, probes: `http://127.0.0.1:${metricsPort}`, api: kind === 'dispatcher' ? `http://127.0.0.1:${apiPort}` : null, output, exited };
+  services.push(service);
+  await waitUntil(`${name} to serve its probes`, async () => (child.exitCode !== null ? Promise.reject(new Error(`${name} exited ${child.exitCode}:\n${output.join('\n')}`)) : (await fetch(`${service.probes}/healthz`)).ok), {
+    timeoutMs: 120_000,
+    intervalMs: 200,
+  });
+  return service;
+}
+
+async function gauge(service: Service, metric: string): Promise<number | undefined> {
+  const text = await (await fetch(`${service.probes}/metrics`)).text();
+  const match = new RegExp(`^${metric} (\\S+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+const leads = async (s: Service, kind: string): Promise<boolean> => (await gauge(s, `roundhouse_${kind}_leader`).catch(() => undefined)) === 1;
+const ready = async (s: Service): Promise<boolean> => (await fetch(`${s.probes}/readyz`).catch(() => undefined))?.status === 200;
+const api = (s: Service, method: string, path: string, body?: unknown) =>
+  fetch(`${s.api}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+afterEach(async () => {
+  for (const s of services.splice(0)) {
+    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    await s.exited;
+  }
+});
+
+describe('leader failover between real processes (main.ts) on the real stack', () => {
+  let ns: TestNamespace;
+  let workDir: string;
+  const lease = (name: string) => adminKubeConfig().makeApiClient(k8s().CoordinationV1Api).readNamespacedLease({ name, namespace: ns.name });
+
+  beforeAll(async () => {
+    ns = await createTestNamespace('rh-failover');
+    workDir = mkdtempSync(join(tmpdir(), 'rh-failover-'));
+  });
+  afterAll(async () => {
+    await ns?.delete();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const common = (prefix: string): Record<string, string> => ({
+    KAFKA_BROKERS: stackEnv().brokers.join(','),
+    SCHEMA_REGISTRY_URL: stackEnv().registryUrl,
+    KUBECONFIG: String(process.env.KUBECONFIG),
+    KUBERNETES_NAMESPACE: ns.name,
+    ROUNDHOUSE_TOPIC_PREFIX: prefix,
+    ARTIFACT_ROOT: `file://${workDir}`,
+  });
+
+  it('dispatchers: one leads, the standby forwards; SIGKILL of the leader → the standby leads within one lease duration and serves the old run; SIGTERM releases; a leader whose Lease is taken exits 75', async () => {
+    const env = common(`${uniqueName('lf')}.`);
+    const leaseName = `${env.ROUNDHOUSE_TOPIC_PREFIX}roundhouse-dispatcher`;
+    const a = await start('dispatcher', 'dispatcher-a', env);
+    await waitUntil('dispatcher-a to lead and be ready', async () => (await leads(a, 'dispatcher')) && (await ready(a)), { timeoutMs: 120_000 });
+    const b = await start('dispatcher', 'dispatcher-b', env);
+    await waitUntil('dispatcher-b to be a ready standby', async () => (await ready(b)) && !(await leads(b, 'dispatcher')), { timeoutMs: 60_000 });
+    expect(await gauge(b, 'roundhouse_dispatcher_leader_epoch')).toBe(1);
+
+    // The standby's API is the leader's.
+    const submitted = await api(b, 'POST', '/v1/runs', { modelId: 'card-fraud', requestId: 'failover-1' });
+    expect(submitted.status).toBe(202);
+    expect(submitted.headers.get('x-roundhouse-served-by')).toMatch(/^dispatcher-a_/);
+    const { runId } = (await submitted.json()) as { runId: string };
+    expect((await api(b, 'GET', `/v1/runs/${runId}`)).status).toBe(200);
+
+    // A crash: SIGKILL, no release.
+    a.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitUntil('dispatcher-b to lead', () => leads(b, 'dispatcher'), { timeoutMs: 3 * TIMINGS.leaseDurationMs, intervalMs: 100 });
+    const leading = Date.now() - killedAt;
+    await waitUntil('dispatcher-b to serve the run the old leader recorded', async () => (await api(b, 'GET', `/v1/runs/${runId}`)).status === 200, { timeoutMs: 60_000, intervalMs: 100 });
+    const serving = Date.now() - killedAt;
+    console.log(`dispatcher failover (processes, real API server and Kafka): SIGKILL → standby leads ${leading} ms, → serves the old run ${serving} ms (lease ${TIMINGS.leaseDurationMs} ms)`);
+    expect(leading).toBeLessThanOrEqual(TIMINGS.leaseDurationMs + SLACK_MS);
+    expect(await gauge(b, 'roundhouse_dispatcher_leader_epoch')).toBe(2);
+    expect((await lease(leaseName)).spec).toMatchObject({ holderIdentity: expect.stringMatching(/^dispatcher-b_/), leaseTransitions: 2 });
+
+    // A restarted first replica stands by; SIGTERM of the leader releases the Lease to it.
+    const a2 = await start('dispatcher', 'dispatcher-a', env);
+    await waitUntil('dispatcher-a (restarted) to be a ready standby', () => ready(a2), { timeoutMs: 60_000 });
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    const releasedAt = Date.now();
+    await waitUntil('dispatcher-a (restarted) to lead', () => leads(a2, 'dispatcher'), { timeoutMs: 3 * TIMINGS.retryPeriodMs + SLACK_MS, intervalMs: 100 });
+    console.log(`dispatcher failover (processes): SIGTERM (release) → standby leads ${Date.now() - releasedAt} ms`);
+    expect(await gauge(a2, 'roundhouse_dispatcher_leader_epoch')).toBe(3);
+
+    // Someone else takes the Lease (as a standby would after a partition): the leader exits 75.
+    const coordination = adminKubeConfig().makeApiClient(k8s().CoordinationV1Api);
+    const current = await lease(leaseName);
+    await coordination.replaceNamespacedLease({
+      name: leaseName,
+      namespace: ns.name,
+      body: { ...current, spec: { ...current.spec, holderIdentity: 'intruder_1', leaseTransitions: (current.spec?.leaseTransitions ?? 0) + 1 } },
+    });
+    const code = await Promise.race([a2.exited, new Promise<'alive'>((done) => setTimeout(() => done('alive'), 4 * TIMINGS.leaseDurationMs))]);
+    expect({ code, log: code === 75 ? [] : a2.output.slice(-20) }).toEqual({ code: 75, log: [] });
+    expect(a2.output.some((line) => line.includes('lost the lease'))).toBe(true);
+  });
+
+  it('evaluators: one leads; SIGKILL of the leader → the standby leads within one lease duration, with the next epoch', async () => {
+    const env = common(`${uniqueName('lf')}.`);
+    const a = await start('evaluator', 'evaluator-a', env);
+    await waitUntil('evaluator-a to lead and be ready', async () => (await leads(a, 'evaluator')) && (await ready(a)), { timeoutMs: 120_000 });
+    const b = await start('evaluator', 'evaluator-b', env);
+    await waitUntil('evaluator-b to be a ready standby', async () => (await ready(b)) && !(await leads(b, 'evaluator')), { timeoutMs: 60_000 });
+    const standbyReport = (await (await fetch(`${b.probes}/readyz`)).json()) as { checks: Record<string, { ready: boolean; detail?: string }> };
+    expect(standbyReport.checks.leader).toEqual({ ready: true, detail: expect.stringMatching(/^standby; leader evaluator-a_[0-9a-f]+ \(epoch 1\)$/) });
+
+    a.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitUntil('evaluator-b to lead', () => leads(b, 'evaluator'), { timeoutMs: 3 * TIMINGS.leaseDurationMs, intervalMs: 100 });
+    const leading = Date.now() - killedAt;
+    await waitUntil('evaluator-b to be ready as leader (state followed, consumers assigned)', () => ready(b), { timeoutMs: 120_000, intervalMs: 100 });
+    console.log(`evaluator failover (processes): SIGKILL → standby leads ${leading} ms, → ready ${Date.now() - killedAt} ms (lease ${TIMINGS.leaseDurationMs} ms)`);
+    expect(leading).toBeLessThanOrEqual(TIMINGS.leaseDurationMs + SLACK_MS);
+    expect(await gauge(b, 'roundhouse_evaluator_leader_epoch')).toBe(2);
+  });
+});
