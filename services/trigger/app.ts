@@ -280,6 +280,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     const partials = partialMessages(ingest.drain(caughtUp));
     const checkpoint = checkpointMessages(checkpointKey, ingest.toJSON(), 'ingest');
     const outputs = [...pending.outputs, ...partials, ...checkpoint.messages];
+    const built = clock.now();
     try {
       await control.commit(nextOffset, outputs);
     } catch (error) {
@@ -290,7 +291,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     uncommitted.delete(checkpointKey);
     attempts.delete(`${batch.topic}:${batch.partition}`);
     checkpoints.set(checkpointKey, committedState(checkpoint.json));
-    ingestPace.committed(checkpointKey, commitStarted);
+    ingestPace.committed(checkpointKey, commitStarted, built);
   }
 
   /**
@@ -421,7 +422,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       control.advance(nextOffset);
       return;
     }
-    const wait = caughtUp ? judgePace.waitMs(paceKey) : 0;
+    const wait = caughtUp ? judgePace.caughtUpWaitMs(paceKey) : 0;
     if (wait > 0) {
       await new Promise<void>((resolve) => clock.schedule(wait, resolve));
       if (!control.isActive()) return reset();
@@ -438,6 +439,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     const written = states.map(([key, state]) => [key, checkpointMessages(key, state, 'judge')] as const);
     const outputs = [...pending.outputs, ...written.flatMap(([, c]) => c.messages)];
+    const built = clock.now();
     try {
       await control.commit(nextOffset, outputs);
     } catch (error) {
@@ -447,7 +449,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     }
     judgeUncommitted.delete(batch.partition);
     attempts.delete(`${batch.topic}:${batch.partition}`);
-    judgePace.committed(paceKey, commitStarted);
+    judgePace.committed(paceKey, commitStarted, built);
     // The committed JSON, not the live state: the judge goes on mutating it, and a reset must restart from what was committed.
     for (const [key, c] of written) checkpoints.set(key, committedState(c.json));
   }

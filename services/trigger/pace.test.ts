@@ -31,4 +31,18 @@ describe('CommitPace', () => {
     pace.committed('p0', 0); // took 0 ms (a fake clock, or a tiny state)
     expect(pace.due('p0', true)).toBe(true);
   });
+
+  it('a caught-up partition waits 10× the last build time, not the whole commit', () => {
+    const clock = new ManualClock(1_000);
+    const pace = new CommitPace(clock);
+    clock.advance(20); // 20 ms encoding the checkpoint
+    const built = clock.now();
+    clock.advance(980); // then a 980 ms transaction
+    pace.committed('p0', 1_000, built);
+    expect(pace.waitMs('p0')).toBe(10_000); // behind: paced by the whole second
+    expect(pace.caughtUpWaitMs('p0')).toBe(200); // caught up: by the 20 ms of CPU
+    clock.advance(200);
+    expect(pace.caughtUpWaitMs('p0')).toBe(0);
+    expect(pace.caughtUpWaitMs('p1')).toBe(0);
+  });
 });

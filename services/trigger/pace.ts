@@ -13,14 +13,19 @@ import type { Clock } from '../../lib/clock';
  * is caught up with the partials topic most of the time (partials come in
  * bursts, one per ingest commit), and each of its commits rewrites the touched
  * shards' state — for a bootstrapping family, every member's sketches: a
- * caught-up judge partition waits out the rest of its pace (at most ten times
- * its last commit's duration) and then commits what it has, so the partials
- * that arrive meanwhile share the next commit. Only when data is made durable
- * changes: the outputs, and a replay from any commit, are the same.
+ * caught-up judge partition waits out the rest of its pace and then commits
+ * what it has, so the partials that arrive meanwhile share the next commit.
+ * That wait is ten times the last commit's *build* time (encoding the
+ * checkpoint: CPU, which every partition's work competes for), not its whole
+ * duration: a transaction's round trips cost the event loop nothing, and
+ * waiting ten of them after the last partials of the stream (1 model: ~1 s a
+ * commit on a busy broker, a build of a few ms) only delayed the final judgement.
+ * Only when data is made durable changes: the outputs, and a replay from any
+ * commit, are the same.
  */
 export class CommitPace {
   static readonly COST_FACTOR = 10;
-  private readonly last = new Map<string, { endedAt: number; tookMs: number }>();
+  private readonly last = new Map<string, { endedAt: number; tookMs: number; buildMs: number }>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -29,15 +34,24 @@ export class CommitPace {
     return cadenceReached && this.waitMs(key) === 0;
   }
 
-  /** How long until `key` may commit again (0: now). */
+  /** How long until `key` may commit again (0: now), paced by the last commit's whole duration. */
   waitMs(key: string): number {
     const last = this.last.get(key);
     return last === undefined ? 0 : Math.max(0, last.endedAt + CommitPace.COST_FACTOR * last.tookMs - this.clock.now());
   }
 
-  /** A commit of `key` that began at `startedAt` (building its checkpoint included) has ended. */
-  committed(key: string, startedAt: number): void {
+  /** How long a caught-up partition waits before committing (0: now), paced by the last commit's build time. */
+  caughtUpWaitMs(key: string): number {
+    const last = this.last.get(key);
+    return last === undefined ? 0 : Math.max(0, last.endedAt + CommitPace.COST_FACTOR * last.buildMs - this.clock.now());
+  }
+
+  /**
+   * A commit of `key` has ended: it began at `startedAt`, its outputs and
+   * checkpoint were built by `builtAt` (the rest was the transaction).
+   */
+  committed(key: string, startedAt: number, builtAt = startedAt): void {
     const now = this.clock.now();
-    this.last.set(key, { endedAt: now, tookMs: now - startedAt });
+    this.last.set(key, { endedAt: now, tookMs: now - startedAt, buildMs: Math.max(0, builtAt - startedAt) });
   }
 }
