@@ -25,7 +25,7 @@ import type { Row } from '../../../lib/model';
  * What is left of the bias is the chargebacks that arrive later than an event's
  * age at R: the holdout, the youngest matured slice, misses most of them, so
  * its fraud rate is low by the share of chargebacks slower than labelMaturity
- * (about 5% with 92% of them inside 30 days). labelMaturity must cover the
+ * (about 6% with 92% of them inside 30 days). labelMaturity must cover the
  * tail of the label delay, not its median.
  *
  * Labels known after R are ignored (counted): the rows and their labels are
