@@ -16,10 +16,10 @@ describe('npm run demo (embedded bus, default story)', () => {
     await summary.closeMetrics();
 
     expect(timeline(summary)).toEqual([
-      'VOLUME  events 0–18,000, 16,518 rows / 197 frauds → run SUCCEEDED → PROMOTE → v1',
-      'DRIFT   events 0–32,000, 30,517 rows / 332 frauds → run SUCCEEDED → PROMOTE → v2',
-      'DRIFT   events 0–38,000, 36,509 rows / 372 frauds → run SUCCEEDED → PROMOTE → v3',
-      'DRIFT   events 0–44,000, 42,511 rows / 427 frauds → run SUCCEEDED → PROMOTE → v4',
+      'VOLUME  events 0–18,000, 16,500 rows / 179 frauds → run SUCCEEDED → PROMOTE → v1',
+      'DRIFT   events 0–32,000, 30,500 rows / 315 frauds → run SUCCEEDED → PROMOTE → v2',
+      'DRIFT   events 0–38,000, 36,500 rows / 363 frauds → run SUCCEEDED → PROMOTE → v3',
+      'DRIFT   events 0–44,000, 42,500 rows / 416 frauds → run SUCCEEDED → PROMOTE → v4',
     ]);
     // Each drift is judged against the latest champion's training profile, not the bootstrap reference.
     const drifts = summary.requests.filter((r) => r.reason === 'DRIFT');

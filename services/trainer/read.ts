@@ -14,13 +14,14 @@ import {
   type FeatureRecordPlan,
   type LabelRecordPlan,
 } from '../trigger/core/extract';
-import { mergeLabel, type FeatureEvent } from './core/join';
+import { mergeLabel, type FeatureEvent, type LabelState } from './core/join';
 import { namesTopic, rangesFor, toOffsetRanges } from './core/window';
 
 /**
  * Reading a run's window from Kafka: the feature events of [startTime, endTime)
  * (of the spec's segment, for a family member) and every label for them that has
- * arrived by now. Records are decoded with their writer's schema and read with
+ * arrived by now, with its label time (core/join.ts keeps those known at the
+ * run's read time). Records are decoded with their writer's schema and read with
  * the trigger's field readers, so trainer and trigger agree on ids, times,
  * segments and labels. A record that cannot be decoded or lacks a usable id or
  * time is skipped and counted (the trigger dead-letters it); a writer schema that
@@ -44,7 +45,8 @@ export interface SkipCounts {
 
 export interface WindowData {
   readonly events: FeatureEvent[];
-  readonly labels: Map<string, boolean>;
+  /** Per event id, the earliest positive and negative label times; the join decides which were known at read time. */
+  readonly labels: Map<string, LabelState>;
   /** The first writer schema's plan: the feature kinds training uses (catalog type, else the Avro type). */
   readonly featurePlan: FeatureRecordPlan | null;
   readonly skipped: SkipCounts;
@@ -113,7 +115,7 @@ export async function readWindow(spec: RunSpec, bus: EventBus, avro: AvroCodec, 
   const labelRanges = rangesFor(data.labelTopic, [], labelStarts, await bus.endOffsets(data.labelTopic));
   progress.ranges = [...featureRanges, ...labelRanges];
   const labelPlans = new Map<number, LabelRecordPlan>();
-  const labels = new Map<string, boolean>();
+  const labels = new Map<string, LabelState>();
   if (ids.size > 0) {
     await bus.readRange(data.labelTopic, toOffsetRanges(labelRanges), async (messages) => {
       for (const { record } of await decodeAll(avro, messages, () => skipped.labelsUndecodable++, logger)) {
@@ -129,7 +131,7 @@ export async function readWindow(spec: RunSpec, bus: EventBus, avro: AvroCodec, 
           continue;
         }
         try {
-          mergeLabel(labels, eventId, readLabel(row, plan.labelField));
+          mergeLabel(labels, eventId, readLabel(row, plan.labelField), readTime(row, plan.labelTimeField, plan.timeScale));
         } catch {
           skipped.labelsInvalid++;
         }

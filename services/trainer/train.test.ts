@@ -4,11 +4,11 @@ import { MemoryEventBus, type EventBus } from '../../lib/bus';
 import { ManualClock } from '../../lib/clock';
 import { AvroCodec, MemorySchemaRegistry, createPlatformCodec, type PlatformCodec } from '../../lib/codec';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
-import type { TrainingCompleted } from '../../lib/events';
+import { subjectFor, type TrainingCompleted } from '../../lib/events';
 import { silentLogger } from '../../lib/log';
 import { TRAINER_EXIT, type RunSpec } from '../../lib/runspec';
 import { decodeHoldout } from './holdout';
-import { cardModel, produceCards, runSpecFor, type ProducedCards } from './testing/fixtures';
+import { CHARGEBACK_SCHEMA, cardModel, produceCards, runSpecFor, type ProducedCards } from './testing/fixtures';
 import { runTraining, type TrainerDeps } from './train';
 
 const TOPICS = { featureTopic: 'fraud.features', labelTopic: 'fraud.labels' };
@@ -16,6 +16,7 @@ const DIR = 'file:///artifacts/card-fraud/run-1/';
 
 interface World {
   readonly bus: MemoryEventBus;
+  readonly clock: ManualClock;
   readonly codec: PlatformCodec;
   readonly deps: TrainerDeps;
   readonly artifacts: MemoryArtifactStore;
@@ -29,7 +30,7 @@ async function world(count = 6000): Promise<World> {
   const codec = await createPlatformCodec(avro);
   const data = await produceCards(bus, avro, TOPICS, count);
   const artifacts = new MemoryArtifactStore();
-  return { bus, codec, artifacts, data, deps: { bus, avroCodec: avro, platformCodec: codec, artifacts, clock, logger: silentLogger() } };
+  return { bus, clock, codec, artifacts, data, deps: { bus, avroCodec: avro, platformCodec: codec, artifacts, clock, logger: silentLogger() } };
 }
 
 function published(w: World): TrainingCompleted[] {
@@ -63,10 +64,12 @@ describe('runTraining on the memory bus', () => {
       'fraud.features/0', 'fraud.features/1', 'fraud.features/2', 'fraud.labels/0', 'fraud.labels/1', 'fraud.labels/2',
     ]);
     expect(event!.dataWindow.partitions.filter((p) => p.topic === 'fraud.features').reduce((n, p) => n + p.endOffset - p.startOffset, 0)).toBe(6000);
-    // Matured rows: everything except unlabelled events of the last 30 s (1,500 events at 50/s).
-    const frauds = w.data.events.filter((e) => e.isFraud).length;
-    expect(event!.positives).toBe(frauds);
-    expect(event!.rows).toBe(6000 - w.data.events.filter((e) => !e.isFraud && e.transaction.event_time >= w.data.endTime - 30_000).length);
+    // Matured rows: every event older than the horizon (window end − 30 s), labelled or not; none of the last 30 s (1,500 events at 50/s).
+    const horizon = w.data.endTime - 30_000;
+    const matured = w.data.events.filter((e) => e.transaction.event_time < horizon);
+    expect(event!.rows).toBe(matured.length);
+    expect(event!.positives).toBe(matured.filter((e) => e.isFraud).length);
+    expect(Math.max(...holdout.map((r) => r.eventTime))).toBeLessThan(horizon);
     expect(event!.profile!.features.map((f) => [f.name, f.kind])).toContainEqual(['currency', 'CATEGORICAL']);
     expect(event!.profile!.features.map((f) => [f.name, f.kind])).toContainEqual(['txn_count_24h', 'NUMERIC']);
     expect(event!.profile!.score?.name).toBe('model_score');
@@ -100,6 +103,19 @@ describe('runTraining on the memory bus', () => {
     await verifyArtifact(w.artifacts, DIR, second.event.artifactSha256);
   });
 
+  it('labels known after the window end are ignored, whenever the Job runs: a rerun a day later trains on the same rows', async () => {
+    const w = await world(3000);
+    const first = await runTraining(spec(w), w.deps);
+    // A chargeback, a day after the window, for a matured genuine event.
+    const genuine = w.data.events.find((e) => !e.isFraud && e.transaction.event_time < w.data.endTime - 31_000)!;
+    const chargebacks = await w.deps.avroCodec.writer(subjectFor(TOPICS.labelTopic), CHARGEBACK_SCHEMA);
+    const label = { event_id: genuine.transaction.event_id, label_time: w.data.endTime + 86_400_000, is_fraud: true, reason_code: '10.4', amount: 1, merchant_id: genuine.transaction.merchant_id };
+    await w.bus.publish([{ topic: TOPICS.labelTopic, key: label.event_id, value: chargebacks.encode(label), timestamp: label.label_time }]);
+    w.clock.advance(86_400_000);
+    const second = await runTraining(spec(w), w.deps);
+    expect([second.event.rows, second.event.positives, second.event.metrics]).toEqual([first.event.rows, first.event.positives, first.event.metrics]);
+  });
+
   it('keeps only the segment of a family member', async () => {
     const w = await world();
     // The busiest merchant (Zipf popularity), so its segment has both classes.
@@ -109,10 +125,9 @@ describe('runTraining on the memory bus', () => {
     const family = cardModel({ ...TOPICS, id: 'merchant-fraud', family: true, holdout: 0.5 });
     const result = await runTraining(spec(w, { modelId: `merchant-fraud.${merchant}`, segment: merchant }, family), w.deps);
     expect(result.event).toMatchObject({ status: 'SUCCEEDED', modelId: `merchant-fraud.${merchant}` });
-    const mine = w.data.events.filter((e) => e.transaction.merchant_id === merchant);
+    const mine = w.data.events.filter((e) => e.transaction.merchant_id === merchant && e.transaction.event_time < w.data.endTime - 30_000);
+    expect(result.event.rows).toBe(mine.length);
     expect(result.event.positives).toBe(mine.filter((e) => e.isFraud).length);
-    expect(result.event.rows).toBeLessThanOrEqual(mine.length);
-    expect(result.event.rows).toBeGreaterThan(mine.length - 30 * 50);
     const holdout = decodeHoldout(await w.artifacts.readFile(DIR, 'holdout.jsonl.gz'));
     expect(holdout.length).toBeGreaterThan(0);
     expect(holdout.every((r) => r.record.merchant_id === merchant)).toBe(true);
@@ -129,10 +144,10 @@ describe('runTraining on the memory bus', () => {
     expect(w.artifacts.writes).toEqual([]);
   });
 
-  it('a window too young for its labels to mature has only positives: NO_DATA (one class)', async () => {
+  it('a window younger than its label maturity has no rows, not only its early positives: NO_DATA', async () => {
     const w = await world(2000);
     const result = await runTraining(spec(w, {}, cardModel({ ...TOPICS, labelMaturity: '1d' })), w.deps);
-    expect(result.event.failure).toMatchObject({ code: 'NO_DATA', retriable: false, message: expect.stringMatching(/only one class/) });
+    expect(result.event.failure).toMatchObject({ code: 'NO_DATA', retriable: false, message: expect.stringMatching(/no labelled data .*2000 younger than the maturity horizon/) });
     expect(result.exitCode).toBe(65);
   });
 

@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/log';
 import { MODEL_FORMAT, parseHyperparameters, serializeModel, type FeatureInput } from '../../lib/model';
 import type { RunSpec } from '../../lib/runspec';
 import { failureOf } from './core/failure';
-import { joinLabels, type JoinedRows } from './core/join';
+import { joinLabels, readTimeOf, type JoinedRows } from './core/join';
 import { checkEstimator, checkTrainable, trainModel } from './core/model';
 import { artifactDir, failed, succeeded } from './core/result';
 import { encodeHoldout } from './holdout';
@@ -80,10 +80,10 @@ export function describeWindow(spec: RunSpec): string {
 /** Read, join and check a window: shared by the built-in trainer and the toolkit's `fetch`. */
 export async function readJoined(spec: RunSpec, deps: Pick<TrainerDeps, 'bus' | 'avroCodec' | 'logger'>, options: TrainerOptions, progress: Progress): Promise<{ window: WindowData; joined: JoinedRows; features: FeatureInput[] }> {
   const window = await readWindow(spec, deps.bus, deps.avroCodec, { timestampSlackMs: options.timestampSlackMs ?? DEFAULT_TIMESTAMP_SLACK_MS }, progress, deps.logger);
-  const joined = joinLabels(window.events, window.labels, { endTime: spec.dataWindow.endTime, labelMaturityMs: spec.model.data.labelMaturityMs });
+  const joined = joinLabels(window.events, window.labels, { readTime: readTimeOf(spec.dataWindow), labelMaturityMs: spec.model.data.labelMaturityMs });
   progress.rows = joined.rows.length;
   progress.positives = joined.positives;
-  deps.logger.info({ counts: joined.counts, skipped: window.skipped, rows: joined.rows.length, positives: joined.positives }, 'window read and joined');
+  deps.logger.info({ counts: joined.counts, skipped: window.skipped, rows: joined.rows.length, positives: joined.positives, maturityHorizon: joined.maturityHorizon }, 'window read and joined');
   checkTrainable(joined, describeWindow(spec));
   const kinds = new Map(window.featurePlan?.features.map((f) => [f.name, f.kind]) ?? []);
   const features = spec.model.data.features.map((f): FeatureInput => ({ name: f.name, type: f.type ?? kinds.get(f.name) ?? null }));

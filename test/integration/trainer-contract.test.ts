@@ -110,7 +110,8 @@ describe.each(TRAINERS)('trainer contract: %s', (_name, command, kind) => {
     for (const key of ['prAuc', 'logLoss', 'brier', 'recallAt1PctFpr', 'precisionAtK', 'expectedCalibrationError'] as const) {
       expect(Number.isFinite(event.metrics![key])).toBe(true);
     }
-    expect(event.positives).toBe(data.events.filter((e) => e.isFraud).length);
+    // Rows are the events older than the maturity horizon (window end − 30 s), labelled or not.
+    expect(event.positives).toBe(data.events.filter((e) => e.isFraud && e.transaction.event_time < s.dataWindow.endTime - 30_000).length);
     expect(event.rows).toBeGreaterThan(event.holdoutRows);
     expect(event.profile!.features).toHaveLength(s.model.data.features.length);
     expect(event.completedAt).toBeGreaterThanOrEqual(event.startedAt);

@@ -51,7 +51,8 @@ export function checkEstimator(estimator: string): void {
 export function checkTrainable(joined: JoinedRows, window: string): void {
   const n = joined.rows.length;
   const c = joined.counts;
-  const seen = `${c.events} feature event(s), ${c.labelled} with a label, ${c.maturedUnlabelled} matured unlabelled, ${c.youngUnlabelled} too young to call`;
+  const horizon = new Date(joined.maturityHorizon).toISOString();
+  const seen = `${c.events} feature event(s): ${c.labelled} matured with a label, ${c.maturedUnlabelled} matured unlabelled, ${c.immature} younger than the maturity horizon ${horizon} (left out)`;
   if (n === 0) throw noDataError(`no labelled data in ${window}: ${seen}`, { events: c.events, rows: 0 });
   if (joined.positives === 0 || joined.positives === n) {
     throw noDataError(`only one class in ${window}: ${n} labelled row(s), ${joined.positives} positive (${seen}); a model needs both`, {
