@@ -85,6 +85,15 @@ export interface SubscribeOptions {
   readonly fromBeginning?: boolean;
   /** When set, outputs and consumed offsets commit in one transaction (exactly-once). */
   readonly transactionalId?: string;
+  /**
+   * With transactionalId: one transactional producer per assigned partition,
+   * id `<transactionalId>-<topic>-<partition>` (the same on every member), so
+   * the member a rebalance gives a partition fences the one that had it: a
+   * zombie (a stalled or partitioned old holder) cannot commit outputs or
+   * offsets for it any more (kafkajs has no KIP-447 group-generation fencing).
+   * Its commit fails with FENCED. The in-memory bus is one process: nothing to fence.
+   */
+  readonly transactionalIdPerPartition?: boolean;
   readonly onBatch: (batch: PartitionBatch, control: BatchControl) => Promise<void>;
   /** Called with this member's partitions after every rebalance. */
   readonly onAssignment?: (assigned: readonly TopicPartition[]) => void;

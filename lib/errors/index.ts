@@ -32,6 +32,12 @@ export const ErrorCodes = {
   OFFSET_OUT_OF_RANGE: 'OFFSET_OUT_OF_RANGE',
   // Infrastructure faults: retry with backoff.
   KAFKA_UNAVAILABLE: 'KAFKA_UNAVAILABLE',
+  /**
+   * A transactional commit refused because a newer member initialised this
+   * partition's transactional id (a rebalance moved the partition): nothing was
+   * committed; retry once the group has assigned partitions again.
+   */
+  FENCED: 'FENCED',
   REGISTRY_UNAVAILABLE: 'REGISTRY_UNAVAILABLE',
   KUBERNETES_UNAVAILABLE: 'KUBERNETES_UNAVAILABLE',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
@@ -52,6 +58,7 @@ export interface RoundhouseErrorOptions {
 
 const RETRIABLE_BY_DEFAULT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCodes.KAFKA_UNAVAILABLE,
+  ErrorCodes.FENCED,
   ErrorCodes.REGISTRY_UNAVAILABLE,
   ErrorCodes.KUBERNETES_UNAVAILABLE,
   ErrorCodes.STORAGE_UNAVAILABLE,

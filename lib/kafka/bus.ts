@@ -35,6 +35,14 @@ export interface KafkaBusOptions {
   readonly transactionTimeoutMs?: number;
   /** readRange: how long a range may see no progress before it counts as finished (trailing markers). Default 5 s. */
   readonly rangeIdleMs?: number;
+  /**
+   * Consumer group session: a member that sends no heartbeat for this long
+   * (a stalled batch) is removed and its partitions reassigned. Default kafkajs'
+   * 30 s; the broker bounds it (group.min.session.timeout.ms, 6 s by default).
+   */
+  readonly sessionTimeoutMs?: number;
+  /** How long a rebalance waits for members to rejoin. Default kafkajs' 60 s. */
+  readonly rebalanceTimeoutMs?: number;
 }
 
 
@@ -63,6 +71,21 @@ function asKafkaError(error: unknown, what: string): unknown {
     return new RoundhouseError(ErrorCodes.KAFKA_UNAVAILABLE, `${what}: ${(error as Error).message}`, { cause: error });
   }
   return error;
+}
+
+/** The broker's answer to a producer whose transactional id a newer producer has initialised since. */
+function isFenced(error: unknown): boolean {
+  const e = error as { type?: unknown; cause?: { type?: unknown } } | null;
+  const types = [e?.type, e?.cause?.type];
+  return types.some((t) => t === 'INVALID_PRODUCER_EPOCH' || t === 'PRODUCER_FENCED' || t === 'INVALID_PRODUCER_ID_MAPPING');
+}
+
+function fenced(tpKey: string, groupId: string, cause?: unknown): RoundhouseError {
+  return new RoundhouseError(
+    ErrorCodes.FENCED,
+    `group ${groupId}, ${tpKey}: another member now holds this partition (its transactional producer fenced ours); nothing was committed, and this member commits nothing more for it until the group assigns it again`,
+    { retriable: true, ...(cause !== undefined ? { cause } : {}), context: { groupId, partition: tpKey } },
+  );
 }
 
 /** kafkajs' protocol error for a batch above the topic's max.message.bytes (retrying resends the same batch). */
@@ -146,17 +169,60 @@ export class KafkaEventBus implements EventBus {
       readUncommitted: false,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
+      ...(this.options.sessionTimeoutMs !== undefined ? { sessionTimeout: this.options.sessionTimeoutMs, heartbeatInterval: Math.max(100, Math.floor(this.options.sessionTimeoutMs / 6)) } : {}),
+      ...(this.options.rebalanceTimeoutMs !== undefined ? { rebalanceTimeout: this.options.rebalanceTimeoutMs } : {}),
     });
-    const txProducer = options.transactionalId
-      ? this.kafka.producer({
-          transactionalId: options.transactionalId,
-          transactionTimeout: this.options.transactionTimeoutMs ?? 30_000,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner,
-        })
-      : undefined;
-    const plainProducer = txProducer ? undefined : await this.getProducer();
+    const transactional = (transactionalId: string): Producer =>
+      this.kafka.producer({
+        transactionalId,
+        transactionTimeout: this.options.transactionTimeoutMs ?? 30_000,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+    const perPartition = options.transactionalId !== undefined && options.transactionalIdPerPartition === true;
+    const txProducer = options.transactionalId && !perPartition ? transactional(options.transactionalId) : undefined;
+    const plainProducer = options.transactionalId ? undefined : await this.getProducer();
+    // transactionalIdPerPartition: one producer per assigned partition, its id
+    // `<transactionalId>-<topic>-<partition>` whoever holds the partition. Its
+    // connect (InitProducerId) fences any earlier holder of the id and completes
+    // or aborts that holder's open transaction, so a zombie's late commit fails.
+    const partitionProducers = new Map<string, Promise<Producer>>();
+    // Partitions whose first batch of this assignment was checked against the
+    // group's committed offset after fencing, and partitions whose producer was
+    // fenced by a newer holder (no commits, and no new producer that would fence
+    // that holder back, until the group assigns the partition again).
+    const verified = new Set<string>();
+    const fencedOut = new Set<string>();
+    /** This member's partitions since the last join. */
+    const holding: string[] = [];
+    const partitionProducer = (tpKey: string): Promise<Producer> => {
+      let ready = partitionProducers.get(tpKey);
+      if (!ready) {
+        const producer = transactional(`${options.transactionalId}-${tpKey.replace(':', '-')}`);
+        // kafkajs initialises a transactional producer's id (InitProducerId, the
+        // fencing step) at its first transaction(), not at connect: begin and
+        // abort an empty one (no request) so the fence happens now, before this
+        // member reads the partition — a zombie that never began a transaction
+        // would otherwise initialise at its late commit and fence us instead.
+        ready = producer.connect().then(async () => {
+          await (await producer.transaction()).abort();
+          return producer;
+        });
+        partitionProducers.set(tpKey, ready);
+        ready.catch(() => {
+          if (partitionProducers.get(tpKey) === ready) partitionProducers.delete(tpKey);
+        });
+      }
+      return ready;
+    };
+    const dropProducer = (tpKey: string): void => {
+      const ready = partitionProducers.get(tpKey);
+      partitionProducers.delete(tpKey);
+      void ready
+        ?.then((producer) => producer.disconnect())
+        .catch((error: unknown) => logger.warn({ err: error, partition: tpKey }, 'closing a partition producer failed'));
+    };
 
     let consuming = false;
     let stopping = false;
@@ -188,6 +254,10 @@ export class KafkaEventBus implements EventBus {
       const assigned: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
+      verified.clear();
+      fencedOut.clear();
+      holding.splice(0, holding.length, ...assigned.map((tp) => `${tp.topic}:${tp.partition}`));
+      for (const tpKey of [...partitionProducers.keys()]) if (!holding.includes(tpKey)) dropProducer(tpKey);
       logger.info({ assigned: assigned.length }, 'joined consumer group');
       // Before the first fetch: kafkajs drops a fetched batch of a partition with a pending seek.
       for (const { topic, partition } of assigned) {
@@ -223,8 +293,8 @@ export class KafkaEventBus implements EventBus {
       transactions = run.catch(() => undefined);
       return run;
     };
-    const commitOneTransaction = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
-      const tx = await txProducer!.transaction();
+    const commitOneTransaction = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[], producer: Producer = txProducer!): Promise<void> => {
+      const tx = await producer.transaction();
       try {
         // One transaction, several produce requests: each under the broker's message size limit (lib/bus/split.ts).
         for (const part of byCodec(outputs)) for (const group of sendGroups(part.messages)) await tx.sendBatch({ topicMessages: toTopicMessages(group), acks: -1, compression: part.compression });
@@ -234,8 +304,21 @@ export class KafkaEventBus implements EventBus {
         });
         await tx.commit();
       } catch (error) {
-        await tx.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'abort after failed transaction failed'));
+        if (!isFenced(error)) await tx.abort().catch((abortError: unknown) => logger.warn({ err: abortError }, 'abort after failed transaction failed'));
         throw isMessageTooLarge(error) ? asKafkaError(error, `committing outputs of ${payload.batch.topic}[${payload.batch.partition}]`) : error;
+      }
+    };
+    const commitPartitionTransaction = async (payload: EachBatchPayload, nextOffset: string, outputs: readonly OutboundMessage[]): Promise<void> => {
+      const tpKey = `${payload.batch.topic}:${payload.batch.partition}`;
+      if (fencedOut.has(tpKey)) throw fenced(tpKey, options.groupId);
+      try {
+        await commitOneTransaction(payload, nextOffset, outputs, await partitionProducer(tpKey));
+      } catch (error) {
+        if (!isFenced(error)) throw error;
+        fencedOut.add(tpKey);
+        dropProducer(tpKey);
+        logger.warn({ partition: tpKey }, 'a newer holder of this partition fenced our transactional producer: nothing of this batch was committed');
+        throw fenced(tpKey, options.groupId, error);
       }
     };
 
@@ -255,12 +338,40 @@ export class KafkaEventBus implements EventBus {
           timestamp: Number(m.timestamp),
         }));
         const tpKey = `${batch.topic}:${batch.partition}`;
+        if (perPartition && !verified.has(tpKey) && messages.length > 0) {
+          // Fence first, then read where the group stands: kafkajs fetched the
+          // committed offset at the join, and a zombie's transaction may have
+          // committed past it before our InitProducerId completed or aborted it.
+          // Every partition of the assignment is fenced before any is handled:
+          // a handler's state for all of them (the trigger's checkpoints) may be
+          // loaded by the first batch, and must not predate a zombie's last commit.
+          try {
+            await Promise.all(holding.map(partitionProducer));
+            const committed = (await this.committedOffsets(options.groupId, batch.topic)).get(batch.partition);
+            verified.add(tpKey);
+            if (committed !== undefined && BigInt(messages[0]!.offset) < BigInt(committed)) {
+              logger.warn({ partition: tpKey, fetchedFrom: messages[0]!.offset, committed }, 'the group committed past where this assignment started (an earlier holder finished a transaction): resuming from the commit');
+              lastCommitted.set(tpKey, committed);
+              consumer.seek({ topic: batch.topic, partition: batch.partition, offset: committed });
+              return;
+            }
+          } catch (error) {
+            logger.warn({ err: error, partition: tpKey }, 'fencing this partition before reading it failed; retrying');
+            const resume = payload.pause();
+            const cancel = this.clock.schedule(1_000, () => {
+              resumeTimers.delete(cancel);
+              resume();
+            });
+            resumeTimers.add(cancel);
+            return;
+          }
+        }
         // A fresh assignment fetches from the committed offset: the first batch starts there.
         if (!lastCommitted.has(tpKey) && messages.length > 0) lastCommitted.set(tpKey, messages[0]!.offset);
         const control: BatchControl = {
           commit: async (nextOffset, outputs) => {
             try {
-              await (txProducer ? commitTransactional : commitPlain)(payload, nextOffset, outputs);
+              await (perPartition ? commitPartitionTransaction : txProducer ? commitTransactional : commitPlain)(payload, nextOffset, outputs);
             } catch (error) {
               throw asKafkaError(error, 'committing');
             }
@@ -306,6 +417,8 @@ export class KafkaEventBus implements EventBus {
         try {
           await consumer.disconnect();
           await txProducer?.disconnect();
+          await Promise.allSettled([...partitionProducers.values()].map(async (ready) => (await ready).disconnect()));
+          partitionProducers.clear();
         } finally {
           consuming = false;
           this.subscriptions.delete(subscription);

@@ -514,7 +514,10 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           groupId: `${groupId}-ingest`,
           topics: inputTopics,
           fromBeginning: true,
-          transactionalId: `${groupId}-ingest-${deps.instanceId}`,
+          // Per input partition, the same on every instance: whoever is given a
+          // partition fences its previous holder (lib/bus SubscribeOptions).
+          transactionalId: `${groupId}-ingest`,
+          transactionalIdPerPartition: true,
           partitionsConcurrently: PARTITIONS_CONCURRENTLY,
           onAssignment: (assigned) => {
             uncommitted.clear();
@@ -529,7 +532,8 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           groupId: `${groupId}-judge`,
           topics: [partialsTopic],
           fromBeginning: true,
-          transactionalId: `${groupId}-judge-${deps.instanceId}`,
+          transactionalId: `${groupId}-judge`,
+          transactionalIdPerPartition: true,
           partitionsConcurrently: PARTITIONS_CONCURRENTLY,
           onAssignment: (assigned) => {
             judgeUncommitted.clear();
