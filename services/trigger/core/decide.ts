@@ -83,7 +83,7 @@ export function firstRule(input: RuleInputs): Fired | null {
       key: `a${age.champion.version}`,
       drift: null,
       volume: null,
-      age: { championPromotedAt: age.champion.promotedAt, ageMs: window.end - age.champion.promotedAt, maxAgeMs: age.maxAgeMs },
+      age: { championPromotedAt: age.champion.promotedAt, ageMs: window.end - age.champion.promotedAt, maxAgeMs: age.maxAgeMs, championDataWindowEnd: null },
     };
   }
   return null;

@@ -424,6 +424,7 @@ export class GroupJudge {
       championVersion: champion?.version ?? null,
       hyperparameters: null,
       requestedBy: 'trigger',
+      emittedAt: null,
     };
   }
 }
