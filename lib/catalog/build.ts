@@ -65,6 +65,7 @@ function buildTriggers(t: Out<'triggers'>, hasScore: boolean): TriggerSpec {
     volume: { ...t.volume },
     maxAgeMs: t.maxAge,
     cooldownMs: t.cooldown,
+    refire: { backoffMs: t.refire.backoff, maxBackoffMs: t.refire.maxBackoff },
   };
 }
 

@@ -149,6 +149,7 @@ describe('defaults', () => {
       volume: { enabled: true, minNewLabels: 50_000 },
       maxAgeMs: 7 * 86_400_000,
       cooldownMs: 6 * 3_600_000,
+      refire: { backoffMs: 3_600_000, maxBackoffMs: 86_400_000 },
     });
     expect(model.training).toEqual({
       image: 'ghcr.io/roundhouse/trainer:0.1.0',

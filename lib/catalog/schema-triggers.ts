@@ -104,6 +104,19 @@ export const VolumeSchema = section('Retrain once enough new matured labels arri
   minNewLabels: positiveInt('New matured labels that trigger a retrain.').prefault(50000),
 });
 
+export const RefireSchema = section(
+  'Re-firing after a run that ended without a promotion (FAILED, CANCELLED, or the candidate REJECTED): the next request for the model waits backoff × 2^(n−1) (n: such runs in a row for the current champion), at most maxBackoff, in event time from the window in which the trigger learnt the outcome.',
+  {
+    backoff: duration({ min: 1 }).describe('Wait after the first run that ended without a promotion; doubles with each further one.').prefault('1h'),
+    maxBackoff: duration({ min: 1 }).describe('Cap of the doubling wait.').prefault('1d'),
+  },
+  (value, report) => {
+    const backoff = read.num(value.backoff);
+    const max = read.num(value.maxBackoff);
+    if (backoff !== undefined && max !== undefined && max < backoff) report(['maxBackoff'], 'maxBackoff must be at least backoff');
+  },
+);
+
 export const TriggersSchema = section('When the model is stale and a retrain is requested.', {
   drift: DriftSchema.prefault({}),
   score: ScoreDriftSchema.prefault({}),
@@ -111,4 +124,5 @@ export const TriggersSchema = section('When the model is stale and a retrain is 
   volume: VolumeSchema.prefault({}),
   maxAge: duration({ min: 1 }).describe('Retrain when the champion is older than this; null = never.').nullable().prefault('7d'),
   cooldown: duration().describe('Minimum time between two retrain requests for this model, whatever the rule.').prefault('6h'),
+  refire: RefireSchema.prefault({}),
 });

@@ -52,6 +52,8 @@ describe('catalog rules', () => {
     ['lateness ≥ window', withModel((m) => (m.triggers = { drift: { window: { type: 'time', size: '5m', allowedLateness: '5m' } } })), 'models[0].triggers.drift.window.allowedLateness', /shorter than the window size/],
     ['zero window', withModel((m) => (m.triggers = { drift: { window: { type: 'time', size: '0s' } } })), 'models[0].triggers.drift.window.size', 'must be longer than 0'],
     ['minSamples > count window', withModel((m) => (m.triggers = { drift: { window: { type: 'count', size: 500 } } })), 'models[0].triggers.drift.minSamples', /exceeds the count window size \(500\)/],
+    ['refire cap below its backoff', withModel((m) => (m.triggers = { refire: { backoff: '2h', maxBackoff: '1h' } })), 'models[0].triggers.refire.maxBackoff', 'maxBackoff must be at least backoff'],
+    ['refire backoff of zero', withModel((m) => (m.triggers = { refire: { backoff: '0s' } })), 'models[0].triggers.refire.backoff', 'must be longer than 0'],
     ['bootstrap < minSamples', withModel((m) => (m.triggers = { drift: { bootstrapEvents: 10 } })), 'models[0].triggers.drift.bootstrapEvents', 'bootstrapEvents (10) must be at least minSamples (1000)'],
     ['threshold with auto', withModel((m) => (m.triggers = { drift: { threshold: 0.2 } })), 'models[0].triggers.drift.threshold', /concrete method/],
     ['psi threshold 0', withModel((m) => (m.triggers = { drift: { method: 'psi', threshold: 0 } })), 'models[0].triggers.drift.threshold', 'a psi threshold must be > 0, got 0'],

@@ -72,6 +72,17 @@ export interface TriggerSpec {
   /** Null: no age rule. */
   readonly maxAgeMs: number | null;
   readonly cooldownMs: number;
+  readonly refire: RefirePolicy;
+}
+
+/**
+ * After a run that ended without a promotion, the model's next request waits
+ * min(backoffMs × 2^(n−1), maxBackoffMs) of event time (n: such runs in a row
+ * for the current champion).
+ */
+export interface RefirePolicy {
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
 }
 
 export type WindowSpec =

@@ -206,11 +206,12 @@ export const sampleRetrainRequested: RetrainRequested = {
   window: WINDOW,
   drift: DRIFT,
   volume: { newMaturedLabels: 52_310, newMaturedPositives: 611, threshold: 50_000, since: T0 - 90 * DAY },
-  age: { championPromotedAt: T0 - 41 * DAY, ageMs: 41 * DAY, maxAgeMs: 90 * DAY },
+  age: { championPromotedAt: T0 - 41 * DAY, ageMs: 41 * DAY, maxAgeMs: 90 * DAY, championDataWindowEnd: T0 - 41 * DAY },
   performance: { metric: 'prAuc', observed: 0.55, baseline: 0.574, maxDrop: 0.05, labelledRows: 18_204 },
   championVersion: 7,
   hyperparameters: '{"l2":0.001,"epochs":20,"learningRate":0.05}',
   requestedBy: 'oncall@roundhouse.dev',
+  emittedAt: T0 + 1_000,
 };
 
 export const sampleTrainingRun: TrainingRun = {
@@ -333,6 +334,7 @@ export const MINIMAL_SAMPLE_EVENTS: { readonly [N in EventName]: EventTypes[N] }
     championVersion: null,
     hyperparameters: null,
     requestedBy: null,
+    emittedAt: null,
   },
   TrainingRun: {
     ...sampleTrainingRun,

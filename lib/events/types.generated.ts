@@ -49,10 +49,12 @@ export const RUN_STATE_SYMBOLS: readonly RunState[] = ['QUEUED', 'SUBMITTED', 'R
 export interface AgeEvidence {
   /** When the champion was promoted, epoch milliseconds; null when there is no champion yet. */
   readonly championPromotedAt: number | null;
-  /** Age of the champion in milliseconds at decision time. */
+  /** Age of the champion's data in milliseconds at decision time, in event time: the end of the window judged minus the end of the champion's training data window (championDataWindowEnd). Before that field existed: the window end minus championPromotedAt. */
   readonly ageMs: number;
   /** The catalog's maximum age in milliseconds. */
   readonly maxAgeMs: number;
+  /** Event-time end of the champion's training data window (its ModelReady lineage), epoch milliseconds, which ageMs is measured from; null from triggers before it, or when the champion's ModelReady carries no data window (ageMs is then measured from championPromotedAt). */
+  readonly championDataWindowEnd: number | null;
 }
 
 /** The data a decision or a training run is based on: event-time bounds plus the exact offsets per partition, so the same rows can be read again. */
@@ -327,7 +329,7 @@ export interface RetrainRequested {
   readonly segment: string | null;
   /** Which rule (or person) asked. */
   readonly reason: RetrainReason;
-  /** Decision time, epoch milliseconds. */
+  /** Decision time, epoch milliseconds: event time for rule-driven requests (the end of the window judged, so a replay decides the same), the API's wall clock for manual ones. */
   readonly requestedAt: number;
   /** The data to train on: event-time bounds and, when known, the offsets per partition. */
   readonly window: DataWindow;
@@ -345,6 +347,8 @@ export interface RetrainRequested {
   readonly hyperparameters: string | null;
   /** Who asked, for manual requests (user or service account); null for rule-driven requests. */
   readonly requestedBy: string | null;
+  /** Wall-clock time at which the request was published (the trigger's or the API's clock), epoch milliseconds; what request-to-promotion latency is measured from. Not part of the decision: a replayed request has the same requestId and may have a later emittedAt. Null from producers before it. */
+  readonly emittedAt: number | null;
 }
 
 /** The trainer's result (the Railyard contract's output). Keyed by modelId on roundhouse.training-results. Idempotent by runId. */

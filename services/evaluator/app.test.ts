@@ -29,7 +29,8 @@ async function seedChampion(model: LogisticModel, version = 1): Promise<ModelRea
 async function candidate(runId: string, model: LogisticModel): Promise<TrainingCompleted> {
   const dir = `mem://artifacts/${MODEL_ID}/${runId}/`;
   const sha = await writeArtifact(w.store, dir, { runId, model });
-  await w.bus.publish([w.codec.message('RetrainRequested', retrainRequest(`req-${runId}`, T0))]);
+  // Decided on data 2 h behind (event time), published at T0 (wall clock): latency counts from T0.
+  await w.bus.publish([w.codec.message('RetrainRequested', retrainRequest(`req-${runId}`, T0 - 2 * 3_600_000, T0))]);
   return completed({ runId, requestId: `req-${runId}`, artifactUri: dir, sha256: sha, metrics: holdoutMetrics(model, trainModels().holdout) });
 }
 

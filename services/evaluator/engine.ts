@@ -13,6 +13,7 @@ import { buildEvaluation, unmeasuredMetrics } from './core/evaluation';
 import { decidePromotion, type PromotionDecision } from './core/gates';
 import { evaluationIdFor, rollbackEvaluationIdFor } from './core/ids';
 import { buildModelReady, buildRollbackReady, nextVersion } from './core/ready';
+import { requestToPromotionMs } from './core/latency';
 import { rescore } from './core/rescore';
 import type { ArtifactLimits } from './limits';
 import { KeyedLock } from './lock';
@@ -159,7 +160,8 @@ export function createEvaluatorEngine(deps: EngineDeps): EvaluatorEngine {
       promotedAt: clock.now(),
     });
     await publishReady(ready, commandId);
-    if (request) metrics.requestToPromotion.observe({ model: label(completed.modelId) }, Math.max(0, ready.promotedAt - request.requestedAt) / 1000);
+    const latency = request ? requestToPromotionMs(request, ready.promotedAt) : null;
+    if (latency !== null) metrics.requestToPromotion.observe({ model: label(completed.modelId) }, latency / 1000);
   }
 
   async function evaluateCompleted(completed: TrainingCompleted): Promise<void> {

@@ -26,7 +26,7 @@ export function createEvaluatorMetrics(m: ServiceMetrics): EvaluatorMetrics {
     overrides: m.counter('overrides_total', 'Operator commands executed (FORCE_PROMOTE, FORCE_REJECT, ROLLBACK).', ['model', 'action']),
     requestToPromotion: m.histogram(
       'request_to_promotion_seconds',
-      'Time from RetrainRequested.requestedAt to the promotion (PROMOTION or FORCED), when the request is known.',
+      'Wall-clock time from the request (RetrainRequested.emittedAt; requestedAt for manual requests before it) to the promotion (PROMOTION or FORCED), when the request is known.',
       ['model'],
       [MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY],
     ),

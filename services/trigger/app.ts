@@ -364,7 +364,15 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       seen.add(verdict.window.start);
       windows.set(verdict.catalogId, seen);
       for (const s of verdict.statistics) metrics.driftStatistic.set({ model: verdict.catalogId, feature: s.feature }, s.statistic);
-      if (verdict.suppressed) metrics.suppressed.inc({ model: verdict.catalogId, reason: verdict.suppressed });
+      if (verdict.suppressed) {
+        metrics.suppressed.inc({ model: verdict.catalogId, reason: verdict.suppressed });
+        logger.debug({ modelId: verdict.modelId, reason: verdict.suppressed, attempt: verdict.attempt, windowEnd: verdict.window.end }, verdict.why);
+      }
+      if (verdict.learnt) {
+        metrics.outcomes.inc({ model: verdict.catalogId, outcome: verdict.learnt.outcome });
+        logger.info({ modelId: verdict.modelId, requestId: verdict.learnt.requestId, outcome: verdict.learnt.outcome, failures: verdict.attempt }, 'request ended without a promotion; its rules may fire again after the refire backoff');
+      }
+      if (verdict.dataToModelLagMs !== null) metrics.dataToModelLag.observe({ model: verdict.catalogId }, Math.max(0, verdict.dataToModelLagMs) / 1000);
     }
     for (const [model, starts] of windows) metrics.windowsClosed.inc({ model }, starts.size);
   }
@@ -406,7 +414,9 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       observe(out.verdicts);
       for (const [partition, late] of Object.entries(judge.lateEvents())) metrics.judgeLateEvents.set({ topic: group.featureTopic, partition }, late);
       metrics.idlePartitions.set({ topic: group.featureTopic }, judge.idlePartitions().length);
-      for (const request of out.requests) {
+      for (const decided of out.requests) {
+        // The decision is event time; emittedAt is the wall clock, for latency only (request_to_promotion_seconds).
+        const request = { ...decided, emittedAt: clock.now() };
         pending.outputs.push(deps.codec.message('RetrainRequested', request));
         const catalogId = models.has(request.modelId) ? request.modelId : (group.models.find((m) => m.family !== null && request.modelId.startsWith(m.id))?.id ?? request.modelId);
         metrics.requests.inc({ model: catalogId, reason: request.reason });
@@ -488,6 +498,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         { name: topics.retrainRequests },
         { name: topics.modelReady, compacted: true, config: MODEL_READY_TOPIC_CONFIG },
         { name: topics.trainingRuns },
+        { name: topics.evaluations },
         ...inputTopics.map((name) => ({ name: dlqTopic(name) })),
       ]);
       for (const topic of inputTopics) {

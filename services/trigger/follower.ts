@@ -5,24 +5,33 @@ import { Clock, backoffDelay, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
 import { ErrorCodes, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { Logger } from '../../lib/log';
-import type { ModelReady, RunState, TrainingRun } from '../../lib/events';
+import type { ModelEvaluated, ModelReady, RunState, TrainingRun } from '../../lib/events';
+import type { RunOutcome } from './core/attempts';
 import type { Champion, JudgeContext } from './core/judge';
+import { NO_PROGRESS, outcomeOf, withEvaluation, withPromotion, withRun, type RequestProgress } from './core/outcome';
 
 const IN_FLIGHT: ReadonlySet<RunState> = new Set<RunState>(['QUEUED', 'SUBMITTED', 'RUNNING']);
 
-type Followed = { readonly kind: 'ready'; readonly event: ModelReady } | { readonly kind: 'run'; readonly event: TrainingRun };
+type Followed =
+  | { readonly kind: 'ready'; readonly event: ModelReady }
+  | { readonly kind: 'run'; readonly event: TrainingRun }
+  | { readonly kind: 'evaluation'; readonly event: ModelEvaluated };
 
 /**
  * Every trigger instance follows the whole of roundhouse.model-ready (the
- * champion and its reference profile, per model) and roundhouse.training-runs
- * (which models have a run in flight), so that whichever instance judges a model
- * knows both. This is soft state: rebuilt from the topics at start-up, never
- * checkpointed. start() catches up with lib/bus readToEnd (no consumer group),
+ * champion and its reference profile, per model), roundhouse.training-runs
+ * (which models have a run in flight) and roundhouse.evaluations, so that
+ * whichever instance judges a model knows them, and what became of each request
+ * (core/outcome.ts: promoted, rejected, failed, cancelled or pending), which is
+ * how a rule learns it may fire again. This is soft state: rebuilt from the
+ * topics at start-up, never checkpointed (the judge checkpoints the outcomes it
+ * has acted on, core/attempts.ts). start() catches up with lib/bus readToEnd (no consumer group),
  * then follows live from the ends it reached, in a group of its own.
  */
 export class ChampionFollower implements JudgeContext {
   private readonly champions = new Map<string, Champion & { readonly event: ModelReady }>();
   private readonly runs = new Map<string, { modelId: string; state: RunState; sequence: number }>();
+  private readonly requests = new Map<string, RequestProgress>();
   private readonly processed = new Map<string, bigint>();
   private subscription: Subscription | undefined;
   private listeners: ((modelId: string, champion: ModelReady) => void)[] = [];
@@ -44,6 +53,10 @@ export class ChampionFollower implements JudgeContext {
     return false;
   }
 
+  outcome(requestId: string): RunOutcome {
+    return outcomeOf(this.requests.get(requestId) ?? NO_PROGRESS);
+  }
+
   onChampion(listener: (modelId: string, champion: ModelReady) => void): void {
     this.listeners.push(listener);
   }
@@ -55,7 +68,7 @@ export class ChampionFollower implements JudgeContext {
   async start(catchUpTimeoutMs = 60_000): Promise<void> {
     const modelReady = this.codec.topicOf('ModelReady');
     const trainingRuns = this.codec.topicOf('TrainingRun');
-    const topics = [modelReady, trainingRuns];
+    const topics = [modelReady, trainingRuns, this.codec.topicOf('ModelEvaluated')];
     // 1. Catch up: each topic from its log start to its end as of now.
     const deadline = this.clock.now() + catchUpTimeoutMs;
     const reached = new Map<string, ReadonlyMap<number, string>>();
@@ -93,17 +106,27 @@ export class ChampionFollower implements JudgeContext {
   }
 
   private decode(message: InboundMessage): Followed {
-    return message.topic === this.codec.topicOf('ModelReady')
-      ? { kind: 'ready', event: this.codec.decode('ModelReady', message.value) }
-      : { kind: 'run', event: this.codec.decode('TrainingRun', message.value) };
+    if (message.topic === this.codec.topicOf('ModelReady')) return { kind: 'ready', event: this.codec.decode('ModelReady', message.value) };
+    if (message.topic === this.codec.topicOf('ModelEvaluated')) return { kind: 'evaluation', event: this.codec.decode('ModelEvaluated', message.value) };
+    return { kind: 'run', event: this.codec.decode('TrainingRun', message.value) };
+  }
+
+  private progress(requestId: string, update: (progress: RequestProgress) => RequestProgress): void {
+    this.requests.set(requestId, update(this.requests.get(requestId) ?? NO_PROGRESS));
   }
 
   private apply(value: Followed, message: InboundMessage): void {
-    if (value.kind === 'ready') this.applyChampion(value.event);
-    else {
+    if (value.kind === 'ready') {
+      this.applyChampion(value.event);
+      this.progress(value.event.lineage.requestId, withPromotion);
+    } else if (value.kind === 'evaluation') {
+      const evaluation = value.event;
+      this.progress(evaluation.requestId, (p) => withEvaluation(p, evaluation.decision, evaluation.evaluatedAt));
+    } else {
       const run = value.event;
       const known = this.runs.get(run.runId);
       if (!known || run.sequence >= known.sequence) this.runs.set(run.runId, { modelId: run.modelId, state: run.state, sequence: run.sequence });
+      this.progress(run.requestId, (p) => withRun(p, run.state, run.sequence));
     }
     this.processed.set(`${message.topic}:${message.partition}`, BigInt(message.offset) + 1n);
   }

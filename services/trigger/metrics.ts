@@ -1,6 +1,7 @@
-import type { Counter, Gauge } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { RETRAIN_REASON_SYMBOLS } from '../../lib/events';
 import type { ServiceMetrics } from '../../lib/metrics';
+import { SUPPRESSIONS } from './core/decide';
 
 /** The trigger's metrics (roundhouse_trigger_*). Labels use the catalog model id, never a segment or run. */
 export interface TriggerMetrics {
@@ -18,7 +19,13 @@ export interface TriggerMetrics {
   readonly judgeLateEvents: Gauge<'topic' | 'partition'>;
   readonly idlePartitions: Gauge<'topic'>;
   readonly overflowFolds: Gauge<'model' | 'shard'>;
+  readonly outcomes: Counter<'model' | 'outcome'>;
+  readonly dataToModelLag: Histogram<'model'>;
 }
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
   return {
@@ -27,7 +34,18 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     driftStatistic: m.gauge('drift_statistic', 'Latest drift statistic per feature (test per the catalog; PSI, KS, JS, Wasserstein, chi-square or z).', ['model', 'feature']),
     windowsClosed: m.counter('windows_closed_total', 'Windows judged.', ['model']),
     requests: m.counter('retrain_requests_total', 'RetrainRequested events emitted.', ['model', 'reason']),
-    suppressed: m.counter('suppressed_total', 'Rule firings held back (cooldown, run in flight, segment not yet eligible).', ['model', 'reason']),
+    suppressed: m.counter(
+      'suppressed_total',
+      'Rule firings held back, per window judged: not-eligible (family member without enough matured labels), in-flight (a run queued or running, or the last request without an outcome), backoff (the last run ended without a promotion, triggers.refire), cooldown.',
+      ['model', 'reason'],
+    ),
+    outcomes: m.counter('request_outcomes_total', "Outcomes of the trigger's own requests that allow a rule to fire again (FAILED, REJECTED, CANCELLED), as the judge learns them.", ['model', 'outcome']),
+    dataToModelLag: m.histogram(
+      'data_to_model_lag_seconds',
+      "Event time from the end of a new champion's training data to the end of the first window judged with it (how far the stream had moved on when the model took over).",
+      ['model'],
+      [MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 30 * DAY],
+    ),
     lateEvents: m.gauge('late_events', 'Feature events behind a closed window (not used; dead-lettered when behind every window), per input partition, as its checkpoint counts them.', ['model', 'topic', 'partition']),
     stateBytes: m.gauge('state_bytes', 'Size of the latest checkpoint per stage and key.', ['stage', 'key']),
     lag: m.gauge('consumer_lag_messages', 'Messages behind the end of each input partition after the last commit.', ['topic', 'partition']),
@@ -40,7 +58,10 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
 }
 
 /** Every reason the judge can give for holding a firing back (WindowVerdict.suppressed). */
-export const SUPPRESSION_REASONS = ['cooldown', 'in-flight', 'not-eligible'] as const;
+export const SUPPRESSION_REASONS = SUPPRESSIONS;
+
+/** Outcomes after which a rule may fire again (request_outcomes_total). */
+export const UNPROMOTED_OUTCOMES = ['FAILED', 'REJECTED', 'CANCELLED'] as const;
 
 /**
  * Counters whose label values are known up front start at 0, so Prometheus'
@@ -51,5 +72,6 @@ export function initialiseTriggerCounters(metrics: TriggerMetrics, modelIds: rea
     metrics.windowsClosed.inc({ model }, 0);
     for (const reason of RETRAIN_REASON_SYMBOLS) if (reason !== 'MANUAL') metrics.requests.inc({ model, reason }, 0);
     for (const reason of SUPPRESSION_REASONS) metrics.suppressed.inc({ model, reason }, 0);
+    for (const outcome of UNPROMOTED_OUTCOMES) metrics.outcomes.inc({ model, outcome }, 0);
   }
 }

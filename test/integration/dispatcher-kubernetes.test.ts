@@ -78,6 +78,7 @@ function request(modelId: string, requestId = uniqueName('rr')): RetrainRequeste
     championVersion: null,
     hyperparameters: null,
     requestedBy: null,
+    emittedAt: now,
   };
 }
 

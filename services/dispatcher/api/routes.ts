@@ -102,6 +102,7 @@ export const ROUTES: readonly AnyRoute<ApiContext>[] = [
         championVersion: null,
         hyperparameters: body.hyperparameters ? JSON.stringify(body.hyperparameters) : null,
         requestedBy: body.requestedBy ?? identity?.name ?? 'api',
+        emittedAt: now,
       };
       // The request is durable before the run: if recording the run fails, the
       // dispatcher's own consumer still turns the request into the same run.

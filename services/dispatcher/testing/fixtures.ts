@@ -63,6 +63,7 @@ export function request(overrides: Partial<RetrainRequested> & { readonly reques
     championVersion: null,
     hyperparameters: null,
     requestedBy: null,
+    emittedAt: null,
     ...overrides,
   };
 }

@@ -163,8 +163,9 @@ export async function writeCrafted(store: ArtifactStore, dirUri: string, runId: 
   return (await writeManifested(store, dirUri, fields, files)).manifestSha256;
 }
 
-export function retrainRequest(requestId: string, requestedAt = T0): RetrainRequested {
-  return { ...SAMPLE_EVENTS.RetrainRequested, requestId, modelId: MODEL_ID, segment: null, requestedAt, championVersion: null, hyperparameters: null, requestedBy: null };
+/** A trigger-style request: requestedAt is the decision's event time, emittedAt the wall clock it was published at. */
+export function retrainRequest(requestId: string, requestedAt = T0, emittedAt: number | null = requestedAt): RetrainRequested {
+  return { ...SAMPLE_EVENTS.RetrainRequested, requestId, modelId: MODEL_ID, segment: null, requestedAt, championVersion: null, hyperparameters: null, requestedBy: 'trigger', emittedAt };
 }
 
 export interface CompletedInput {

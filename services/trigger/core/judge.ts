@@ -1,6 +1,7 @@
 import type { ModelSpec } from '../../../lib/catalog';
 import type { PartitionRange, ReferenceProfile, RetrainRequested } from '../../../lib/events';
 import { DEFAULT_BINS, DEFAULT_MAX_CATEGORIES, type FeatureReference, type NumericReference } from '../../../lib/stats';
+import { observe, requested, type AttemptState, type RunOutcome, type Unpromoted } from './attempts';
 import { decide, type Fired, type Suppression } from './decide';
 import { driftEvidence, profileToReference, type FeatureStatistic, type Reference } from './evidence';
 import { OVERFLOW_SEGMENT, type TriggerGroup, type WindowClass } from './groups';
@@ -37,6 +38,8 @@ export interface Champion {
 export interface JudgeContext {
   champion(modelId: string): Champion | undefined;
   inFlight(modelId: string): boolean;
+  /** What became of a request (the follower's view of its run, evaluation and promotion). */
+  outcome(requestId: string): RunOutcome;
 }
 
 interface MemberState {
@@ -46,8 +49,11 @@ interface MemberState {
   history: [number, number, number][];
   labels: { labels: number; positives: number };
   windowLabels: { labels: number; positives: number };
-  firedVolumeFor: string | null;
-  firedAgeFor: number | null;
+  /** The requests for the current champion and their outcomes (attempts.ts); absent in checkpoints written before it. */
+  attempts?: AttemptState;
+  /** Checkpoints written before attempts: dropped at the member's next window (attempt 0 keeps the same requestIds). */
+  firedVolumeFor?: string | null;
+  firedAgeFor?: number | null;
 }
 
 type Bootstrap = { count: number; sketches: Record<string, FeatureSketchState> } | { reference: Record<string, FeatureReference> };
@@ -92,6 +98,18 @@ export interface WindowVerdict {
   readonly drifted: boolean | null;
   readonly statistics: readonly FeatureStatistic[];
   readonly suppressed: Suppression | null;
+  /** decide.ts's one line (which rule fired, what held it back). */
+  readonly why: string;
+  /** The attempt a firing had (runs in a row without a promotion for this champion). */
+  readonly attempt: number;
+  /** The last request's outcome, when this window learnt it. */
+  readonly learnt: { readonly requestId: string; readonly outcome: Unpromoted } | null;
+  /**
+   * A new champion was first judged with in this window: event time from the end
+   * of its training data to this window's end (how far the stream had moved on
+   * when the model took over). Null otherwise, or when its ModelReady has no data window.
+   */
+  readonly dataToModelLagMs: number | null;
 }
 
 export interface JudgeOutput {
@@ -109,7 +127,7 @@ interface LiveSegment {
 }
 
 function newMember(): MemberState {
-  return { consecutive: 0, lastRequestAt: null, history: [], labels: { labels: 0, positives: 0 }, windowLabels: { labels: 0, positives: 0 }, firedVolumeFor: null, firedAgeFor: null };
+  return { consecutive: 0, lastRequestAt: null, history: [], labels: { labels: 0, positives: 0 }, windowLabels: { labels: 0, positives: 0 } };
 }
 
 function mergeInto(target: Map<string, FeatureSketch>, key: string, sketch: FeatureSketch): void {
@@ -373,6 +391,12 @@ export class GroupJudge {
     const matured = this.maturedEvents(model, member, window.end, champion);
     // Family members become models once they have enough matured labels; the overflow member never does.
     const eligible = segment !== OVERFLOW_SEGMENT && (!model.family || champion !== undefined || matured >= model.family.minMaturedLabels);
+    const championVersion = champion?.version ?? 0;
+    const observed = observe(member.attempts, championVersion, (requestId) => ctx.outcome(requestId), window.end);
+    member.attempts = observed.state;
+    delete member.firedVolumeFor;
+    delete member.firedAgeFor;
+    const attempts = observed.state;
     const decision = decide(
       {
         window,
@@ -383,22 +407,43 @@ export class GroupJudge {
           positives: member.labels.positives,
           threshold: model.triggers.volume.minNewLabels,
           since: champion?.dataWindowEnd ?? member.history[0]?.[0] ?? window.start,
-          championVersion: champion?.version ?? 0,
-          firedFor: member.firedVolumeFor,
         },
-        age: { maxAgeMs: model.triggers.maxAgeMs, champion: champion ? { version: champion.version, promotedAt: champion.promotedAt } : null, firedFor: member.firedAgeFor },
+        age: { maxAgeMs: model.triggers.maxAgeMs, champion: champion ? { version: champion.version, promotedAt: champion.promotedAt, dataWindowEnd: champion.dataWindowEnd } : null },
+        championVersion,
+        attempts,
       },
-      { eligible, inFlight: ctx.inFlight(modelId), lastRequestAt: member.lastRequestAt, cooldownMs: model.triggers.cooldownMs, windowEnd: window.end },
+      {
+        eligible,
+        inFlight: ctx.inFlight(modelId),
+        attempts,
+        refire: model.triggers.refire,
+        lastRequestAt: member.lastRequestAt,
+        cooldownMs: model.triggers.cooldownMs,
+        windowEnd: window.end,
+      },
     );
     member.windowLabels = { labels: 0, positives: 0 };
     if (decision.fired && decision.suppressed === null) {
-      output.requests.push(this.request(model, modelId, segment, decision.fired, window, champion));
+      const request = this.request(model, modelId, segment, decision.fired, window, champion);
+      output.requests.push(request);
       member.lastRequestAt = window.end;
+      member.attempts = requested(attempts, request.requestId, request.reason, window.end);
       if (decision.fired.reason === 'DRIFT') member.consecutive = 0;
-      if (decision.fired.reason === 'VOLUME') member.firedVolumeFor = decision.fired.key;
-      if (decision.fired.reason === 'AGE' && champion) member.firedAgeFor = champion.version;
     }
-    output.verdicts.push({ modelId, catalogId: model.id, window, events: merged.count, drifted, statistics, suppressed: decision.fired ? decision.suppressed : null });
+    const learntRequest = observed.learnt !== null ? attempts.last : null;
+    output.verdicts.push({
+      modelId,
+      catalogId: model.id,
+      window,
+      events: merged.count,
+      drifted,
+      statistics,
+      suppressed: decision.fired ? decision.suppressed : null,
+      why: decision.why,
+      attempt: decision.fired?.attempt ?? attempts.failures,
+      learnt: learntRequest && observed.learnt ? { requestId: learntRequest.requestId, outcome: observed.learnt } : null,
+      dataToModelLagMs: observed.championChanged && champion?.dataWindowEnd != null ? window.end - champion.dataWindowEnd : null,
+    });
   }
 
   private maturedEvents(model: ModelSpec, member: MemberState, now: number, champion: Champion | undefined): number {
@@ -411,7 +456,7 @@ export class GroupJudge {
 
   private request(model: ModelSpec, modelId: string, segment: string, fired: Fired, window: { start: number; end: number }, champion: Champion | undefined): RetrainRequested {
     return {
-      requestId: requestIdFor(modelId, fired.reason, fired.key),
+      requestId: requestIdFor(modelId, fired.reason, ...fired.key),
       modelId,
       segment: model.family ? segment : null,
       reason: fired.reason,
@@ -424,6 +469,8 @@ export class GroupJudge {
       championVersion: champion?.version ?? null,
       hyperparameters: null,
       requestedBy: 'trigger',
+      // The wall clock is the adapter's: app.ts stamps it when it publishes.
+      emittedAt: null,
     };
   }
 }

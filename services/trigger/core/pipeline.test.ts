@@ -4,6 +4,7 @@ import { merchantFamilyYaml, testCatalog, testModel, testModelYaml } from '../te
 import { avroType, syntheticFeatureSchema } from '../testing/schema';
 import { familyStream, referenceProfile, syntheticStream, type SyntheticEvent } from '../testing/stream';
 import { compileFeaturePlan } from './extract';
+import { requestIdFor } from './ids';
 import { OVERFLOW_SEGMENT, planGroups, type TriggerGroup } from './groups';
 import { IngestPartition, groupFeaturePlan, type GroupFeaturePlan } from './ingest';
 import { GroupJudge, type Champion, type JudgeContext, type WindowVerdict } from './judge';
@@ -76,6 +77,7 @@ function run(events: Iterable<SyntheticEvent>, options: RunOptions): RunResult {
   const context: JudgeContext = {
     champion: () => ('champion' in options ? options.champion : champion()),
     inFlight: () => false,
+    outcome: () => 'PENDING',
     ...options.context,
   };
   const result: RunResult = { requests: [], verdicts: [], verdictsDuringStream: 0, refused: [], largestPartial: 0, partials: 0, judges, groups, ingests };
@@ -155,7 +157,8 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     expect(request!.drift!.bootstrapReference).toBe(false);
     expect(request!.drift!.sourceOffsets.map((o) => o.partition)).toEqual([0, 1, 2]);
     expect(request!.requestedAt).toBe(request!.drift!.windowEnd);
-    expect(verdicts.filter((v) => v.suppressed === 'cooldown').length).toBeGreaterThan(0);
+    // The drift goes on; the request has no outcome yet (the context says PENDING), so nothing more is asked.
+    expect(verdicts.filter((v) => v.suppressed === 'in-flight').length).toBeGreaterThan(0);
   });
 
   it('decides the same whatever the partitioning, commit cadence, or a checkpoint/restore mid-stream', () => {
@@ -288,12 +291,45 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     expect(driftedFeatures(requests[0]!)).toEqual(['f11', 'f3', 'f7']);
   });
 
-  it('fires the age rule once per champion version', () => {
+  it('fires the age rule on the champion\'s data age, once while its request has no outcome', () => {
     const model = testModel({ maxAge: '5m' });
     const { requests } = run(stream(60_000), { models: [model], partitions: 2, drainEvery: 500, champion: champion(PROFILE, { promotedAt: START - 60_000 }) });
     expect(requests.map((r) => r.reason)).toEqual(['AGE']);
     expect(requests[0]!.age!.maxAgeMs).toBe(300_000);
     expect(requests[0]!.age!.ageMs).toBeGreaterThanOrEqual(300_000);
+  });
+
+  describe('re-firing after a run without a promotion (issue 13)', () => {
+    // AGE on data age: the champion's data ends at START, so its data is 5 min old at the window ending START + 5 min,
+    // although it was promoted (wall clock) a day later: data lagging behind the loop.
+    const model = testModel({ maxAge: '5m', cooldown: '1m', extraTriggers: '      refire: { backoff: 2m, maxBackoff: 4m }' });
+    const lagging = champion(PROFILE, { dataWindowEnd: START, promotedAt: START + 86_400_000 });
+    const minutes = (rs: RetrainRequested[]): number[] => rs.map((r) => (r.requestedAt - START) / 60_000);
+
+    it('a rejected candidate: AGE fires again after a doubling, capped backoff, each attempt its own requestId, the same across a restart', () => {
+      const options = { models: [model], partitions: 2, drainEvery: 500, champion: lagging, context: { outcome: () => 'REJECTED' as const } };
+      const { requests, verdicts } = run(stream(90_000), options);
+      // Request at 5 min; rejection learnt at 6 → +2 min → 8; learnt at 9 → +4 → 13 (the cap).
+      expect(minutes(requests)).toEqual([5, 8, 13]);
+      expect(requests.map((r) => r.reason)).toEqual(['AGE', 'AGE', 'AGE']);
+      expect(requests[0]!.requestId).toBe(requestIdFor('synthetic', 'AGE', 'a1'));
+      expect(requests[2]!.requestId).toBe(requestIdFor('synthetic', 'AGE', 'a1', 2));
+      expect(new Set(ids(requests)).size).toBe(3);
+      expect(requests[0]!.age).toEqual({ championPromotedAt: START + 86_400_000, ageMs: 300_000, maxAgeMs: 300_000, championDataWindowEnd: START });
+      expect(verdicts.filter((v) => v.learnt !== null).map((v) => (v.window.end - START) / 60_000)).toEqual([6, 9, 14]);
+      expect(verdicts.some((v) => v.suppressed === 'backoff')).toBe(true);
+      expect(verdicts.some((v) => v.suppressed === 'in-flight')).toBe(false);
+      // The attempts live in the judge's checkpoint: a restart between two attempts decides the same.
+      expect(ids(run(stream(90_000), { ...options, restartAt: 50_000 }).requests)).toEqual(ids(requests));
+    });
+
+    it('never while the outcome is pending, nor after PROMOTE (the new champion resets the count)', () => {
+      for (const outcome of ['PENDING', 'PROMOTED'] as const) {
+        const { requests, verdicts } = run(stream(90_000), { models: [model], partitions: 2, drainEvery: 500, champion: lagging, context: { outcome: () => outcome } });
+        expect(minutes(requests)).toEqual([5]);
+        expect(verdicts.filter((v) => v.suppressed === 'in-flight').length).toBeGreaterThan(5);
+      }
+    });
   });
 
   it('fires the volume rule once enough events have matured since the champion window', () => {
