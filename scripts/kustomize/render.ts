@@ -16,7 +16,9 @@ import { clone, isObject, mergeObject, type Json, type JsonObject } from './merg
  * Like kustomize it refuses data files outside the kustomization's directory,
  * suffixes generated ConfigMaps with a content hash and rewrites the pod-spec
  * references to them, and moves RoleBinding subjects with the ServiceAccounts
- * they name (its name-reference transformer).
+ * they name (its name-reference transformer). scripts/kustomize/real.test.ts
+ * holds its output to real kustomize's (the pinned one of scripts/kustomize-v5)
+ * for every kustomization under k8s/.
  */
 
 export type KubeObject = JsonObject & { apiVersion: string; kind: string; metadata: JsonObject & { name: string } };

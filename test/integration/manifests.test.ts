@@ -1,7 +1,8 @@
 /**
  * k8s/ against the real API server of the test stack: the base and the dev
- * overlay are rendered by real kustomize (`kubectl kustomize`, through a
- * temporary overlay that sets a random namespace: scripts/kustomize/kubectl.ts)
+ * overlay are rendered by real kustomize (the pinned v5.8.2 of
+ * scripts/kustomize-v5, through a temporary overlay that sets a random
+ * namespace: scripts/kustomize/real.ts)
  * and every object is server-side applied with dryRun=All and
  * fieldValidation=Strict — what `kubectl apply --server-side --dry-run=server`
  * does — so schema errors, unknown or duplicate fields and invalid values are
@@ -16,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
-import { kubectlKustomize } from '../../scripts/kustomize/kubectl';
+import { kustomizeBinary, kustomizeBuild } from '../../scripts/kustomize/real';
 import type { KubeObject } from '../../scripts/kustomize/render';
 import { adminKubeConfig, apiStatus, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil, type TestNamespace } from '../helpers/kubernetes';
 import { enforceRestricted, installMonitoringCrds, psaCanary, resourcePaths, serverApply, type ApiResponse, type Obj, type PathOf } from '../helpers/server-apply';
@@ -46,7 +47,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
   const rendered = new Map<string, Applied[]>();
 
   const applyAll = async (dir: string): Promise<Applied[]> => {
-    const objects = kubectlKustomize(path.join(ROOT, dir), { namespace: ns.name });
+    const objects = await kustomizeBuild(path.join(ROOT, dir), { namespace: ns.name });
     const applied: Applied[] = [];
     for (const obj of objects) applied.push({ sent: obj, response: await apply(admin, pathOf, obj) });
     rendered.set(dir, applied);
@@ -70,7 +71,9 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     // Pod Security admission judges workload templates too and answers with warnings.
     await enforceRestricted(admin, ns.name);
     await installMonitoringCrds(admin, pathOf, FIELD_MANAGER);
-  });
+    // Built from the Go module proxy on first use (.ci/run builds it before jest).
+    await kustomizeBinary();
+  }, 20 * 60_000);
   afterAll(async () => {
     await ns?.delete();
   });
@@ -207,8 +210,8 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     ['k8s/base', 'roundhouse'],
     ['k8s/overlays/dev', 'roundhouse-dev'],
     ['k8s/rbac', 'roundhouse'],
-  ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", (dir, namespace) => {
-    const objects = kubectlKustomize(path.join(ROOT, dir));
+  ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", async (dir, namespace) => {
+    const objects = await kustomizeBuild(path.join(ROOT, dir));
     for (const name of ['roundhouse-dispatcher', 'roundhouse-evaluator']) {
       const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === name)!;
       const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name)!;
@@ -218,7 +221,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
   });
 
   it("with the dev overlay's real kustomize output applied, the dispatcher's ServiceAccount token may create a Job there, and may not read Secrets; the evaluator's may take its Lease only", async () => {
-    const objects = kubectlKustomize(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
+    const objects = await kustomizeBuild(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
     for (const obj of objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))) {
       const response = await apply(admin, pathOf, obj, false);
       expect({ object: `${obj.kind}/${obj.metadata.name}`, status: response.status < 300 }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, status: true });
