@@ -36,7 +36,7 @@ describe('the in-repo renderer agrees with real kustomize', () => {
   }, 20 * 60_000);
 
   it('finds the kustomizations under k8s/', () => {
-    expect(kustomizations()).toEqual(['k8s/base', 'k8s/base/monitoring', 'k8s/overlays/dev', 'k8s/rbac']);
+    expect(kustomizations()).toEqual(['k8s/base', 'k8s/base/monitoring', 'k8s/overlays/dev', 'k8s/policy', 'k8s/rbac']);
   });
 
   it.each(kustomizations().flatMap((dir) => [[dir, 'as it ships'] as const, [dir, 'rh-render-test'] as const]))('%s (%s): the same objects, field for field', async (dir, namespace) => {

@@ -12,7 +12,8 @@
  * server returned them.
  *
  * The requests go through test/helpers/server-apply.ts (raw HTTPS, so the
- * server sees every field as written).
+ * server sees every field as written). What the job policy (k8s/policy) lets
+ * the dispatcher's identity create: test/integration/job-policy.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -95,6 +96,9 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     const kinds: Record<string, number> = {};
     for (const a of applied) kinds[a.sent.kind] = (kinds[a.sent.kind] ?? 0) + 1;
     expect(kinds).toEqual({
+      Namespace: 1, // Pod Security "restricted", the job policy's label (k8s/policy)
+      ValidatingAdmissionPolicy: 1, // what the dispatcher's Jobs may be, and its binding
+      ValidatingAdmissionPolicyBinding: 1,
       ServiceAccount: 3, // dispatcher, evaluator, trainer (k8s/rbac)
       Role: 2, // dispatcher, evaluator (its Lease)
       RoleBinding: 2,
@@ -105,9 +109,12 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
       NetworkPolicy: 4,
       ServiceMonitor: 3,
       PrometheusRule: 1,
-      ConfigMap: 3, // env, catalog, dashboard
+      ConfigMap: 4, // env, catalog, dashboard, the job policy's parameters
     });
-    for (const a of applied) expect(field(a.response.body, 'metadata', 'namespace')).toBe(ns.name);
+    const CLUSTER_SCOPED = ['Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+    for (const a of applied) expect(`${a.sent.kind} ${String(field(a.response.body, 'metadata', 'namespace'))}`).toBe(`${a.sent.kind} ${CLUSTER_SCOPED.includes(a.sent.kind) ? 'undefined' : ns.name}`);
+    // kustomize renamed the Namespace object to the namespace it installs into.
+    expect(applied.find((a) => a.sent.kind === 'Namespace')?.response.body.metadata).toMatchObject({ name: ns.name });
   });
 
   it.each(['k8s/base', 'k8s/overlays/dev'])('%s: every container is locked down and probed', (dir) => {
@@ -217,6 +224,19 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
       const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name)!;
       expect(account.metadata.namespace).toBe(namespace);
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace }]);
+    }
+    // The base and the overlay bring their namespace, enforcing the restricted Pod Security Standard and bound by the job policy.
+    const namespaces = objects.filter((o) => o.kind === 'Namespace');
+    if (dir === 'k8s/rbac') expect(namespaces).toEqual([]);
+    else {
+      expect(namespaces.map((o) => o.metadata.name)).toEqual([namespace]);
+      expect(namespaces[0]!.metadata.labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'roundhouse.dev/job-policy': 'enforce',
+      });
     }
   });
 
