@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
+import { imagesFile } from './job-policy';
 
 /**
  * Files written from sources elsewhere in the repository, because kustomize
@@ -9,6 +10,8 @@ import { parse as parseYaml, stringify } from 'yaml';
  *   k8s/base/catalog.yaml                          ← config/catalog.yaml (verbatim)
  *   k8s/base/monitoring/prometheus-rule.yaml       ← deploy/prometheus/rules/roundhouse.rules.yml
  *                                                    (wrapped in a PrometheusRule)
+ *   k8s/policy/catalog-images.txt                  ← config/catalog.yaml (its trainer images,
+ *                                                    the job policy's `images` parameter)
  *   deploy/helm/roundhouse/files/catalog.yaml      ← config/catalog.yaml (verbatim)
  *   deploy/helm/roundhouse/files/roundhouse.rules.yml ← the rules file (verbatim; the chart wraps it)
  *   deploy/helm/roundhouse/files/roundhouse.json   ← deploy/grafana/dashboards/roundhouse.json (verbatim)
@@ -56,6 +59,7 @@ export function generatedFiles(root: string = REPO_ROOT): GeneratedFile[] {
   return [
     verbatim(root, CATALOG_SOURCE, 'k8s/base/catalog.yaml'),
     { target: 'k8s/base/monitoring/prometheus-rule.yaml', source: RULES_SOURCE, content: prometheusRule(root) },
+    { target: 'k8s/policy/catalog-images.txt', source: CATALOG_SOURCE, content: imagesFile(readFileSync(path.join(root, CATALOG_SOURCE), 'utf8'), CATALOG_SOURCE) },
     verbatim(root, CATALOG_SOURCE, `${CHART_FILES}/catalog.yaml`),
     verbatim(root, RULES_SOURCE, `${CHART_FILES}/roundhouse.rules.yml`),
     verbatim(root, DASHBOARD_SOURCE, `${CHART_FILES}/roundhouse.json`),

@@ -15,8 +15,11 @@ import { clone, isObject, mergeObject, type Json, type JsonObject } from './merg
  *   images (newName, newTag, digest).
  * Like kustomize it refuses data files outside the kustomization's directory,
  * suffixes generated ConfigMaps with a content hash and rewrites the pod-spec
- * references to them, and moves RoleBinding subjects with the ServiceAccounts
- * they name (its name-reference transformer).
+ * references to them, moves RoleBinding subjects with the ServiceAccounts
+ * they name (its name-reference transformer) and renames Namespace objects to
+ * the namespace it sets. scripts/kustomize/real.test.ts holds its output to
+ * real kustomize's (the pinned one of scripts/kustomize-v5) for every
+ * kustomization under k8s/.
  */
 
 export type KubeObject = JsonObject & { apiVersion: string; kind: string; metadata: JsonObject & { name: string } };
@@ -41,6 +44,10 @@ const CLUSTER_SCOPED = new Set([
   'PriorityClass',
   'ValidatingWebhookConfiguration',
   'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'MutatingAdmissionPolicy',
+  'MutatingAdmissionPolicyBinding',
 ]);
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
@@ -168,6 +175,8 @@ function setNamespace(resources: Resource[], namespace: string): void {
     }
   }
   for (const r of resources) if (!CLUSTER_SCOPED.has(r.obj.kind)) r.obj.metadata.namespace = namespace;
+  // kustomize renames the Namespace objects of the build to the namespace it sets (k8s/policy/namespace.yaml).
+  for (const r of resources) if (r.obj.kind === 'Namespace' && r.obj.apiVersion === 'v1') r.obj.metadata.name = namespace;
 }
 
 function podTemplates(obj: KubeObject): JsonObject[] {

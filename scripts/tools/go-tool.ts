@@ -6,6 +6,7 @@
  * (test/stack/go.ts goEnv), shared with the test stack's builds.
  *
  *   npx tsx scripts/tools/go-tool.ts dashboard-validate    build if missing, print the path
+ *   npx tsx scripts/tools/go-tool.ts kustomize-v5          real kustomize, the version its go.mod pins
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

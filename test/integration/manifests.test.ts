@@ -1,7 +1,8 @@
 /**
  * k8s/ against the real API server of the test stack: the base and the dev
- * overlay are rendered by real kustomize (`kubectl kustomize`, through a
- * temporary overlay that sets a random namespace: scripts/kustomize/kubectl.ts)
+ * overlay are rendered by real kustomize (the pinned v5.8.2 of
+ * scripts/kustomize-v5, through a temporary overlay that sets a random
+ * namespace: scripts/kustomize/real.ts)
  * and every object is server-side applied with dryRun=All and
  * fieldValidation=Strict — what `kubectl apply --server-side --dry-run=server`
  * does — so schema errors, unknown or duplicate fields and invalid values are
@@ -11,12 +12,13 @@
  * server returned them.
  *
  * The requests go through test/helpers/server-apply.ts (raw HTTPS, so the
- * server sees every field as written).
+ * server sees every field as written). What the job policy (k8s/policy) lets
+ * the dispatcher's identity create: test/integration/job-policy.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
-import { kubectlKustomize } from '../../scripts/kustomize/kubectl';
+import { kustomizeBinary, kustomizeBuild } from '../../scripts/kustomize/real';
 import type { KubeObject } from '../../scripts/kustomize/render';
 import { adminKubeConfig, apiStatus, createTestNamespace, k8s, serviceAccountKubeConfig, waitUntil, type TestNamespace } from '../helpers/kubernetes';
 import { enforceRestricted, installMonitoringCrds, psaCanary, resourcePaths, serverApply, type ApiResponse, type Obj, type PathOf } from '../helpers/server-apply';
@@ -46,7 +48,7 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
   const rendered = new Map<string, Applied[]>();
 
   const applyAll = async (dir: string): Promise<Applied[]> => {
-    const objects = kubectlKustomize(path.join(ROOT, dir), { namespace: ns.name });
+    const objects = await kustomizeBuild(path.join(ROOT, dir), { namespace: ns.name });
     const applied: Applied[] = [];
     for (const obj of objects) applied.push({ sent: obj, response: await apply(admin, pathOf, obj) });
     rendered.set(dir, applied);
@@ -70,7 +72,9 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     // Pod Security admission judges workload templates too and answers with warnings.
     await enforceRestricted(admin, ns.name);
     await installMonitoringCrds(admin, pathOf, FIELD_MANAGER);
-  });
+    // Built from the Go module proxy on first use (.ci/run builds it before jest).
+    await kustomizeBinary();
+  }, 20 * 60_000);
   afterAll(async () => {
     await ns?.delete();
   });
@@ -92,6 +96,9 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     const kinds: Record<string, number> = {};
     for (const a of applied) kinds[a.sent.kind] = (kinds[a.sent.kind] ?? 0) + 1;
     expect(kinds).toEqual({
+      Namespace: 1, // Pod Security "restricted", the job policy's label (k8s/policy)
+      ValidatingAdmissionPolicy: 1, // what the dispatcher's Jobs may be, and its binding
+      ValidatingAdmissionPolicyBinding: 1,
       ServiceAccount: 3, // dispatcher, evaluator, trainer (k8s/rbac)
       Role: 2, // dispatcher, evaluator (its Lease)
       RoleBinding: 2,
@@ -102,9 +109,12 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
       NetworkPolicy: 4,
       ServiceMonitor: 3,
       PrometheusRule: 1,
-      ConfigMap: 3, // env, catalog, dashboard
+      ConfigMap: 4, // env, catalog, dashboard, the job policy's parameters
     });
-    for (const a of applied) expect(field(a.response.body, 'metadata', 'namespace')).toBe(ns.name);
+    const CLUSTER_SCOPED = ['Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
+    for (const a of applied) expect(`${a.sent.kind} ${String(field(a.response.body, 'metadata', 'namespace'))}`).toBe(`${a.sent.kind} ${CLUSTER_SCOPED.includes(a.sent.kind) ? 'undefined' : ns.name}`);
+    // kustomize renamed the Namespace object to the namespace it installs into.
+    expect(applied.find((a) => a.sent.kind === 'Namespace')?.response.body.metadata).toMatchObject({ name: ns.name });
   });
 
   it.each(['k8s/base', 'k8s/overlays/dev'])('%s: every container is locked down and probed', (dir) => {
@@ -207,18 +217,31 @@ describe('k8s/ manifests on the API server (server-side apply, dry run)', () => 
     ['k8s/base', 'roundhouse'],
     ['k8s/overlays/dev', 'roundhouse-dev'],
     ['k8s/rbac', 'roundhouse'],
-  ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", (dir, namespace) => {
-    const objects = kubectlKustomize(path.join(ROOT, dir));
+  ])("%s as it ships: the RoleBinding names the dispatcher's ServiceAccount in the namespace it installs into (issue 14: dev kept roundhouse)", async (dir, namespace) => {
+    const objects = await kustomizeBuild(path.join(ROOT, dir));
     for (const name of ['roundhouse-dispatcher', 'roundhouse-evaluator']) {
       const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === name)!;
       const account = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name)!;
       expect(account.metadata.namespace).toBe(namespace);
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace }]);
     }
+    // The base and the overlay bring their namespace, enforcing the restricted Pod Security Standard and bound by the job policy.
+    const namespaces = objects.filter((o) => o.kind === 'Namespace');
+    if (dir === 'k8s/rbac') expect(namespaces).toEqual([]);
+    else {
+      expect(namespaces.map((o) => o.metadata.name)).toEqual([namespace]);
+      expect(namespaces[0]!.metadata.labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/audit': 'restricted',
+        'roundhouse.dev/job-policy': 'enforce',
+      });
+    }
   });
 
   it("with the dev overlay's real kustomize output applied, the dispatcher's ServiceAccount token may create a Job there, and may not read Secrets; the evaluator's may take its Lease only", async () => {
-    const objects = kubectlKustomize(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
+    const objects = await kustomizeBuild(path.join(ROOT, 'k8s/overlays/dev'), { namespace: ns.name });
     for (const obj of objects.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))) {
       const response = await apply(admin, pathOf, obj, false);
       expect({ object: `${obj.kind}/${obj.metadata.name}`, status: response.status < 300 }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, status: true });
