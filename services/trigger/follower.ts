@@ -170,8 +170,17 @@ export class ChampionFollower implements JudgeContext {
 
   private applyChampion(event: ModelReady): void {
     const current = this.champions.get(event.modelId);
+    // A deposed evaluator leader's late promotion carries a lower leader epoch
+    // than what the current leader published (docs/leader-election.md): ignore
+    // it, whatever its promotedAt (its clock ran on). Events from before leader
+    // election have no epoch and count as -1, below any elected leader's.
+    const epoch = event.leaderEpoch ?? -1;
+    if (current && epoch < (current.event.leaderEpoch ?? -1)) {
+      this.logger.warn({ modelId: event.modelId, version: event.version, leaderEpoch: event.leaderEpoch, championEpoch: current.event.leaderEpoch }, "ignoring a deposed evaluator's late promotion (lower leader epoch)");
+      return;
+    }
     // A rollback re-publishes an older version as the new champion: the newest event wins, not the highest version.
-    if (current && current.event.promotedAt > event.promotedAt) return;
+    if (current && epoch === (current.event.leaderEpoch ?? -1) && current.event.promotedAt > event.promotedAt) return;
     this.champions.set(event.modelId, {
       version: event.version,
       promotedAt: event.promotedAt,
