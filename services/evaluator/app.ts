@@ -86,7 +86,11 @@ export function createEvaluatorApp(deps: EvaluatorDeps): EvaluatorApp {
         { name: codec.topics.modelReady, compacted: true, config: MODEL_READY_TOPIC_CONFIG },
         { name: commandsTopic },
       ]);
+      // Not ready until the state topics are read to their end (follower.start waits for it, however long).
+      const caughtUp = deps.readiness?.flag('state');
+      caughtUp?.set(false, 'reading the state topics to their end');
       await follower.start(deps.catchUpTimeoutMs ?? 60_000);
+      caughtUp?.set(true, 'state topics read to their end');
       // Epochs only grow: a higher one already followed means this process would be fenced out
       // (its Lease was deleted and recreated at 1, or an evaluator without leader election shares these topics).
       if (state.highestLeaderEpoch() > epoch) {

@@ -3,7 +3,7 @@ import type { BatchControl, EventBus, InboundMessage, PartitionBatch, Subscripti
 import { readToEnd } from '../../lib/bus';
 import { Clock, backoffDelay, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
-import { ErrorCodes, errorCode, errorMessage, isRetriable } from '../../lib/errors';
+import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } from '../../lib/errors';
 import type { EventName } from '../../lib/events';
 import type { Logger } from '../../lib/log';
 import { decodeCommand } from './commands';
@@ -29,6 +29,8 @@ export class StateFollower {
   private subscription: Subscription | undefined;
   private readonly processed = new Map<string, bigint>();
   private readonly attempts = new Map<string, number>();
+  private stopping = false;
+  private catchUpRounds = 0;
 
   constructor(
     private readonly bus: EventBus,
@@ -43,33 +45,53 @@ export class StateFollower {
 
   async start(catchUpTimeoutMs: number): Promise<void> {
     const names = new Map<string, Followed>([...FOLLOWED.map((name) => [this.codec.topicOf(name), name] as const), [this.commandsTopic, 'command']]);
-    // 1. Catch up: every topic from its log start to its end as of now.
-    const deadline = this.clock.now() + catchUpTimeoutMs;
+    // 1. Catch up: every topic from its log start to its end as of now. Nothing
+    // is consumed before this completes, however long it takes: an evaluator
+    // that started on incomplete state numbered its next promotion from it (v1
+    // twice, and the compacted model-ready topic showed the champion going back
+    // to v1). Each catchUpTimeoutMs without completing logs where it has got to
+    // and reads on from there (a new end snapshot: it only moves forward).
     const reached = new Map<string, ReadonlyMap<number, string>>();
-    try {
-      await Promise.all(
-        [...names].map(async ([topic, name]) => {
-          reached.set(topic, await readToEnd(this.bus, topic, { clock: this.clock, timeoutMs: catchUpTimeoutMs, onMessages: (messages) => this.catchUp(name, messages, deadline) }));
-        }),
-      );
-    } catch (error) {
-      if (errorCode(error) !== ErrorCodes.TIMEOUT) throw error;
-      this.logger.warn({ reason: errorMessage(error) }, 'evaluator state did not catch up in time; starting with what it has');
-    }
+    await Promise.all(
+      [...names].map(async ([topic, name]) => {
+        for (let round = 0; ; round++) {
+          if (this.stopping) throw new RoundhouseError(ErrorCodes.TIMEOUT, `the evaluator stopped while catching up with ${topic}`, { context: { topic } });
+          const deadline = this.clock.now() + catchUpTimeoutMs;
+          try {
+            const from = round === 0 ? undefined : this.positions(topic);
+            reached.set(topic, await readToEnd(this.bus, topic, { clock: this.clock, timeoutMs: catchUpTimeoutMs, ...(from ? { from } : {}), onMessages: (messages) => this.catchUp(name, messages, deadline) }));
+            return;
+          } catch (error) {
+            if (errorCode(error) !== ErrorCodes.TIMEOUT) throw error;
+            this.catchUpRounds++;
+            this.logger.warn(
+              { topic, round: round + 1, positions: Object.fromEntries(this.positions(topic)), reason: errorMessage(error) },
+              'evaluator state has not caught up yet; results and commands wait until it has (reading on)',
+            );
+          }
+        }
+      }),
+    );
     // 2. Follow live from there: from the ends reached, or where a timed-out read got to.
     const groupId = `${this.groupPrefix}-state-${randomUUID()}`;
     this.subscription = await this.bus.subscribe({
       groupId,
       topics: [...names.keys()],
       fromBeginning: true,
-      initialOffsets: new Map([...names.keys()].map((topic) => [topic, reached.get(topic) ?? this.positions(topic)])),
+      initialOffsets: new Map([...names.keys()].map((topic) => [topic, reached.get(topic)!])),
       onBatch: (batch, control) => this.onBatch(names, batch, control),
     });
     this.logger.info({ champions: this.state.championVersions().size }, 'evaluator state caught up');
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.subscription?.stop();
+  }
+
+  /** How many catch-up reads timed out and were continued (0 when the first read reached every end). */
+  get catchUpTimeouts(): number {
+    return this.catchUpRounds;
   }
 
   private async onBatch(names: ReadonlyMap<string, Followed>, batch: PartitionBatch, control: BatchControl): Promise<void> {

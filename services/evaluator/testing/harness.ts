@@ -8,7 +8,7 @@ import { AvroCodec, MemorySchemaRegistry, createPlatformCodec, type PlatformCode
 import type { ModelEvaluated, ModelReady } from '../../../lib/events';
 import { ErrorCodes, RoundhouseError } from '../../../lib/errors';
 import { silentLogger } from '../../../lib/log';
-import { createServiceMetrics, type ServiceMetrics } from '../../../lib/metrics';
+import { createServiceMetrics, type Readiness, type ServiceMetrics } from '../../../lib/metrics';
 import { createEvaluatorApp, type EvaluatorApp } from '../app';
 import { commandMessage, type EvaluatorCommand } from '../commands';
 import { T0, evaluatorCatalog } from './fixtures';
@@ -41,7 +41,7 @@ export interface Running {
 }
 
 /** `leaderEpoch`: as main.ts passes the Lease's (lib/leader); default the single-process 0. */
-export async function startEvaluator(w: World, bus: EventBus = w.bus, leaderEpoch?: number): Promise<Running> {
+export async function startEvaluator(w: World, bus: EventBus = w.bus, leaderEpoch?: number, readiness?: Readiness): Promise<Running> {
   const metrics = createServiceMetrics('evaluator');
   const app = createEvaluatorApp({
     bus,
@@ -54,6 +54,7 @@ export async function startEvaluator(w: World, bus: EventBus = w.bus, leaderEpoc
     groupId: 'roundhouse-evaluator',
     catchUpTimeoutMs: 5_000,
     backoff: { initialMs: 5, maxMs: 20 },
+    ...(readiness ? { readiness } : {}),
   });
   await app.start(leaderEpoch);
   return { app, metrics };
