@@ -176,8 +176,17 @@ async function settledRequests(d: Deployment, timeoutMs: number): Promise<Retrai
 const ids = (requests: readonly RetrainRequested[]): string[] => requests.map((r) => r.requestId);
 
 /** Requests with the deployment's own topic names blanked, to compare deployments. */
+/**
+ * What a replay must reproduce: everything but the topic names and emittedAt,
+ * the wall-clock time of publication (docs/catalog.md, "Clocks": it times the
+ * loop's latency and is not part of the decision).
+ */
 const comparable = (requests: readonly RetrainRequested[]): unknown =>
-  JSON.parse(JSON.stringify(requests).replace(/"topic":"[^"]*"/g, '"topic":"(topic)"'));
+  requests.map((request) => {
+    expect(typeof request.emittedAt).toBe('number');
+    const { emittedAt: _wallClock, ...decision } = request;
+    return JSON.parse(JSON.stringify(decision).replace(/"topic":"[^"]*"/g, '"topic":"(topic)"')) as unknown;
+  });
 
 describe('trigger on the real stack', () => {
   it('partitions loaded 60/30/10, one idle, a far-future event: the drift within two windows, only the bad event dead-lettered', async () => {
