@@ -9,7 +9,7 @@ import { busRunLog } from './engine/run-log';
 import { LocalExecutor } from './executors/local';
 import { createKubernetesExecutor } from './executors/kubernetes';
 import type { TrainingExecutor } from './executors/types';
-import { loadDispatcherSettings } from './settings';
+import { jobOptionsFrom, loadDispatcherSettings } from './settings';
 
 /**
  * The dispatcher's composition root: Kafka + registry when KAFKA_BROKERS is set
@@ -38,14 +38,7 @@ runMain('dispatcher', async () => {
       qps: settings.kubernetes.qps,
       burst: settings.kubernetes.burst,
       logger,
-      jobOptions: {
-        defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
-        env: settings.trainerEnv,
-        envFromSecret: settings.kubernetes.trainerEnvSecret,
-        secretEnv: settings.kubernetes.trainerSecretEnv,
-        runAsUser: settings.kubernetes.trainerUid,
-        artifactVolume: settings.kubernetes.artifactVolume,
-      },
+      jobOptions: jobOptionsFrom(settings),
       // The engine counts failed submit/observe/cancel calls itself; the informer's watch failures are counted here.
       onError: (operation, error) => {
         if (operation === 'watch') executorErrors.inc({ executor: 'kubernetes', operation, code: errorCode(error) });

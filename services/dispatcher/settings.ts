@@ -6,7 +6,7 @@ import type { ExecutorKind } from '../../lib/events';
 import { parseLeaderSettings, type LeaderSettings } from '../../lib/leader';
 import { parseApiTokens } from './api/tokens';
 import { DEFAULT_DISPATCHER_CONFIG, DispatcherConfig } from './app';
-import { TRAINER_UID, type SecretEnvVar } from './core/job';
+import { TRAINER_UID, type JobOptions, type SecretEnvVar } from './core/job';
 import { trainerProcessEnv, withoutCredentials } from './executors/local-env';
 
 /**
@@ -214,5 +214,17 @@ function s3TrainerEnv(config: Config): Record<string, string> {
     ROUNDHOUSE_S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
     ROUNDHOUSE_S3_MAX_ATTEMPTS: String(s3.maxAttempts),
     ROUNDHOUSE_S3_PART_SIZE_MB: String(Math.round(s3.partSizeBytes / (1024 * 1024))),
+  };
+}
+
+/** The Job options the Kubernetes executor builds every Job with (all but the namespace, which the executor adds). */
+export function jobOptionsFrom(settings: DispatcherSettings): Omit<JobOptions, 'namespace'> {
+  return {
+    defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
+    env: settings.trainerEnv,
+    envFromSecret: settings.kubernetes.trainerEnvSecret,
+    secretEnv: settings.kubernetes.trainerSecretEnv,
+    runAsUser: settings.kubernetes.trainerUid,
+    artifactVolume: settings.kubernetes.artifactVolume,
   };
 }

@@ -30,7 +30,6 @@ export class StateFollower {
   private readonly processed = new Map<string, bigint>();
   private readonly attempts = new Map<string, number>();
   private stopping = false;
-  private catchUpRounds = 0;
 
   constructor(
     private readonly bus: EventBus,
@@ -63,7 +62,6 @@ export class StateFollower {
             return;
           } catch (error) {
             if (errorCode(error) !== ErrorCodes.TIMEOUT) throw error;
-            this.catchUpRounds++;
             this.logger.warn(
               { topic, round: round + 1, positions: Object.fromEntries(this.positions(topic)), reason: errorMessage(error) },
               'evaluator state has not caught up yet; results and commands wait until it has (reading on)',
@@ -87,11 +85,6 @@ export class StateFollower {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.subscription?.stop();
-  }
-
-  /** How many catch-up reads timed out and were continued (0 when the first read reached every end). */
-  get catchUpTimeouts(): number {
-    return this.catchUpRounds;
   }
 
   private async onBatch(names: ReadonlyMap<string, Followed>, batch: PartitionBatch, control: BatchControl): Promise<void> {

@@ -25,7 +25,7 @@ import { kustomizeBinary, kustomizeBuild } from '../../scripts/kustomize/real';
 import type { KubeObject } from '../../scripts/kustomize/render';
 import { desiredJob, TRAINER_CONTAINER } from '../../services/dispatcher/core/job';
 import { buildRunSpec, newRun } from '../../services/dispatcher/core/run';
-import { loadDispatcherSettings } from '../../services/dispatcher/settings';
+import { jobOptionsFrom, loadDispatcherSettings } from '../../services/dispatcher/settings';
 import { NONCE, request, T0 } from '../../services/dispatcher/testing/fixtures';
 import { adminKubeConfig, createTestNamespace, serviceAccountKubeConfig, waitUntil, type TestNamespace } from '../helpers/kubernetes';
 import { containersOf, field, list, type Obj } from '../helpers/rendered';
@@ -93,15 +93,7 @@ describe("k8s/policy on the API server: the Jobs the dispatcher's ServiceAccount
       const run = newRun(request({ requestId: `rr-policy-${jobNumber}`, modelId: model.id }), model, 'kubernetes', T0, NONCE);
       const runSpec = buildRunSpec(run, model, { artifactRoot: settings.app.artifactRoot });
       // As services/dispatcher/main.ts wires the executor.
-      return desiredJob(run, model.training, runSpec, {
-        namespace: ns.name,
-        defaultServiceAccountName: settings.kubernetes.trainerServiceAccount,
-        env: settings.trainerEnv,
-        envFromSecret: settings.kubernetes.trainerEnvSecret,
-        secretEnv: settings.kubernetes.trainerSecretEnv,
-        runAsUser: settings.kubernetes.trainerUid,
-        artifactVolume: settings.kubernetes.artifactVolume,
-      });
+      return desiredJob(run, model.training, runSpec, { namespace: ns.name, ...jobOptionsFrom(settings) });
     };
 
     // RBAC and the policy's informers take a moment: until a foreign image is refused by the policy (dry run).
