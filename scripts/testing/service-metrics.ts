@@ -12,7 +12,7 @@ import { MemoryEventBus } from '../../lib/bus';
 import { loadCatalog } from '../../lib/catalog';
 import { ManualClock } from '../../lib/clock';
 import { AvroCodec, MemorySchemaRegistry, createPlatformCodec } from '../../lib/codec';
-import { SingleProcessLeadership, instrumentLeadership } from '../../lib/leader';
+import { DEFAULT_LEASE_TIMINGS, createLeadership } from '../../lib/leader';
 import { silentLogger } from '../../lib/log';
 import { Readiness, createServiceMetrics, type ServiceMetrics } from '../../lib/metrics';
 import { createDispatcherApp, DEFAULT_DISPATCHER_CONFIG } from '../../services/dispatcher/app';
@@ -55,9 +55,17 @@ export async function readServiceMetrics<T>(read: (metrics: ServiceMetrics) => P
   const evaluator = createServiceMetrics('evaluator', { defaultMetrics: true });
   const evaluatorApp = createEvaluatorApp({ bus, codec, catalog, artifacts: new MemoryArtifactStore(), logger, metrics: evaluator, readiness: new Readiness(), catchUpTimeoutMs: 2_000 });
 
-  // main.ts adds the leader election's metrics (lib/leader) beside each app's.
-  instrumentLeadership(dispatcher, new SingleProcessLeadership());
-  instrumentLeadership(evaluator, new SingleProcessLeadership());
+  // main.ts adds the leader election's metrics (lib/leader) beside each app's, the same in every mode.
+  for (const [service, metrics] of [['dispatcher', dispatcher], ['evaluator', evaluator]] as const) {
+    createLeadership({
+      settings: { mode: 'none', leaseName: `roundhouse-${service}`, leaseNamespace: null, ...DEFAULT_LEASE_TIMINGS },
+      kubeconfigPath: null,
+      identity: `${service}-metrics-0`,
+      clock,
+      logger,
+      metrics,
+    });
+  }
   const apps = [triggerApp, dispatcherApp, evaluatorApp];
   const results = new Map<Service, T>();
   try {
