@@ -7,16 +7,13 @@
  * and serves the run the old leader recorded; SIGTERM releases the Lease; a
  * leader whose Lease is taken from it exits 75.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { stackEnv, uniqueName } from '../helpers';
 import { adminKubeConfig, createTestNamespace, k8s, waitUntil, type TestNamespace } from '../helpers/kubernetes';
+import { gauge, leads, ready, spawnService, stopAll, type ServiceKind, type ServiceProcess } from '../helpers/processes';
 
-const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'failover-token-0123456789';
 const TIMINGS = { leaseDurationMs: 5_000, renewDeadlineMs: 3_000, retryPeriodMs: 1_000 };
 /** Beyond the lease duration: the standby's read and write, and this test's polling of /metrics (every 100 ms) on a busy machine. */
@@ -24,81 +21,28 @@ const SLACK_MS = 1_500;
 
 jest.setTimeout(300_000);
 
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
+const services: ServiceProcess[] = [];
 
-interface Service {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly probes: string;
-  readonly api: string | null;
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-}
-
-const services: Service[] = [];
-
-async function start(kind: 'dispatcher' | 'evaluator', name: string, env: Record<string, string>): Promise<Service> {
-  const metricsPort = await freePort();
-  const apiPort = await freePort();
+function start(kind: ServiceKind, name: string, env: Record<string, string>): Promise<ServiceProcess> {
   const prefix = kind === 'dispatcher' ? 'DISPATCHER' : 'EVALUATOR';
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${kind}/main.ts`], {
-    cwd: ROOT,
+  return spawnService(kind, name, {
+    into: services,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'info',
-      METRICS_HOST: '127.0.0.1',
-      METRICS_PORT: String(metricsPort),
-      ROUNDHOUSE_INSTANCE_ID: name,
       ROUNDHOUSE_CATALOG: 'config/catalog.yaml',
-      KAFKA_REPLICATION_FACTOR: '1',
       KAFKA_TOPIC_PARTITIONS: '1',
       [`${prefix}_LEASE_DURATION`]: `${TIMINGS.leaseDurationMs}ms`,
       [`${prefix}_LEASE_RENEW_DEADLINE`]: `${TIMINGS.renewDeadlineMs}ms`,
       [`${prefix}_LEASE_RETRY_PERIOD`]: `${TIMINGS.retryPeriodMs}ms`,
-      ...(kind === 'dispatcher' ? { DISPATCHER_PORT: String(apiPort), DISPATCHER_ADVERTISE_URL: `http://127.0.0.1:${apiPort}`, DISPATCHER_API_TOKENS: `failover:read+submit:${TOKEN}` } : {}),
+      ...(kind === 'dispatcher' ? { DISPATCHER_API_TOKENS: `failover:read+submit:${TOKEN}` } : {}),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const service: Service = { name, child, probes: `http://127.0.0.1:${metricsPort}`, api: kind === 'dispatcher' ? `http://127.0.0.1:${apiPort}` : null, output, exited };
-  services.push(service);
-  await waitUntil(`${name} to serve its probes`, async () => (child.exitCode !== null ? Promise.reject(new Error(`${name} exited ${child.exitCode}:\n${output.join('\n')}`)) : (await fetch(`${service.probes}/healthz`)).ok), {
-    timeoutMs: 120_000,
-    intervalMs: 200,
-  });
-  return service;
 }
 
-async function gauge(service: Service, metric: string): Promise<number | undefined> {
-  const text = await (await fetch(`${service.probes}/metrics`)).text();
-  const match = new RegExp(`^${metric} (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : undefined;
-}
-const leads = async (s: Service, kind: string): Promise<boolean> => (await gauge(s, `roundhouse_${kind}_leader`).catch(() => undefined)) === 1;
-const ready = async (s: Service): Promise<boolean> => (await fetch(`${s.probes}/readyz`).catch(() => undefined))?.status === 200;
-const api = (s: Service, method: string, path: string, body?: unknown) =>
+const api = (s: ServiceProcess, method: string, path: string, body?: unknown) =>
   fetch(`${s.api}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 
-afterEach(async () => {
-  for (const s of services.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    await s.exited;
-  }
-});
+afterEach(() => stopAll(services));
 
 describe('leader failover between real processes (main.ts) on the real stack', () => {
   let ns: TestNamespace;
@@ -127,9 +71,9 @@ describe('leader failover between real processes (main.ts) on the real stack', (
     const env = common(`${uniqueName('lf')}.`);
     const leaseName = `${env.ROUNDHOUSE_TOPIC_PREFIX}roundhouse-dispatcher`;
     const a = await start('dispatcher', 'dispatcher-a', env);
-    await waitUntil('dispatcher-a to lead and be ready', async () => (await leads(a, 'dispatcher')) && (await ready(a)), { timeoutMs: 120_000 });
+    await waitUntil('dispatcher-a to lead and be ready', async () => (await leads(a)) && (await ready(a)), { timeoutMs: 120_000 });
     const b = await start('dispatcher', 'dispatcher-b', env);
-    await waitUntil('dispatcher-b to be a ready standby', async () => (await ready(b)) && !(await leads(b, 'dispatcher')), { timeoutMs: 60_000 });
+    await waitUntil('dispatcher-b to be a ready standby', async () => (await ready(b)) && !(await leads(b)), { timeoutMs: 60_000 });
     expect(await gauge(b, 'roundhouse_dispatcher_leader_epoch')).toBe(1);
 
     // The standby's API is the leader's.
@@ -142,7 +86,7 @@ describe('leader failover between real processes (main.ts) on the real stack', (
     // A crash: SIGKILL, no release.
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitUntil('dispatcher-b to lead', () => leads(b, 'dispatcher'), { timeoutMs: 3 * TIMINGS.leaseDurationMs, intervalMs: 100 });
+    await waitUntil('dispatcher-b to lead', () => leads(b), { timeoutMs: 3 * TIMINGS.leaseDurationMs, intervalMs: 100 });
     const leading = Date.now() - killedAt;
     await waitUntil('dispatcher-b to serve the run the old leader recorded', async () => (await api(b, 'GET', `/v1/runs/${runId}`)).status === 200, { timeoutMs: 60_000, intervalMs: 100 });
     const serving = Date.now() - killedAt;
@@ -157,7 +101,7 @@ describe('leader failover between real processes (main.ts) on the real stack', (
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
     const releasedAt = Date.now();
-    await waitUntil('dispatcher-a (restarted) to lead', () => leads(a2, 'dispatcher'), { timeoutMs: 3 * TIMINGS.retryPeriodMs + SLACK_MS, intervalMs: 100 });
+    await waitUntil('dispatcher-a (restarted) to lead', () => leads(a2), { timeoutMs: 3 * TIMINGS.retryPeriodMs + SLACK_MS, intervalMs: 100 });
     console.log(`dispatcher failover (processes): SIGTERM (release) → standby leads ${Date.now() - releasedAt} ms`);
     expect(await gauge(a2, 'roundhouse_dispatcher_leader_epoch')).toBe(3);
 
@@ -177,15 +121,15 @@ describe('leader failover between real processes (main.ts) on the real stack', (
   it('evaluators: one leads; SIGKILL of the leader → the standby leads within one lease duration, with the next epoch', async () => {
     const env = common(`${uniqueName('lf')}.`);
     const a = await start('evaluator', 'evaluator-a', env);
-    await waitUntil('evaluator-a to lead and be ready', async () => (await leads(a, 'evaluator')) && (await ready(a)), { timeoutMs: 120_000 });
+    await waitUntil('evaluator-a to lead and be ready', async () => (await leads(a)) && (await ready(a)), { timeoutMs: 120_000 });
     const b = await start('evaluator', 'evaluator-b', env);
-    await waitUntil('evaluator-b to be a ready standby', async () => (await ready(b)) && !(await leads(b, 'evaluator')), { timeoutMs: 60_000 });
+    await waitUntil('evaluator-b to be a ready standby', async () => (await ready(b)) && !(await leads(b)), { timeoutMs: 60_000 });
     const standbyReport = (await (await fetch(`${b.probes}/readyz`)).json()) as { checks: Record<string, { ready: boolean; detail?: string }> };
     expect(standbyReport.checks.leader).toEqual({ ready: true, detail: expect.stringMatching(/^standby; leader evaluator-a_[0-9a-f]+ \(epoch 1\)$/) });
 
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitUntil('evaluator-b to lead', () => leads(b, 'evaluator'), { timeoutMs: 3 * TIMINGS.leaseDurationMs, intervalMs: 100 });
+    await waitUntil('evaluator-b to lead', () => leads(b), { timeoutMs: 3 * TIMINGS.leaseDurationMs, intervalMs: 100 });
     const leading = Date.now() - killedAt;
     await waitUntil('evaluator-b to be ready as leader (state followed, consumers assigned)', () => ready(b), { timeoutMs: 120_000, intervalMs: 100 });
     console.log(`evaluator failover (processes): SIGKILL → standby leads ${leading} ms, → ready ${Date.now() - killedAt} ms (lease ${TIMINGS.leaseDurationMs} ms)`);

@@ -95,6 +95,8 @@ export function evaluatorCatalog(evaluation: Record<string, unknown> = {}): Cata
 
 export interface ArtifactParts {
   readonly runId: string;
+  /** The manifest's model id (default MODEL_ID). */
+  readonly modelId?: string;
   readonly model: LogisticModel;
   readonly holdout?: Trained['holdout'] | null;
   /** 'trainer': the built-in trainer's {eventId, eventTime, label, record} lines; 'flat': features and label in one object. */
@@ -122,7 +124,7 @@ export async function writeArtifact(store: ArtifactStore, dirUri: string, parts:
     dirUri,
     {
       runId: parts.runId,
-      modelId: MODEL_ID,
+      modelId: parts.modelId ?? MODEL_ID,
       modelFormat: parts.modelFormat ?? MODEL_FORMAT,
       dataWindow: { startTime: T0 - 86_400_000, endTime: T0, partitions: [] },
       rows: ROWS,
@@ -170,6 +172,8 @@ export function retrainRequest(requestId: string, requestedAt = T0, emittedAt: n
 
 export interface CompletedInput {
   readonly runId: string;
+  /** Default MODEL_ID. */
+  readonly modelId?: string;
   readonly requestId: string;
   readonly artifactUri: string;
   readonly sha256: string;
@@ -183,7 +187,7 @@ export function completed(input: CompletedInput): TrainingCompleted {
   return {
     runId: input.runId,
     requestId: input.requestId,
-    modelId: MODEL_ID,
+    modelId: input.modelId ?? MODEL_ID,
     status: 'SUCCEEDED',
     failure: null,
     artifactUri: input.artifactUri,
