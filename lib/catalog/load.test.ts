@@ -207,10 +207,11 @@ describe('defaults', () => {
   };
 
   it('triggers.performance: inactive without a scoreField, even when enabled; active with one', () => {
-    const enabled = { ...minimalModel(), triggers: { performance: { enabled: true, metric: 'logLoss', window: '6h' } } };
+    const base = minimalModel() as Record<string, unknown> & { data: object };
+    const enabled = { ...base, triggers: { performance: { enabled: true, metric: 'logLoss', window: '6h' } } };
     const [without] = parseCatalog(catalogText({ version: 1, models: [enabled] }), 'p.yaml').models;
     expect(without!.triggers.performance).toMatchObject({ enabled: false, metric: 'logLoss', windowMs: 6 * 3_600_000 });
-    const scored = { ...enabled, data: { ...(enabled.data as object), scoreField: 'model_score' } };
+    const scored = { ...enabled, data: { ...base.data, scoreField: 'model_score' } };
     const [withScore] = parseCatalog(catalogText({ version: 1, models: [scored] }), 'p.yaml').models;
     expect(withScore!.triggers.performance).toEqual({ enabled: true, metric: 'logLoss', maxDrop: 0.05, minRows: 1000, minPositives: 20, windowMs: 6 * 3_600_000, sampleRate: 0.1, maxSampled: 20_000 });
   });
