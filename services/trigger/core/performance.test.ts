@@ -75,7 +75,7 @@ describe('performance: the judge shard store and its bounds', () => {
     addSamples(state, SPEC, '', [sample('c1', 10, 0.1), sample('c2', 20, 0.1)], Infinity);
     addPositives(state, SPEC, [['c1', 15], ['c2', 25]]);
     prune(state, 15);
-    expect(state.samples[''].map((s) => s[0])).toEqual(['c2']);
+    expect(state.samples['']!.map((s) => s[0])).toEqual(['c2']);
     expect(state.positives).toEqual({ c2: 25 });
   });
 });
