@@ -147,6 +147,7 @@ describe('defaults', () => {
       score: { enabled: false, method: 'auto', threshold: null }, // no scoreField
       fraudRate: { enabled: true, maxRelativeChange: 0.5, minLabels: 1000 },
       volume: { enabled: true, minNewLabels: 50_000 },
+      performance: { enabled: false, metric: 'prAuc', maxDrop: 0.05, minRows: 1000, minPositives: 20, windowMs: 86_400_000, sampleRate: 0.1, maxSampled: 20_000 },
       maxAgeMs: 7 * 86_400_000,
       cooldownMs: 6 * 3_600_000,
       refire: { backoffMs: 3_600_000, maxBackoffMs: 86_400_000 },
@@ -204,6 +205,16 @@ describe('defaults', () => {
       },
     ],
   };
+
+  it('triggers.performance: inactive without a scoreField, even when enabled; active with one', () => {
+    const base = minimalModel() as Record<string, unknown> & { data: object };
+    const enabled = { ...base, triggers: { performance: { enabled: true, metric: 'logLoss', window: '6h' } } };
+    const [without] = parseCatalog(catalogText({ version: 1, models: [enabled] }), 'p.yaml').models;
+    expect(without!.triggers.performance).toMatchObject({ enabled: false, metric: 'logLoss', windowMs: 6 * 3_600_000 });
+    const scored = { ...enabled, data: { ...base.data, scoreField: 'model_score' } };
+    const [withScore] = parseCatalog(catalogText({ version: 1, models: [scored] }), 'p.yaml').models;
+    expect(withScore!.triggers.performance).toEqual({ enabled: true, metric: 'logLoss', maxDrop: 0.05, minRows: 1000, minPositives: 20, windowMs: 6 * 3_600_000, sampleRate: 0.1, maxSampled: 20_000 });
+  });
 
   it('merges the defaults block under every model', () => {
     const plain = requireModel(parseCatalog(catalogText(withDefaults), 'd.yaml'), 'plain');

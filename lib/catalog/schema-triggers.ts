@@ -104,6 +104,33 @@ export const VolumeSchema = section('Retrain once enough new matured labels arri
   minNewLabels: positiveInt('New matured labels that trigger a retrain.').prefault(50000),
 });
 
+/** The metrics the performance rule can watch (lib/catalog/metrics.ts names; computed by lib/model computeMetrics). */
+export const PERFORMANCE_METRICS = ['prAuc', 'recallAt1PctFpr', 'logLoss'] as const;
+
+export const PerformanceSchema = section(
+  "The champion's realised performance: its serving score (data.scoreField) joined with matured labels over a label window, against its own holdout figure; inactive when the model has no scoreField.",
+  {
+    enabled: z.boolean().describe('Whether a drop in realised performance can trigger a retrain (needs data.scoreField, and a serving system that scores with the champion the trigger follows).').prefault(false),
+    metric: z.enum(PERFORMANCE_METRICS).describe('The metric watched: prAuc (average precision), recallAt1PctFpr, or logLoss (lower is better).').prefault('prAuc'),
+    maxDrop: z.number().min(0, { error: 'must be ≥ 0' }).describe("Fires when the realised metric is worse than the champion's holdout figure by more than this (absolute: holdout − realised for prAuc and recallAt1PctFpr, realised − holdout for logLoss).").prefault(0.05),
+    minRows: positiveInt('Matured sampled rows in the label window needed before the metric is judged.').prefault(1000),
+    minPositives: positiveInt('Positive (fraud) rows among them needed before the metric is judged.').prefault(20),
+    window: duration({ min: 1 }).describe('Label window: the events whose scores are judged have event times in (window end − labelMaturity − window, window end − labelMaturity].').prefault('1d'),
+    sampleRate: z.number().gt(0, { error: 'must be > 0' }).max(1, { error: 'must be ≤ 1' }).describe("Share of events whose score is kept for the join: those whose event id hashes below it (deterministic, the same on every partition and replay).").prefault(0.1),
+    maxSampled: positiveInt('Most sampled scores a judge shard keeps (per model group and shard); past it the sample is thinned by halving the hash threshold, and the thinning is counted.').max(1_000_000, { error: 'must be at most 1000000' }).prefault(20000),
+  },
+  (value, report) => {
+    const rows = read.num(value.minRows);
+    const positives = read.num(value.minPositives);
+    if (rows !== undefined && positives !== undefined && positives > rows) report(['minPositives'], `minPositives (${positives}) must not exceed minRows (${rows})`);
+    const metric = read.str(value.metric);
+    const drop = read.num(value.maxDrop);
+    if (drop !== undefined && metric !== undefined && metric !== 'logLoss' && drop > 1) report(['maxDrop'], `maxDrop must be at most 1 for ${metric} (a metric in [0, 1]), got ${drop}`);
+    const sampled = read.num(value.maxSampled);
+    if (sampled !== undefined && rows !== undefined && rows > sampled) report(['minRows'], `minRows (${rows}) exceeds maxSampled (${sampled}), so the metric would never be judged`);
+  },
+);
+
 export const RefireSchema = section(
   'Re-firing after a run that ended without a promotion (FAILED, CANCELLED, or the candidate REJECTED): the next request for the model waits backoff × 2^(n−1) (n: such runs in a row for the current champion), at most maxBackoff, in event time from the window in which the trigger learnt the outcome.',
   {
@@ -122,6 +149,7 @@ export const TriggersSchema = section('When the model is stale and a retrain is 
   score: ScoreDriftSchema.prefault({}),
   fraudRate: FraudRateSchema.prefault({}),
   volume: VolumeSchema.prefault({}),
+  performance: PerformanceSchema.prefault({}),
   maxAge: duration({ min: 1 }).describe('Retrain when the champion is older than this; null = never.').nullable().prefault('7d'),
   cooldown: duration().describe('Minimum time between two retrain requests for this model, whatever the rule.').prefault('6h'),
   refire: RefireSchema.prefault({}),

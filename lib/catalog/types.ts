@@ -69,6 +69,7 @@ export interface TriggerSpec {
   readonly score: ScoreDriftPolicy;
   readonly fraudRate: FraudRatePolicy;
   readonly volume: VolumePolicy;
+  readonly performance: PerformancePolicy;
   /** Null: no age rule. */
   readonly maxAgeMs: number | null;
   readonly cooldownMs: number;
@@ -119,6 +120,21 @@ export interface FraudRatePolicy {
   readonly enabled: boolean;
   readonly maxRelativeChange: number;
   readonly minLabels: number;
+}
+
+/**
+ * The champion's realised metric on matured labels (services/trigger/core/performance.ts).
+ * Disabled in the loaded catalog whenever the model has no data.scoreField.
+ */
+export interface PerformancePolicy {
+  readonly enabled: boolean;
+  readonly metric: 'prAuc' | 'recallAt1PctFpr' | 'logLoss';
+  readonly maxDrop: number;
+  readonly minRows: number;
+  readonly minPositives: number;
+  readonly windowMs: number;
+  readonly sampleRate: number;
+  readonly maxSampled: number;
 }
 
 export interface VolumePolicy {

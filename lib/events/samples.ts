@@ -207,7 +207,7 @@ export const sampleRetrainRequested: RetrainRequested = {
   drift: DRIFT,
   volume: { newMaturedLabels: 52_310, newMaturedPositives: 611, threshold: 50_000, since: T0 - 90 * DAY },
   age: { championPromotedAt: T0 - 41 * DAY, ageMs: 41 * DAY, maxAgeMs: 90 * DAY, championDataWindowEnd: T0 - 41 * DAY },
-  performance: { metric: 'prAuc', observed: 0.55, baseline: 0.574, maxDrop: 0.05, labelledRows: 18_204 },
+  performance: { metric: 'prAuc', observed: 0.55, baseline: 0.574, maxDrop: 0.05, labelledRows: 18_204, positives: 182, windowStart: T0 - 86_400_000, windowEnd: T0, sampleRate: 0.1 },
   championVersion: 7,
   hyperparameters: '{"l2":0.001,"epochs":20,"learningRate":0.05}',
   requestedBy: 'oncall@roundhouse.dev',

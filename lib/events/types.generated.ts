@@ -299,12 +299,20 @@ export interface PerformanceEvidence {
   readonly metric: string;
   /** The metric on the current window's matured labels. */
   readonly observed: number;
-  /** The champion's metric at promotion. */
+  /** The champion's metric at promotion (its holdout figure): what the observed metric is expected to be. */
   readonly baseline: number;
-  /** The largest tolerated drop (baseline - observed). */
+  /** The largest tolerated change in the metric's worse direction (baseline - observed for prAuc and recallAt1PctFpr; observed - baseline for logLoss). */
   readonly maxDrop: number;
   /** Matured labelled rows the observed metric is computed on. */
   readonly labelledRows: number;
+  /** Positive (fraud) rows among labelledRows; null from triggers before it. */
+  readonly positives: number | null;
+  /** Event-time start (exclusive) of the label window: the rows are the sampled events with windowStart < event time <= windowEnd. Null from triggers before it. */
+  readonly windowStart: number | null;
+  /** Event-time end (inclusive) of the label window: the judged window's end minus the label maturity, so every row's label is final. Null from triggers before it. */
+  readonly windowEnd: number | null;
+  /** Share of events whose score was kept (a deterministic hash of the event id below it); null from triggers before it. */
+  readonly sampleRate: number | null;
 }
 
 /** The training data's distributions, built by the trainer. Carried by ModelReady, it becomes the trigger's drift reference for the model, so every promotion resets the baseline. */

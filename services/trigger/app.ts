@@ -306,7 +306,8 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   let heartbeatRound = 0;
   async function heartbeat(): Promise<void> {
     const round = clock.now();
-    const idle = assignedInputs.filter((tp) => groups.some((g) => g.featureTopic === tp.topic) && (lastBatchAt.get(`${tp.topic}:${tp.partition}`) ?? -Infinity) < round - HEARTBEAT_MS);
+    // Label partitions of PERFORMANCE groups announce their progress too (the judge waits for every label partition; core/performance.ts).
+    const idle = assignedInputs.filter((tp) => groups.some((g) => g.featureTopic === tp.topic || (g.performance !== null && g.labelTopic === tp.topic)) && (lastBatchAt.get(`${tp.topic}:${tp.partition}`) ?? -Infinity) < round - HEARTBEAT_MS);
     if (idle.length === 0) return;
     const checkpoints = await ensureCheckpoints(ingestStage);
     const outputs: OutboundMessage[] = [];
@@ -372,6 +373,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         metrics.outcomes.inc({ model: verdict.catalogId, outcome: verdict.learnt.outcome });
         logger.info({ modelId: verdict.modelId, requestId: verdict.learnt.requestId, outcome: verdict.learnt.outcome, failures: verdict.attempt }, 'request ended without a promotion; its rules may fire again after the refire backoff');
       }
+      if (verdict.performance) metrics.performanceMetric.set({ model: verdict.catalogId, metric: verdict.performance.metric }, verdict.performance.observed);
       if (verdict.dataToModelLagMs !== null) metrics.dataToModelLag.observe({ model: verdict.catalogId }, Math.max(0, verdict.dataToModelLagMs) / 1000);
     }
     for (const [model, starts] of windows) metrics.windowsClosed.inc({ model }, starts.size);
@@ -446,6 +448,16 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       const overflow = judge.overflowFolds();
       const group = groupsById.get(key.slice(0, key.indexOf('/')))!;
       if (group.segmentField !== null) for (const model of group.models) metrics.overflowFolds.set({ model: model.id, shard: key.slice(key.indexOf('/') + 1) }, overflow);
+      const bounds = judge.performanceBounds();
+      if (bounds) {
+        for (const model of group.models.filter((m) => m.triggers.performance.enabled)) {
+          const shard = key.slice(key.indexOf('/') + 1);
+          metrics.performanceSample.set({ model: model.id, shard, measure: 'scores' }, bounds.sampled);
+          metrics.performanceSample.set({ model: model.id, shard, measure: 'threshold' }, bounds.threshold);
+          metrics.performanceSample.set({ model: model.id, shard, measure: 'thinned' }, bounds.thinned);
+          metrics.performanceSample.set({ model: model.id, shard, measure: 'labels_evicted' }, bounds.labelsEvicted);
+        }
+      }
     }
     const written = states.map(([key, state]) => [key, checkpointMessages(key, state, 'judge')] as const);
     const outputs = [...pending.outputs, ...written.flatMap(([, c]) => c.messages)];

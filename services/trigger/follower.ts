@@ -186,6 +186,7 @@ export class ChampionFollower implements JudgeContext {
       promotedAt: event.promotedAt,
       profile: event.profile,
       dataWindowEnd: event.lineage.dataWindow?.endTime ?? null,
+      metrics: event.metrics,
       event,
     });
     for (const listener of this.listeners) listener(event.modelId, event);

@@ -21,6 +21,8 @@ export interface TriggerMetrics {
   readonly overflowFolds: Gauge<'model' | 'shard'>;
   readonly outcomes: Counter<'model' | 'outcome'>;
   readonly dataToModelLag: Histogram<'model'>;
+  readonly performanceMetric: Gauge<'model' | 'metric'>;
+  readonly performanceSample: Gauge<'model' | 'shard' | 'measure'>;
 }
 
 const MINUTE = 60;
@@ -53,6 +55,16 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     judgeLateEvents: m.gauge('judge_late_events', 'Feature events that reached the judge after their slice was judged (a partition back from idleness or from far behind), per input partition.', ['topic', 'partition']),
     idlePartitions: m.gauge('idle_partitions', 'Feature-topic partitions currently ruled idle (caught up and behind the newest watermark by data.idlePartitionTimeout): they do not hold windows back.', ['topic']),
     overflowFolds: m.gauge('family_overflow_segments', "Segment-windows a family shard folded into its overflow member because it already had ceil(maxSegments / shards) segments (family.maxSegments).", ['model', 'shard']),
+    performanceMetric: m.gauge(
+      'performance_realised',
+      "The champion's realised metric (triggers.performance.metric) on the sampled matured events of the latest window it was judged on (enough rows and positives).",
+      ['model', 'metric'],
+    ),
+    performanceSample: m.gauge(
+      'performance_sample',
+      'PERFORMANCE sample of a judge shard: measure=scores (held), threshold (hash bound of the sample), thinned (scores dropped when maxSampled was reached, since the state was created), labels_evicted (positive labels dropped past maxSampled).',
+      ['model', 'shard', 'measure'],
+    ),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
   };
 }

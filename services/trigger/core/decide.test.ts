@@ -1,5 +1,5 @@
 import type { RefirePolicy } from '../../../lib/catalog';
-import type { DriftEvidence } from '../../../lib/events';
+import type { DriftEvidence, PerformanceEvidence } from '../../../lib/events';
 import { newAttempts, type AttemptState, type LastRequest } from './attempts';
 import { decide, firstRule, firstSuppression, type RuleInputs, type SuppressionInputs } from './decide';
 import { requestIdFor } from './ids';
@@ -7,6 +7,7 @@ import { requestIdFor } from './ids';
 const HOUR = 3_600_000;
 const WINDOW = { start: 1_000, end: 61_000 };
 const EVIDENCE = { windowStart: WINDOW.start, windowEnd: WINDOW.end } as unknown as DriftEvidence;
+const PERF: PerformanceEvidence = { metric: 'prAuc', observed: 0.3, baseline: 0.6, maxDrop: 0.1, labelledRows: 5000, positives: 60, windowStart: 0, windowEnd: 1, sampleRate: 0.1 };
 const REFIRE: RefirePolicy = { backoffMs: HOUR, maxBackoffMs: 4 * HOUR };
 
 /** The record after `failures` runs in a row without a promotion, the last one's outcome learnt at `learntAt`. */
@@ -15,8 +16,9 @@ function failed(failures: number, learntAt: number, outcome: LastRequest['outcom
 }
 const PENDING: AttemptState = { version: 1, failures: 0, last: { requestId: 'rq-last', reason: 'VOLUME', at: 0, outcome: null, learntAt: null } };
 
-function rules(over: { drift?: Partial<RuleInputs['drift']>; volume?: Partial<RuleInputs['volume']>; age?: Partial<RuleInputs['age']>; attempts?: AttemptState; championVersion?: number } = {}): RuleInputs {
+function rules(over: { drift?: Partial<RuleInputs['drift']>; volume?: Partial<RuleInputs['volume']>; age?: Partial<RuleInputs['age']>; attempts?: AttemptState; championVersion?: number; performance?: RuleInputs['performance'] } = {}): RuleInputs {
   return {
+    ...(over.performance ? { performance: over.performance } : {}),
     window: WINDOW,
     drift: { held: false, evidence: EVIDENCE, ...over.drift },
     volume: { enabled: true, matured: 0, positives: 0, threshold: 1000, since: 0, ...over.volume },
@@ -44,6 +46,13 @@ describe('decide: which rule fires', () => {
     ['no champion: no age', rules({ age: { maxAgeMs: 60_000, champion: null } }), null, null],
     ['drift before volume before age', rules({ drift: { held: true }, volume: { matured: 5000 }, age: { maxAgeMs: 1 } }), 'DRIFT', ['1000-61000']],
     ['volume before age', rules({ volume: { matured: 5000 }, age: { maxAgeMs: 1 } }), 'VOLUME', ['v1']],
+    ['performance breached', rules({ performance: { breached: true, evidence: PERF } }), 'PERFORMANCE', ['p1']],
+    ['performance judged, not breached', rules({ performance: { breached: false, evidence: PERF } }), null, null],
+    ['performance not judged (labels behind)', rules({ performance: { breached: false, evidence: null } }), null, null],
+    ['performance breached, second attempt after a REJECTED run', rules({ performance: { breached: true, evidence: PERF }, attempts: failed(1, 0, 'REJECTED') }), 'PERFORMANCE', ['p1', 1]],
+    ['performance for a new champion', rules({ performance: { breached: true, evidence: PERF }, championVersion: 2, attempts: newAttempts(2) }), 'PERFORMANCE', ['p2']],
+    ['drift before performance', rules({ drift: { held: true }, performance: { breached: true, evidence: PERF } }), 'DRIFT', ['1000-61000']],
+    ['performance before volume before age', rules({ performance: { breached: true, evidence: PERF }, volume: { matured: 5000 }, age: { maxAgeMs: 1 } }), 'PERFORMANCE', ['p1']],
   ])('%s', (_case, input, reason, key) => {
     const fired = firstRule(input);
     expect(fired?.reason ?? null).toBe(reason);
@@ -59,6 +68,9 @@ describe('decide: which rule fires', () => {
       championDataWindowEnd: 400,
     });
     expect(firstRule(rules({ drift: { held: true } }))!.drift).toBe(EVIDENCE);
+    const perf = firstRule(rules({ performance: { breached: true, evidence: PERF } }))!;
+    expect(perf.performance).toBe(PERF);
+    expect([perf.drift, perf.volume, perf.age]).toEqual([null, null, null]);
   });
 });
 
@@ -143,6 +155,25 @@ describe('decide: re-firing after a run without a promotion', () => {
   ])('after %i runs in a row without a promotion the wait is %i ms', (failures, wait) => {
     const learntAt = 10 * HOUR;
     expect(firstAllowed(failed(failures, learntAt), learntAt) - learntAt).toBe(wait);
+  });
+
+  it.each<[string, LastRequest['outcome']]>([
+    ['FAILED', 'FAILED'],
+    ['REJECTED', 'REJECTED'],
+    ['CANCELLED', 'CANCELLED'],
+  ])('PERFORMANCE after %s: held back by the backoff, then fires as attempt 1 with its own requestId', (_case, outcome) => {
+    const learntAt = 10 * HOUR;
+    const attempts = failed(1, learntAt, outcome);
+    const at = (end: number) => decide({ ...rules({ performance: { breached: true, evidence: PERF }, attempts }), window: { start: end - 60_000, end } }, { ...QUIET, attempts, windowEnd: end });
+    expect(at(learntAt + HOUR - 1).why).toBe('PERFORMANCE (attempt 1) fired, held back: backoff');
+    const fired = at(learntAt + HOUR);
+    expect(fired.suppressed).toBeNull();
+    expect(requestIdFor('m', fired.fired!.reason, ...fired.fired!.key)).toBe(requestIdFor('m', 'PERFORMANCE', 'p1', 1));
+    expect(requestIdFor('m', 'PERFORMANCE', 'p1', 1)).not.toBe(requestIdFor('m', 'PERFORMANCE', 'p1'));
+  });
+
+  it('PERFORMANCE while the last request has no outcome: in flight', () => {
+    expect(decide(rules({ performance: { breached: true, evidence: PERF }, attempts: PENDING }), { ...QUIET, attempts: PENDING }).why).toBe('PERFORMANCE fired, held back: in-flight');
   });
 
   it('never while the last request has no outcome, however long it takes', () => {

@@ -1,5 +1,5 @@
 import type { RefirePolicy } from '../../../lib/catalog';
-import type { DriftEvidence, RetrainReason, RetrainRequested } from '../../../lib/events';
+import type { DriftEvidence, PerformanceEvidence, RetrainReason, RetrainRequested } from '../../../lib/events';
 import { awaitingOutcome, backoffUntil, type AttemptState } from './attempts';
 
 /**
@@ -7,9 +7,11 @@ import { awaitingOutcome, backoffUntil, type AttemptState } from './attempts';
  * statistics, matured events, the champion's data age) and folds what the
  * follower learnt of the last request (attempts.ts); this step decides, purely:
  *
- *   rules, in precedence: DRIFT (drift held for consecutiveWindows windows),
- *     VOLUME (enough newly matured events since the champion's data), AGE (the
- *     champion's data older than maxAge);
+ *   rules, in precedence (the dispatcher's priorities): DRIFT (drift held for
+ *     consecutiveWindows windows), PERFORMANCE (the champion's realised metric on
+ *     matured labels worse than its holdout figure by more than maxDrop,
+ *     performance.ts), VOLUME (enough newly matured events since the champion's
+ *     data), AGE (the champion's data older than maxAge);
  *   suppressions, in order: not-eligible (a family member without enough matured
  *     labels and no champion), in-flight (a run of the model is queued or
  *     running, or the last request has no outcome yet), backoff (the last
@@ -25,6 +27,9 @@ import { awaitingOutcome, backoffUntil, type AttemptState } from './attempts';
  *
  * Clocks, one per input (docs/catalog.md "Clocks"):
  *   - DRIFT, VOLUME: event time (window bounds; label maturity from the window end);
+ *   - PERFORMANCE: event time: events older than labelMaturity at the window's
+ *     end, labels up to the window's end, judged once every label partition's
+ *     watermark has passed it;
  *   - AGE: event time, the window's end minus the end of the champion's training
  *     data (ModelReady lineage.dataWindow); only for a champion without a data
  *     window, its wall-clock promotedAt stands in;
@@ -49,6 +54,7 @@ export interface Fired {
   readonly drift: DriftEvidence | null;
   readonly volume: RetrainRequested['volume'];
   readonly age: RetrainRequested['age'];
+  readonly performance: PerformanceEvidence | null;
 }
 
 export interface RuleInputs {
@@ -67,6 +73,8 @@ export interface RuleInputs {
     /** dataWindowEnd: event-time end of the champion's training data; null when its ModelReady has none. */
     readonly champion: { readonly version: number; readonly promotedAt: number; readonly dataWindowEnd: number | null } | null;
   };
+  /** PERFORMANCE (performance.ts judgePerformance); absent: not judged. */
+  readonly performance?: { readonly breached: boolean; readonly evidence: PerformanceEvidence | null };
   /** Champion version the attempts count against (0: none yet). */
   readonly championVersion: number;
   readonly attempts: AttemptState;
@@ -101,7 +109,11 @@ export function firstRule(input: RuleInputs): Fired | null {
   const attempt = input.attempts.failures;
   // Attempt 0 keeps the key rules had before attempts, so an upgrade does not re-request a decided firing.
   const key = (...base: (string | number)[]): (string | number)[] => (attempt === 0 ? base : [...base, attempt]);
-  if (drift.held && drift.evidence) return { reason: 'DRIFT', key: key(`${window.start}-${window.end}`), attempt, drift: drift.evidence, volume: null, age: null };
+  if (drift.held && drift.evidence) return { reason: 'DRIFT', key: key(`${window.start}-${window.end}`), attempt, drift: drift.evidence, volume: null, age: null, performance: null };
+  const performance = input.performance;
+  if (performance?.breached && performance.evidence) {
+    return { reason: 'PERFORMANCE', key: key(`p${input.championVersion}`), attempt, drift: null, volume: null, age: null, performance: performance.evidence };
+  }
   if (volume.enabled && volume.matured >= volume.threshold) {
     return {
       reason: 'VOLUME',
@@ -109,6 +121,7 @@ export function firstRule(input: RuleInputs): Fired | null {
       attempt,
       drift: null,
       age: null,
+      performance: null,
       volume: { newMaturedLabels: volume.matured, newMaturedPositives: volume.positives, threshold: volume.threshold, since: volume.since },
     };
   }
@@ -120,6 +133,7 @@ export function firstRule(input: RuleInputs): Fired | null {
       attempt,
       drift: null,
       volume: null,
+      performance: null,
       age: { championPromotedAt: age.champion.promotedAt, ageMs, maxAgeMs: age.maxAgeMs, championDataWindowEnd: age.champion.dataWindowEnd },
     };
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sliceOf, type ModelSpec, type WindowSpec } from '../../../lib/catalog';
+import { groupPerformance, type GroupPerformance } from './performance';
 
 /**
  * Sketch once, judge many. Models that read the same feature topic with the same
@@ -26,6 +27,8 @@ export interface TriggerGroup {
   readonly models: readonly ModelSpec[];
   /** Distinct windowings of the group's models: each is accumulated once and judged for its models. */
   readonly windowClasses: readonly WindowClass[];
+  /** What the PERFORMANCE rule samples for the group's models (performance.ts); null when none has it enabled. */
+  readonly performance: GroupPerformance | null;
 }
 
 export interface WindowClass {
@@ -89,6 +92,7 @@ export function planGroups(models: readonly ModelSpec[]): TriggerGroup[] {
       segmentsPerShard: first.family ? Math.ceil(first.family.maxSegments / shards) : 1,
       models: members,
       windowClasses: [...classes].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, ms]) => ({ id, window: ms[0]!.triggers.drift.window, models: ms })),
+      performance: groupPerformance(members),
     });
   }
   return groups;

@@ -3,6 +3,7 @@ import type { ModelSpec } from '../../../lib/catalog';
 import type { FeatureRecordPlan, LabelRecordPlan } from './extract';
 import { readCategorical, readLabel, readNumeric, readSegment, readTime } from './extract';
 import { shardOf, type TriggerGroup } from './groups';
+import { MAX_LABELS_PER_ENTRY, addToSummarySample, sampleHash, trimSummarySample, type ScoreSample } from './performance';
 import { splitFeaturePartial, splitLabelPartial, type FeaturePartial, type LabelCounts, type LabelPartial, type SegmentSummary, type SliceSummary } from './partials';
 import { CategoricalCounts, NumericSketch, sketchFromJSON, type FeatureSketch, type FeatureSketchState } from './sketch';
 
@@ -26,6 +27,9 @@ export interface GroupFeaturePlan {
   readonly sketches: readonly { readonly key: string; readonly field: string; readonly kind: 'numeric' | 'categorical'; readonly present: boolean }[];
   /** Models of the group that cannot read this schema. */
   readonly disabled: readonly string[];
+  readonly eventIdField: string;
+  /** PERFORMANCE: the group's score fields (GroupPerformance.scoreFields) and whether this schema has each; null when the group samples none. */
+  readonly scores: readonly { readonly field: string; readonly present: boolean }[] | null;
 }
 
 export interface GroupLabelPlan {
@@ -33,6 +37,7 @@ export interface GroupLabelPlan {
   readonly timeScale: number;
   readonly labelField: string;
   readonly segmentField: string | null;
+  readonly eventIdField: string;
 }
 
 /** The group plan from its models' plans (null when no model of the group can read the schema). */
@@ -52,6 +57,8 @@ export function groupFeaturePlan(group: TriggerGroup, plans: ReadonlyMap<string,
     segmentField: first.segmentField,
     sketches: [...sketches.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
     disabled: group.models.filter((m) => !plans.has(m.id)).map((m) => m.id),
+    eventIdField: first.eventIdField,
+    scores: group.performance ? group.performance.scoreFields.map((field) => ({ field, present: enabled.some((m) => plans.get(m.id)!.scoreField === field) })) : null,
   };
 }
 
@@ -59,7 +66,7 @@ export function groupLabelPlan(group: TriggerGroup, plans: ReadonlyMap<string, L
   const model = group.models.find((m) => plans.has(m.id));
   if (!model) return null;
   const plan = plans.get(model.id)!;
-  return { labelTimeField: plan.labelTimeField, timeScale: plan.timeScale, labelField: plan.labelField, segmentField: plan.segmentField };
+  return { labelTimeField: plan.labelTimeField, timeScale: plan.timeScale, labelField: plan.labelField, segmentField: plan.segmentField, eventIdField: plan.eventIdField };
 }
 
 interface OpenSegment {
@@ -69,6 +76,9 @@ interface OpenSegment {
   firstOffset: string;
   lastOffset: string;
   sketches: Map<string, FeatureSketch>;
+  /** PERFORMANCE: sampled scores (performance.ts addToSummarySample) and the bound below which they are complete. */
+  samples?: ScoreSample[];
+  sampleBelow?: number;
   /** The sketches of `plan.sketches`, in its order: the per-event path looks nothing up by name. */
   planned?: { readonly plan: GroupFeaturePlan; readonly sketches: readonly FeatureSketch[] };
 }
@@ -104,6 +114,9 @@ interface GroupTrack {
   /** What the last drain reported, so an unchanged partition sends nothing. */
   reported: { closedThrough: number; watermark: number; caughtUp: boolean } | null;
   labels: Map<string, LabelCounts>;
+  /** PERFORMANCE groups, on their label topic: the partition's largest label time, and what the last drain reported of it. */
+  labelWatermark: number;
+  labelReported: { watermark: number; caughtUp: boolean } | null;
 }
 
 export interface IngestState {
@@ -111,7 +124,7 @@ export interface IngestState {
   readonly topic: string;
   readonly partition: number;
   readonly watermark: number;
-  readonly groups: Record<string, { closedThrough: number; late: number; reported: GroupTrack['reported']; open: SavedSlice[]; closed: SavedSlice[]; labels: [string, LabelCounts][] }>;
+  readonly groups: Record<string, { closedThrough: number; late: number; reported: GroupTrack['reported']; open: SavedSlice[]; closed: SavedSlice[]; labels: [string, LabelCounts][]; labelWatermark?: number; labelReported?: GroupTrack['labelReported'] }>;
 }
 
 interface SavedSlice {
@@ -144,7 +157,7 @@ export class IngestPartition {
     state?: IngestState,
   ) {
     for (const group of options.groups) {
-      this.tracks.set(group.id, { group, closedThrough: NO_SLICE, late: 0, open: new Map(), closed: [], reported: null, labels: new Map() });
+      this.tracks.set(group.id, { group, closedThrough: NO_SLICE, late: 0, open: new Map(), closed: [], reported: null, labels: new Map(), labelWatermark: NO_SLICE, labelReported: null });
     }
     const readers: ModelSpec[] = options.groups.filter((g) => g.featureTopic === options.topic).flatMap((g) => [...g.models]);
     this.featureSkewMs = Math.min(...readers.map((m) => m.data.allowedFutureSkewMs), Number.MAX_SAFE_INTEGER);
@@ -231,11 +244,29 @@ export class IngestPartition {
         if (sketch.kind === 'numeric') sketch.add(s.present ? readNumeric(row, s.field) : null);
         else sketch.add(s.present ? readCategorical(row, s.field) : null);
       }
+      if (plan.scores !== null && track.group.performance !== null) this.sample(row, plan, plan.scores, track.group.performance.sampleRate, eventTime, segment);
     }
     if (newest > this.watermark) {
       this.watermark = newest;
       this.closeByWatermark();
     }
+  }
+
+  /** PERFORMANCE: the event's scores into its segment's sample, when its id hashes below the rate and every score is a probability. */
+  private sample(row: Readonly<Record<string, unknown>>, plan: GroupFeaturePlan, scores: NonNullable<GroupFeaturePlan['scores']>, rate: number, eventTime: number, segment: OpenSegment): void {
+    const raw = row[plan.eventIdField];
+    if (raw === null || raw === undefined) return;
+    const id = String(raw);
+    const hash = sampleHash(id);
+    if (hash >= rate) return;
+    const sample: ScoreSample = [id, eventTime, hash];
+    for (const s of scores) {
+      const score = s.present ? readNumeric(row, s.field) : null;
+      if (score === null || !(score >= 0 && score <= 1)) return;
+      sample.push(score);
+    }
+    segment.samples ??= [];
+    segment.sampleBelow = addToSummarySample(segment.samples, sample, segment.sampleBelow ?? Infinity);
   }
 
   /** Count one label event for every group reading this label topic. */
@@ -250,6 +281,12 @@ export class IngestPartition {
       if (positive) counts.positives++;
       counts.maxTime = Math.max(counts.maxTime, labelTime);
       track.labels.set(segmentKey, counts);
+      const performance = track.group.performance;
+      if (performance !== null) {
+        if (labelTime > track.labelWatermark) track.labelWatermark = labelTime;
+        const raw = row[plan.eventIdField];
+        if (positive && raw !== null && raw !== undefined && sampleHash(String(raw)) < performance.sampleRate) (counts.sampled ??= []).push([String(raw), labelTime]);
+      }
     }
   }
 
@@ -316,15 +353,20 @@ export class IngestPartition {
           track.reported = progress;
         }
       }
-      if (track.labels.size > 0) {
+      // PERFORMANCE groups tell every shard the label partition's progress when it changed (performance.ts labelHorizon).
+      const labelProgress = group.performance !== null && group.labelTopic === this.options.topic ? { watermark: track.labelWatermark, caughtUp } : null;
+      const progressChanged = labelProgress !== null && (track.labelReported === null || track.labelReported.watermark !== labelProgress.watermark || track.labelReported.caughtUp !== labelProgress.caughtUp);
+      if (track.labels.size > 0 || progressChanged) {
         const byShard: [string, LabelCounts][][] = Array.from({ length: group.shards }, () => []);
-        for (const entry of [...track.labels].sort((a, b) => (a[0] < b[0] ? -1 : 1))) byShard[shardOf(entry[0], group.shards)]!.push(entry);
+        for (const entry of [...track.labels].sort((a, b) => (a[0] < b[0] ? -1 : 1))) for (const piece of labelEntries(entry)) byShard[shardOf(entry[0], group.shards)]!.push(piece);
         byShard.forEach((segments, shard) => {
-          if (segments.length === 0) return;
-          const partial: LabelPartial = { v: 2, kind: 'labels', group: group.id, shard, topic: this.options.topic, partition: this.options.partition, segments };
+          if (segments.length === 0 && labelProgress === null) return;
+          const progress = labelProgress === null ? {} : { partitions: this.options.partitions, watermark: labelProgress.watermark, caughtUp: labelProgress.caughtUp };
+          const partial: LabelPartial = { v: 2, kind: 'labels', group: group.id, shard, topic: this.options.topic, partition: this.options.partition, segments, ...progress };
           for (const part of splitLabelPartial(partial)) out.push({ key: `${group.id}/${shard}`, partial: part });
         });
         track.labels.clear();
+        if (labelProgress !== null) track.labelReported = labelProgress;
       }
     }
     return out;
@@ -347,6 +389,8 @@ export class IngestPartition {
         open: [...track.open.values()].sort((a, b) => a.index - b.index).map(save),
         closed: track.closed.map(save),
         labels: [...track.labels],
+        labelWatermark: track.labelWatermark,
+        labelReported: track.labelReported,
       };
     }
     return { v: 2, topic: this.options.topic, partition: this.options.partition, watermark: this.watermark, groups };
@@ -364,6 +408,8 @@ export class IngestPartition {
       track.closed = saved.closed.map(reopen);
       for (const slice of saved.open) track.open.set(slice.index, reopen(slice));
       track.labels = new Map(saved.labels);
+      track.labelWatermark = saved.labelWatermark ?? NO_SLICE;
+      track.labelReported = saved.labelReported ?? null;
     }
   }
 }
@@ -371,7 +417,22 @@ export class IngestPartition {
 function summarise(key: string, s: OpenSegment): SegmentSummary {
   const sketches: Record<string, FeatureSketchState> = {};
   for (const [name, sketch] of [...s.sketches].sort((a, b) => (a[0] < b[0] ? -1 : 1))) sketches[name] = sketch.toJSON();
-  return { key, count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, sketches };
+  const summary: SegmentSummary = { key, count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, sketches };
+  if (s.samples === undefined) return summary;
+  s.sampleBelow = trimSummarySample(s.samples, s.sampleBelow ?? Infinity);
+  return { ...summary, samples: s.samples, ...(s.sampleBelow !== undefined && Number.isFinite(s.sampleBelow) ? { sampleBelow: s.sampleBelow } : {}) };
+}
+
+/** A segment's label counts as partial entries: the sampled positives split MAX_LABELS_PER_ENTRY a piece (the counts ride on the first). */
+function labelEntries([segment, counts]: [string, LabelCounts]): [string, LabelCounts][] {
+  const sampled = counts.sampled ?? [];
+  if (sampled.length <= MAX_LABELS_PER_ENTRY) return [[segment, counts]];
+  const pieces: [string, LabelCounts][] = [];
+  for (let i = 0; i < sampled.length; i += MAX_LABELS_PER_ENTRY) {
+    const chunk = sampled.slice(i, i + MAX_LABELS_PER_ENTRY);
+    pieces.push([segment, i === 0 ? { ...counts, sampled: chunk } : { labels: 0, positives: 0, maxTime: counts.maxTime, sampled: chunk }]);
+  }
+  return pieces;
 }
 
 function save(slice: OpenSlice): SavedSlice {
@@ -388,7 +449,10 @@ function reopen(saved: SavedSlice): OpenSlice {
   for (const s of saved.segments) {
     const sketches = new Map<string, FeatureSketch>();
     for (const [name, state] of Object.entries(s.sketches)) sketches.set(name, sketchFromJSON(state));
-    segments.set(s.key, { count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, sketches });
+    const segment: OpenSegment = { count: s.count, minTime: s.minTime, maxTime: s.maxTime, firstOffset: s.firstOffset, lastOffset: s.lastOffset, sketches };
+    if (s.samples !== undefined) segment.samples = s.samples.map((x) => [...x] as ScoreSample);
+    if (s.sampleBelow !== undefined) segment.sampleBelow = s.sampleBelow;
+    segments.set(s.key, segment);
   }
   return { index: saved.index, total: saved.total, disabled: new Set(saved.disabled), segments };
 }

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../../../lib/catalog';
-import type { PartitionRange, ReferenceProfile, RetrainRequested } from '../../../lib/events';
+import type { ModelMetrics, PartitionRange, PerformanceEvidence, ReferenceProfile, RetrainRequested } from '../../../lib/events';
 import { DEFAULT_BINS, DEFAULT_MAX_CATEGORIES, type FeatureReference, type NumericReference } from '../../../lib/stats';
 import { observe, requested, type AttemptState, type RunOutcome, type Unpromoted } from './attempts';
 import { decide, type Fired, type Suppression } from './decide';
@@ -7,6 +7,7 @@ import { driftEvidence, profileToReference, type FeatureStatistic, type Referenc
 import { OVERFLOW_SEGMENT, type TriggerGroup, type WindowClass } from './groups';
 import { memberModelId, requestIdFor } from './ids';
 import type { FeaturePartial, LabelPartial } from './partials';
+import { addLabelProgress, addPositives, addSamples, judgePerformance, labelHorizon, newPerformanceState, prune, realised, type PerformanceState, type PerformanceVerdict } from './performance';
 import { SliceAssembler, newSliceState, type Contribution, type SliceState } from './slices';
 import { CategoricalCounts, NumericSketch, sketchFromJSON, type FeatureSketch, type FeatureSketchState } from './sketch';
 
@@ -33,6 +34,8 @@ export interface Champion {
   readonly profile: ReferenceProfile;
   /** End of the champion's training data window (event time); volume counts from here. */
   readonly dataWindowEnd: number | null;
+  /** Its holdout metrics (ModelReady.metrics): what the PERFORMANCE rule expects. */
+  readonly metrics?: ModelMetrics | null;
 }
 
 export interface JudgeContext {
@@ -86,6 +89,8 @@ export interface JudgeState {
   members: Record<string, Record<string, MemberState>>;
   /** `<class>/<bootstrapEvents>` → segment → bootstrap. */
   bootstraps: Record<string, Record<string, Bootstrap>>;
+  /** PERFORMANCE groups: the shard's score sample and positive labels (performance.ts); absent otherwise. */
+  performance?: PerformanceState;
 }
 
 export interface WindowVerdict {
@@ -110,6 +115,8 @@ export interface WindowVerdict {
    * when the model took over). Null otherwise, or when its ModelReady has no data window.
    */
   readonly dataToModelLagMs: number | null;
+  /** PERFORMANCE: the realised metric when it was judged in this window (breached or not). */
+  readonly performance?: PerformanceEvidence | null;
 }
 
 export interface JudgeOutput {
@@ -152,6 +159,8 @@ export class GroupJudge {
     state?: JudgeState,
   ) {
     this.state = state?.v === 2 ? state : { v: 2, group: group.id, shard, slices: newSliceState(), classes: {}, admitted: [], overflowFolds: 0, members: {}, bootstraps: {} };
+    if (group.performance !== null) this.state.performance ??= newPerformanceState(group.performance);
+    else delete this.state.performance;
     this.assembler = new SliceAssembler(this.state.slices, group.idlePartitionTimeoutMs);
     this.admitted = new Set(this.state.admitted);
     for (const [id, c] of Object.entries(this.state.classes)) {
@@ -191,11 +200,22 @@ export class GroupJudge {
    * null otherwise. For a 10,000-merchant family the members part is most of
    * the state, and rewriting it on every commit was most of the trigger's CPU.
    */
-  checkpoint(): { core: Omit<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds'>; members: Pick<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds'> | null } {
-    const { members, bootstraps, admitted, overflowFolds, ...core } = this.toJSON();
+  checkpoint(): {
+    core: Omit<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds' | 'performance'>;
+    members: Pick<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds' | 'performance'> | null;
+  } {
+    // The PERFORMANCE sample changes with judged slices and labels, as the members do: it is written with them.
+    const { members, bootstraps, admitted, overflowFolds, performance, ...core } = this.toJSON();
     const dirty = this.membersDirty;
     this.membersDirty = false;
-    return { core, members: dirty ? { members, bootstraps, admitted, overflowFolds } : null };
+    return { core, members: dirty ? { members, bootstraps, admitted, overflowFolds, ...(performance ? { performance } : {}) } : null };
+  }
+
+  /** PERFORMANCE: the sample's size and hash threshold, scores dropped by thinning and positive labels evicted since the state was created (metrics). */
+  performanceBounds(): { sampled: number; thinned: number; labelsEvicted: number; threshold: number } | null {
+    const p = this.state.performance;
+    if (!p) return null;
+    return { sampled: Object.values(p.samples).reduce((n, l) => n + l.length, 0), thinned: p.thinned, labelsEvicted: p.labelsEvicted, threshold: p.threshold };
   }
 
   /** Late events per partition (contributions for slices already judged). */
@@ -238,6 +258,11 @@ export class GroupJudge {
 
   addLabels(partial: LabelPartial): void {
     this.membersDirty = true;
+    const performance = this.state.performance;
+    if (performance && this.group.performance) {
+      if (partial.partitions !== undefined && partial.watermark !== undefined) addLabelProgress(performance, partial.partition, partial.partitions, partial.watermark, partial.caughtUp === true);
+      for (const [, counts] of partial.segments) if (counts.sampled) addPositives(performance, this.group.performance, counts.sampled);
+    }
     for (const [segment, counts] of partial.segments) {
       const target = this.admit(segment);
       for (const model of this.group.models) {
@@ -255,9 +280,26 @@ export class GroupJudge {
     const output: JudgeOutput = { requests: [], verdicts: [] };
     for (const index of this.assembler.completeSlices()) {
       const parts = this.assembler.take(index);
+      this.addSamples(parts);
       for (const windowClass of this.group.windowClasses) this.fold(windowClass, index, parts, ctx, output);
+      // Every window still to be judged ends after this slice: older scores and labels are of no more use.
+      if (this.state.performance && this.group.performance) prune(this.state.performance, (index + 1) * this.group.sliceMs - this.group.performance.reachMs);
     }
     return output;
+  }
+
+  /** PERFORMANCE: a complete slice's sampled scores into their members' samples, in partition and segment order (admitting as fold() would). */
+  private addSamples(parts: { partition: number; contribution: Contribution }[]): void {
+    const performance = this.state.performance;
+    const spec = this.group.performance;
+    if (!performance || !spec) return;
+    this.membersDirty = true;
+    for (const { contribution } of parts) {
+      for (const key of Object.keys(contribution.segments).sort()) {
+        const summary = contribution.segments[key]!;
+        if (summary.samples) addSamples(performance, spec, this.admit(key), summary.samples, summary.sampleBelow ?? Infinity);
+      }
+    }
   }
 
   private fold(windowClass: WindowClass, index: number, parts: { partition: number; contribution: Contribution }[], ctx: JudgeContext, output: JudgeOutput): void {
@@ -392,6 +434,7 @@ export class GroupJudge {
     // Family members become models once they have enough matured labels; the overflow member never does.
     const eligible = segment !== OVERFLOW_SEGMENT && (!model.family || champion !== undefined || matured >= model.family.minMaturedLabels);
     const championVersion = champion?.version ?? 0;
+    const performance = this.performance(model, segment, window.end, champion);
     const observed = observe(member.attempts, championVersion, (requestId) => ctx.outcome(requestId), window.end);
     member.attempts = observed.state;
     delete member.firedVolumeFor;
@@ -409,6 +452,7 @@ export class GroupJudge {
           since: champion?.dataWindowEnd ?? member.history[0]?.[0] ?? window.start,
         },
         age: { maxAgeMs: model.triggers.maxAgeMs, champion: champion ? { version: champion.version, promotedAt: champion.promotedAt, dataWindowEnd: champion.dataWindowEnd } : null },
+        ...(performance ? { performance } : {}),
         championVersion,
         attempts,
       },
@@ -443,7 +487,22 @@ export class GroupJudge {
       attempt: decision.fired?.attempt ?? attempts.failures,
       learnt: learntRequest && observed.learnt ? { requestId: learntRequest.requestId, outcome: observed.learnt } : null,
       dataToModelLagMs: observed.championChanged && champion?.dataWindowEnd != null ? window.end - champion.dataWindowEnd : null,
+      performance: performance?.evidence ?? null,
     });
+  }
+
+  /**
+   * PERFORMANCE for a member at the window ending `windowEnd`: judged only with
+   * a champion, and once every label partition has passed the window's end (so
+   * each label the window may count has arrived; performance.ts).
+   */
+  private performance(model: ModelSpec, segment: string, windowEnd: number, champion: Champion | undefined): PerformanceVerdict | null {
+    const state = this.state.performance;
+    const spec = this.group.performance;
+    if (!state || !spec || !model.triggers.performance.enabled || !champion) return null;
+    const horizon = labelHorizon(state, this.group.idlePartitionTimeoutMs);
+    if (horizon === null || horizon < windowEnd) return { breached: false, evidence: null, why: 'labels not yet read up to the window end' };
+    return judgePerformance(model.triggers.performance, champion.metrics, realised(model, spec, state, segment, windowEnd));
   }
 
   private maturedEvents(model: ModelSpec, member: MemberState, now: number, champion: Champion | undefined): number {
@@ -465,7 +524,7 @@ export class GroupJudge {
       drift: fired.drift,
       volume: fired.volume,
       age: fired.age,
-      performance: null,
+      performance: fired.performance,
       championVersion: champion?.version ?? null,
       hyperparameters: null,
       requestedBy: 'trigger',

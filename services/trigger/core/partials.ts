@@ -1,4 +1,5 @@
 import { packBySize } from '../../../lib/bus/split';
+import type { ScoreSample } from './performance';
 import type { FeatureSketchState } from './sketch';
 
 /**
@@ -27,6 +28,10 @@ export interface SegmentSummary {
   readonly lastOffset: string;
   /** By sketch key (`n:<field>` numeric, `c:<field>` categorical; scores are `n:<scoreField>`). */
   readonly sketches: Readonly<Record<string, FeatureSketchState>>;
+  /** PERFORMANCE: the sampled scores of this segment's events (performance.ts); absent when the group samples none. */
+  readonly samples?: readonly ScoreSample[];
+  /** The sample is complete for hashes below this (it held MAX_SAMPLES_PER_SUMMARY); absent: complete below the sample rate. */
+  readonly sampleBelow?: number;
 }
 
 export interface SliceSummary {
@@ -64,6 +69,8 @@ export interface LabelCounts {
   labels: number;
   positives: number;
   maxTime: number;
+  /** PERFORMANCE: sampled positive labels [eventId, labelTime] (at most MAX_LABELS_PER_ENTRY per entry; a segment may have several entries). */
+  sampled?: [string, number][];
 }
 
 export interface LabelPartial {
@@ -75,6 +82,10 @@ export interface LabelPartial {
   readonly partition: number;
   /** Label counts by segment since this partition's previous partial. */
   readonly segments: readonly (readonly [string, LabelCounts])[];
+  /** PERFORMANCE groups only: partitions of the label topic, this partition's largest label time and whether it was caught up (sent to every shard when they change). */
+  readonly partitions?: number;
+  readonly watermark?: number;
+  readonly caughtUp?: boolean;
 }
 
 export type Partial = FeaturePartial | LabelPartial;
