@@ -54,6 +54,7 @@ const ManifestShape = z.object({
   }),
   rows: count,
   positives: count,
+  rowsSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits').optional(),
   codeVersion: z.string().min(1),
   createdAt: z.number().int(),
 });

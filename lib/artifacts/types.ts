@@ -59,6 +59,8 @@ export interface Manifest {
   };
   readonly rows: number;
   readonly positives: number;
+  /** sha256 of the joined row set (services/trainer/core/join.ts rowSetDigest); absent for trainers that do not report it. */
+  readonly rowsSha256?: string;
   /** Trainer name and version (e.g. roundhouse-trainer 0.1.0, or a custom image's). */
   readonly codeVersion: string;
   readonly createdAt: number;

@@ -7,3 +7,4 @@ export * from './caught-up';
 export * from './split';
 export * from './read-to-end';
 export * from './out-of-range';
+export * from './pin';

@@ -20,7 +20,8 @@ import { namesTopic, rangesFor, toOffsetRanges } from './core/window';
 /**
  * Reading a run's window from Kafka: the feature events of [startTime, endTime)
  * (of the spec's segment, for a family member) and every label for them that has
- * arrived by now, with its label time (core/join.ts keeps those known at the
+ * arrived by now (or, when the spec pins offsets — lib/bus/pin.ts — exactly the
+ * records of those ranges, so a rerun reads the same rows), with its label time (core/join.ts keeps those known at the
  * run's read time). Records are decoded with their writer's schema and read with
  * the trigger's field readers, so trainer and trigger agree on ids, times,
  * segments and labels. A record that cannot be decoded or lacks a usable id or
@@ -107,12 +108,12 @@ export async function readWindow(spec: RunSpec, bus: EventBus, avro: AvroCodec, 
     }
   });
 
-  // Labels arrive late: from the window start to the end of the topic now, whatever the spec says about its end.
+  // Labels arrive late: the spec's pinned ranges (the dispatcher fixed them when it created the run, so
+  // every attempt joins the same labels), else from the window start to the end of the topic now.
   const ids = new Set(events.map((e) => e.eventId));
-  const labelStarts = namesTopic(given, data.labelTopic)
-    ? new Map(given.filter((r) => r.topic === data.labelTopic).map((r) => [r.partition, String(r.startOffset)]))
-    : await bus.offsetsForTime(data.labelTopic, from);
-  const labelRanges = rangesFor(data.labelTopic, [], labelStarts, await bus.endOffsets(data.labelTopic));
+  const labelRanges = namesTopic(given, data.labelTopic)
+    ? rangesFor(data.labelTopic, given, null, new Map())
+    : rangesFor(data.labelTopic, [], await bus.offsetsForTime(data.labelTopic, from), await bus.endOffsets(data.labelTopic));
   progress.ranges = [...featureRanges, ...labelRanges];
   const labelPlans = new Map<number, LabelRecordPlan>();
   const labels = new Map<string, LabelState>();

@@ -1,6 +1,6 @@
 import { MemoryArtifactStore } from '../../lib/artifacts';
 import { verifyArtifact } from '../../lib/artifacts/manifest';
-import { MemoryEventBus, type EventBus } from '../../lib/bus';
+import { MemoryEventBus, pinWindowOffsets, type EventBus } from '../../lib/bus';
 import { ManualClock } from '../../lib/clock';
 import { AvroCodec, MemorySchemaRegistry, createPlatformCodec, type PlatformCodec } from '../../lib/codec';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
@@ -75,21 +75,55 @@ describe('runTraining on the memory bus', () => {
     expect(event!.profile!.score?.name).toBe('model_score');
   });
 
-  it('reads the offsets the spec names, and labels from there to the end of the label topic', async () => {
+  it('reads exactly the offsets the spec names, labels included', async () => {
     const w = await world(3000);
     const ends = await w.bus.endOffsets('fraud.features');
     // Only the first half of each feature partition; label partition 0 from offset 1.
     const features = [...ends].map(([partition, end]) => ({ topic: 'fraud.features', partition, startOffset: 0, endOffset: Math.floor(Number(end) / 2) }));
-    const result = await runTraining(spec(w, { partitions: [...features, { topic: 'fraud.labels', partition: 0, startOffset: 1, endOffset: 2 }] }), w.deps);
+    const labels = [...(await w.bus.endOffsets('fraud.labels'))].map(([partition, end]) => ({ topic: 'fraud.labels', partition, startOffset: partition === 0 ? 1 : 0, endOffset: Number(end) }));
+    const result = await runTraining(spec(w, { partitions: [...features, ...labels] }), w.deps);
     expect(result.event.status).toBe('SUCCEEDED');
     const read = result.event.dataWindow.partitions;
     expect(read.filter((p) => p.topic === 'fraud.features')).toEqual(features);
-    const labelEnds = await w.bus.endOffsets('fraud.labels');
-    expect(read.filter((p) => p.topic === 'fraud.labels')).toEqual(
-      [...labelEnds].map(([partition, end]) => ({ topic: 'fraud.labels', partition, startOffset: partition === 0 ? 1 : 0, endOffset: Number(end) })),
-    );
+    expect(read.filter((p) => p.topic === 'fraud.labels')).toEqual(labels);
     const halfEvents = features.reduce((n, p) => n + p.endOffset, 0);
     expect(result.event.rows).toBeLessThanOrEqual(halfEvents);
+  });
+
+  it('pinned offsets: a rerun after more events and labels arrived trains on the same rows (same rowsSha256 and model); unpinned, it does not', async () => {
+    const w = await world(3000);
+    const pinned = await pinWindowOffsets(w.bus, TOPICS, w.data.startTime);
+    const run = async (partitions: RunSpec['dataWindow']['partitions'], runId: string) => {
+      const result = await runTraining(spec(w, { partitions, runId, artifactUri: `file:///artifacts/card-fraud/${runId}/` }), w.deps);
+      expect(result.event.status).toBe('SUCCEEDED');
+      const { manifest } = await verifyArtifact(w.artifacts, `file:///artifacts/card-fraud/${runId}/`, result.event.artifactSha256);
+      return { manifest, model: (await w.artifacts.readFile(`file:///artifacts/card-fraud/${runId}/`, 'model.json')).toString() };
+    };
+    const first = await run(pinned, 'pin-1');
+    const unpinnedFirst = await run([], 'free-1');
+    expect(unpinnedFirst.manifest.rowsSha256).toBe(first.manifest.rowsSha256);
+    // More events inside the window, and their labels, arrive between the runs.
+    await produceCards(w.bus, w.deps.avroCodec, TOPICS, 600, { seed: 99, startTime: w.data.startTime });
+    // ...and late chargebacks for 40 of the first run's genuine events, dated inside the window.
+    const chargebacks = await w.deps.avroCodec.writer(subjectFor('fraud.labels'), CHARGEBACK_SCHEMA);
+    const genuine = w.data.events.filter((e) => e.label === null).slice(0, 40);
+    await w.bus.publish(
+      genuine.map((e) => ({
+        topic: 'fraud.labels',
+        key: e.transaction.event_id,
+        timestamp: e.transaction.event_time + 1000,
+        value: chargebacks.encode({ event_id: e.transaction.event_id, label_time: e.transaction.event_time + 1000, is_fraud: true, reason_code: 'late', amount: e.transaction.amount, merchant_id: e.transaction.merchant_id }),
+      })),
+    );
+    const second = await run(pinned, 'pin-2');
+    const unpinnedSecond = await run([], 'free-2');
+    expect(first.manifest.rowsSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(second.manifest.rowsSha256).toBe(first.manifest.rowsSha256);
+    expect(second.manifest.dataWindow.partitions).toEqual(first.manifest.dataWindow.partitions);
+    expect(second.manifest.rows).toBe(first.manifest.rows);
+    expect(JSON.parse(second.model).coefficients).toEqual(JSON.parse(first.model).coefficients);
+    expect(unpinnedSecond.manifest.rowsSha256).not.toBe(first.manifest.rowsSha256);
+    expect(unpinnedSecond.manifest.rows).toBeGreaterThan(first.manifest.rows);
   });
 
   it('a rerun of the same runId overwrites the artifact with the same model', async () => {

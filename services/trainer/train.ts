@@ -2,6 +2,7 @@ import type { ArtifactStore } from '../../lib/artifacts';
 import { ARTIFACT_FILES } from '../../lib/artifacts';
 import { writeArtifact } from '../../lib/artifacts/manifest';
 import type { EventBus } from '../../lib/bus';
+import { DEFAULT_TIMESTAMP_SLACK_MS } from '../../lib/bus/pin';
 import type { Clock } from '../../lib/clock';
 import type { AvroCodec, PlatformCodec } from '../../lib/codec';
 import type { PartitionRange, TrainingCompleted } from '../../lib/events';
@@ -9,7 +10,7 @@ import type { Logger } from '../../lib/log';
 import { MODEL_FORMAT, parseHyperparameters, serializeModel, type FeatureInput } from '../../lib/model';
 import type { RunSpec } from '../../lib/runspec';
 import { failureOf } from './core/failure';
-import { joinLabels, readTimeOf, type JoinedRows } from './core/join';
+import { joinLabels, readTimeOf, rowSetDigest, type JoinedRows } from './core/join';
 import { checkEstimator, checkTrainable, trainModel } from './core/model';
 import { artifactDir, failed, succeeded } from './core/result';
 import { encodeHoldout } from './holdout';
@@ -38,7 +39,8 @@ export interface TrainerOptions {
   readonly trainerVersion?: string;
 }
 
-export const DEFAULT_TIMESTAMP_SLACK_MS = 5 * 60_000;
+/** How far before the window start an unpinned read starts (record timestamps are not event times). */
+export { DEFAULT_TIMESTAMP_SLACK_MS };
 
 /** What a run learnt before it stopped, for the FAILED event. */
 interface Progress {
@@ -132,6 +134,7 @@ async function train(
       dataWindow: { startTime: spec.dataWindow.startTime, endTime: spec.dataWindow.endTime, partitions: progress.ranges },
       rows: joined.rows.length,
       positives: joined.positives,
+      rowsSha256: rowSetDigest(joined),
       codeVersion: run.trainerVersion,
       createdAt: deps.clock.now(),
     },

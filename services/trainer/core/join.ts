@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataWindow } from '../../../lib/events';
 import type { Row } from '../../../lib/model';
 
@@ -88,6 +89,21 @@ export interface JoinedRows {
  * trainer's own clock. It is in event time, the clock of event and label
  * times, so lagging data does not shift the horizon.
  */
+/**
+ * sha256 of the joined row set, in its (eventTime, eventId) order: each row's id,
+ * time, label and feature record as JSON (bigints as decimal strings). Two runs
+ * that read the same records (pinned offsets) give the same digest; it is in the
+ * artifact manifest (rowsSha256), so a rerun can be checked against the original.
+ */
+export function rowSetDigest(joined: Pick<JoinedRows, 'eventIds' | 'times' | 'labels' | 'rows'>): string {
+  const hash = createHash('sha256');
+  const replacer = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
+  for (let i = 0; i < joined.eventIds.length; i++) {
+    hash.update(JSON.stringify([joined.eventIds[i], joined.times[i], joined.labels[i], joined.rows[i]], replacer)).update('\n');
+  }
+  return hash.digest('hex');
+}
+
 export function readTimeOf(window: Pick<DataWindow, 'endTime'>): number {
   return window.endTime;
 }
