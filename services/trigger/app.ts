@@ -87,6 +87,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   initialiseTriggerCounters(metrics, deps.catalog.models.map((m) => m.id));
   const models = new Map(deps.catalog.models.map((m) => [m.id, m]));
   const groups = planGroups(deps.catalog.models);
+  for (const group of groups) for (const model of group.models) metrics.duplicateLabelPartials.inc({ model: model.id, topic: group.labelTopic }, 0);
   const inputTopics = [...new Set(groups.flatMap((g) => [g.featureTopic, g.labelTopic]))];
   const partitionCounts = new Map<string, number>();
   const subscriptions: Subscription[] = [];
@@ -247,7 +248,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
           ingest.addFeature(row, message.key, message.offset, plans, message.timestamp);
         }
         if (labelGroups.length > 0) {
-          ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelGroups, (m) => compileLabelPlan(m, record.type), groupLabelPlan));
+          ingest.addLabel(row, message.key, plansFor(labelPlans, 'labels', batch.topic, record.schemaId, labelGroups, (m) => compileLabelPlan(m, record.type), groupLabelPlan), message.offset);
         }
         good++;
       } catch (error) {
@@ -409,7 +410,16 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       const judge = judgeFor(group, partial.shard, checkpoints);
       pending.touched.add(judgeKey(group.id, partial.shard));
       if (partial.kind === 'labels') {
-        judge.addLabels(partial);
+        const application = judge.addLabels(partial);
+        if (application !== 'applied') {
+          const where = { group: group.id, shard: partial.shard, topic: partial.topic, partition: partial.partition, from: partial.from, through: partial.through, part: partial.part, parts: partial.parts, offset: message.offset };
+          if (application === 'duplicate') {
+            for (const model of group.models) metrics.duplicateLabelPartials.inc({ model: model.id, topic: partial.topic });
+            logger.debug(where, 'label partial already applied (redelivered); skipped');
+          } else {
+            logger.warn(where, 'label partial overlaps the labels already applied for its partition (a replay that began before the last applied range): the overlap is counted twice');
+          }
+        }
         continue;
       }
       const out = judge.addFeatures(partial, follower);

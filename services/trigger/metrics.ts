@@ -23,6 +23,7 @@ export interface TriggerMetrics {
   readonly dataToModelLag: Histogram<'model'>;
   readonly performanceMetric: Gauge<'model' | 'metric'>;
   readonly performanceSample: Gauge<'model' | 'shard' | 'measure'>;
+  readonly duplicateLabelPartials: Counter<'model' | 'topic'>;
 }
 
 const MINUTE = 60;
@@ -64,6 +65,11 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
       'performance_sample',
       'PERFORMANCE sample of a judge shard: measure=scores (held), threshold (hash bound of the sample), thinned (scores dropped when maxSampled was reached, since the state was created), labels_evicted (positive labels dropped past maxSampled).',
       ['model', 'shard', 'measure'],
+    ),
+    duplicateLabelPartials: m.counter(
+      'duplicate_label_partials_total',
+      "Label partials the judge skipped because their input range (label topic partition offsets) was already applied: a zombie's completed commit, a replay of the partials topic, or a judge restored from an older checkpoint. Per model of the partial's group and label topic.",
+      ['model', 'topic'],
     ),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
   };

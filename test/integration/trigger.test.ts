@@ -2,15 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { topicNames, type PlatformCodec } from '../../lib/codec';
+import { AvroCodec, topicNames, type PlatformCodec } from '../../lib/codec';
 import type { RetrainRequested } from '../../lib/events';
 import { createLogger, silentLogger } from '../../lib/log';
 import { createServiceMetrics } from '../../lib/metrics';
 import { createTriggerApp, type TriggerApp } from '../../services/trigger/app';
 import { testCatalog, testCatalogYaml, testModelYaml } from '../../services/trigger/testing/catalog';
 import { championEvent, platformCodec, publishEvents } from '../../services/trigger/testing/harness';
+import { syntheticLabelSchema } from '../../services/trigger/testing/schema';
 import { referenceProfile, syntheticStream, type StreamOptions } from '../../services/trigger/testing/stream';
 import { DLQ_HEADERS } from '../../lib/bus/dlq';
+import type { InboundMessage, OutboundMessage } from '../../lib/bus';
 import { kafkaBus, rawKafka, registryClient, stackEnv, uniqueName, waitFor } from '../helpers';
 
 /** Every record of a topic (headers as strings), read by a throwaway consumer group up to the end offsets. */
@@ -331,6 +333,99 @@ describe('trigger on the real stack', () => {
       expect(comparable(together)).toEqual(comparable(expected));
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 900_000);
+  it('label partials produced twice onto the partials topic count once: the VOLUME request names the positives as for one delivery', async () => {
+    const prefix = `${uniqueName('trg-dup-labels')}.`;
+    const featureTopic = `${prefix}features`;
+    const labelTopic = `${prefix}labels`;
+    const partialsTopic = `${prefix}roundhouse.trigger-partials`;
+    const yaml = testModelYaml({ featureTopic, labelTopic, volume: '{ enabled: true, minNewLabels: 10000 }' });
+    const catalog = testCatalog(yaml);
+    const model = catalog.models[0]!;
+    const codec = await platformCodec(registryClient(), topicNames(prefix));
+    const stream = { seed: 3, features: FEATURES, start: START, spacingMs: 200 };
+    const EVENTS = 30_000;
+    // A label for every 4th event, a second after it; every 3rd of them fraud.
+    type Label = { event_id: string; label_time: number; is_fraud: boolean };
+    const labels: Label[] = [];
+    let n = 0;
+    for (const e of syntheticStream(stream, EVENTS)) {
+      if (n % 4 === 0) labels.push({ event_id: e.event_id, label_time: e.event_time + 1000, is_fraud: n % 12 === 0 });
+      n++;
+    }
+    const positives = labels.filter((l) => l.is_fraud).length;
+    const setup = kafkaBus(PARTITIONS);
+    try {
+      await setup.ensureTopics([
+        { name: featureTopic, partitions: PARTITIONS },
+        { name: labelTopic, partitions: PARTITIONS },
+        { name: codec.topics.modelReady, compacted: true },
+        { name: codec.topics.retrainRequests },
+      ]);
+      await setup.publish([codec.message('ModelReady', championEvent(model, PROFILE, 1, START, START - 1))]);
+      const labelWriter = await new AvroCodec(registryClient()).writer<Label>(`${labelTopic}-value`, syntheticLabelSchema);
+      await setup.publish(labels.map((l) => ({ topic: labelTopic, key: l.event_id, value: labelWriter.encode(l) })));
+    } finally {
+      await setup.close();
+    }
+    const d: Deployment = { prefix, featureTopic, labelTopic, catalogYaml: testCatalogYaml(yaml), codec };
+    const group = `${prefix}roundhouse-trigger`;
+    const trigger = (instanceId: string) => {
+      const bus = kafkaBus(PARTITIONS);
+      const metrics = createServiceMetrics('trigger');
+      const app = withOwnBus(bus, createTriggerApp({
+        bus,
+        codec,
+        catalog,
+        logger: process.env.TRIGGER_TEST_LOG ? createLogger({ level: 'debug', service: `trigger-${instanceId}` }) : silentLogger(),
+        metrics,
+        instanceId,
+        groupId: group,
+        heartbeatMs: 1_000,
+      }));
+      return { app, metrics };
+    };
+
+    // 1. The labels only: both stages read them, the judge applies their partials (no window closes without features).
+    const first = trigger('a');
+    await first.app.start();
+    try {
+      await waitFor(async () => (await consumedToEnd(`${group}-ingest`, labelTopic, false)) || undefined, 'the ingest stage to consume every label', 180_000);
+      await waitFor(async () => (await consumedToEnd(`${group}-judge`, partialsTopic, true)) || undefined, 'the judge stage to consume every partial', 180_000);
+    } finally {
+      await first.app.stop();
+    }
+
+    // 2. Every label partial record produced once more (same key, same partition), as a zombie's completed commit or a replay would.
+    const bus = kafkaBus(PARTITIONS);
+    let duplicated: OutboundMessage[] = [];
+    try {
+      const ends = await bus.endOffsets(partialsTopic);
+      const records: InboundMessage[] = [];
+      await bus.readRange(partialsTopic, [...ends].map(([partition, end]) => ({ partition, startOffset: '0', endOffset: end })), async (messages) => {
+        records.push(...messages);
+      });
+      duplicated = records
+        .filter((m) => m.value !== null && (JSON.parse(m.value.toString()) as { kind: string }).kind === 'labels')
+        .map((m) => ({ topic: partialsTopic, key: m.key, value: m.value, partition: m.partition }));
+      expect(duplicated.length).toBeGreaterThanOrEqual(PARTITIONS);
+      await bus.publish(duplicated);
+      // 3. Then the features: the VOLUME rule fires once their events have matured (labelMaturity 1 h).
+      await publishEvents(bus, registryClient(), featureTopic, FEATURES, syntheticStream(stream, EVENTS), 1000);
+    } finally {
+      await bus.close();
+    }
+    const second = trigger('b');
+    await second.app.start();
+    try {
+      const requests = await settledRequests(d, 300_000);
+      expect(requests.map((r) => r.reason)).toEqual(['VOLUME']);
+      expect(requests[0]!.volume!.newMaturedPositives).toBe(positives);
+      const skipped = (await second.metrics.registry.getSingleMetric('roundhouse_trigger_duplicate_label_partials_total')?.get())?.values.find((v) => v.labels.model === model.id && v.labels.topic === labelTopic)?.value;
+      expect(skipped).toBe(duplicated.length);
+    } finally {
+      await second.app.stop();
     }
   }, 900_000);
 });

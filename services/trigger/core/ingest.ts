@@ -125,6 +125,14 @@ export interface IngestState {
   readonly partition: number;
   readonly watermark: number;
   readonly groups: Record<string, { closedThrough: number; late: number; reported: GroupTrack['reported']; open: SavedSlice[]; closed: SavedSlice[]; labels: [string, LabelCounts][]; labelWatermark?: number; labelReported?: GroupTrack['labelReported'] }>;
+  /** The input range of label events counted and not yet drained (absent before idempotent label partials, and when none). */
+  readonly labelRange?: LabelRange;
+}
+
+/** Label events counted since the last drain: the offset of the first, and the offset after the last. */
+interface LabelRange {
+  from: string;
+  through: string;
 }
 
 interface SavedSlice {
@@ -147,6 +155,8 @@ export const NO_SLICE = Number.MIN_SAFE_INTEGER;
 
 export class IngestPartition {
   private watermark = NO_SLICE;
+  /** Offsets of the label events counted since the last drain (every group's counts lie within): stamped on the label partials. */
+  private labelRange: LabelRange | null = null;
   private readonly tracks = new Map<string, GroupTrack>();
   private readonly featureSkewMs: number;
   /** addFeature's event time per plan, reused (no allocation per event). */
@@ -269,8 +279,15 @@ export class IngestPartition {
     segment.sampleBelow = addToSummarySample(segment.samples, sample, segment.sampleBelow ?? Infinity);
   }
 
-  /** Count one label event for every group reading this label topic. */
-  addLabel(row: Readonly<Record<string, unknown>>, key: Buffer | null, plans: ReadonlyMap<string, GroupLabelPlan>): void {
+  /**
+   * Count one label event for every group reading this label topic. `offset`
+   * (the record's) goes into the input range of the next label partials, which
+   * lets the judge skip a partial delivered twice; without it (callers before
+   * idempotent label partials) the partials carry no range.
+   */
+  addLabel(row: Readonly<Record<string, unknown>>, key: Buffer | null, plans: ReadonlyMap<string, GroupLabelPlan>, offset?: string): void {
+    // Before counting: an event that throws half-way may already be counted for some groups.
+    if (offset !== undefined && plans.size > 0) this.labelRange = { from: this.labelRange?.from ?? offset, through: (BigInt(offset) + 1n).toString() };
     for (const [groupId, plan] of plans) {
       const track = this.tracks.get(groupId)!;
       const labelTime = readTime(row, plan.labelTimeField, plan.timeScale);
@@ -362,13 +379,16 @@ export class IngestPartition {
         byShard.forEach((segments, shard) => {
           if (segments.length === 0 && labelProgress === null) return;
           const progress = labelProgress === null ? {} : { partitions: this.options.partitions, watermark: labelProgress.watermark, caughtUp: labelProgress.caughtUp };
-          const partial: LabelPartial = { v: 2, kind: 'labels', group: group.id, shard, topic: this.options.topic, partition: this.options.partition, segments, ...progress };
+          const range = this.labelRange === null ? {} : { from: this.labelRange.from, through: this.labelRange.through };
+          const partial: LabelPartial = { v: 2, kind: 'labels', group: group.id, shard, topic: this.options.topic, partition: this.options.partition, segments, ...progress, ...range };
           for (const part of splitLabelPartial(partial)) out.push({ key: `${group.id}/${shard}`, partial: part });
         });
         track.labels.clear();
         if (labelProgress !== null) track.labelReported = labelProgress;
       }
     }
+    // Every group's label counts were drained: the next partials cover the events from here on.
+    this.labelRange = null;
     return out;
   }
 
@@ -393,12 +413,13 @@ export class IngestPartition {
         labelReported: track.labelReported,
       };
     }
-    return { v: 2, topic: this.options.topic, partition: this.options.partition, watermark: this.watermark, groups };
+    return { v: 2, topic: this.options.topic, partition: this.options.partition, watermark: this.watermark, groups, ...(this.labelRange ? { labelRange: { ...this.labelRange } } : {}) };
   }
 
   private restore(state: IngestState): void {
     if (state.v !== 2) return; // a v1 checkpoint (count windows per partition): start over from the committed offset
     this.watermark = state.watermark;
+    this.labelRange = state.labelRange ? { ...state.labelRange } : null;
     for (const [groupId, saved] of Object.entries(state.groups)) {
       const track = this.tracks.get(groupId);
       if (!track) continue; // a group no longer in the catalog

@@ -91,7 +91,33 @@ export interface JudgeState {
   bootstraps: Record<string, Record<string, Bootstrap>>;
   /** PERFORMANCE groups: the shard's score sample and positive labels (performance.ts); absent otherwise. */
   performance?: PerformanceState;
+  /**
+   * The last label partial applied per label partition (`<topic>:<partition>`),
+   * by its input range: a partial at or below it is a redelivery and is skipped
+   * (labels are added, not set). One entry per partition of the group's label
+   * topic, so across the trigger this is bounded by label partitions × groups ×
+   * shards. Written with the members (whose label counts it guards), in the same
+   * transaction; absent in checkpoints written before it (nothing is known
+   * applied: the next partial of each partition is applied).
+   */
+  labelsApplied?: Record<string, AppliedLabels>;
 }
+
+/** Where a label partition's applied partials end: the last one's input range and its place in its commit's split. */
+export interface AppliedLabels {
+  readonly from: string | null;
+  readonly through: string;
+  readonly part: number;
+  readonly parts: number;
+}
+
+/**
+ * What addLabels did with a partial: applied it; skipped it, as a duplicate of
+ * partials already applied; or applied one whose range begins before the end
+ * of what was applied (a replay that began earlier and committed later than the
+ * first delivery: its counts cannot be split, so the overlap is counted twice).
+ */
+export type LabelApplication = 'applied' | 'duplicate' | 'overlapping';
 
 export interface WindowVerdict {
   readonly modelId: string;
@@ -201,14 +227,15 @@ export class GroupJudge {
    * the state, and rewriting it on every commit was most of the trigger's CPU.
    */
   checkpoint(): {
-    core: Omit<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds' | 'performance'>;
-    members: Pick<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds' | 'performance'> | null;
+    core: Omit<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds' | 'performance' | 'labelsApplied'>;
+    members: Pick<JudgeState, 'members' | 'bootstraps' | 'admitted' | 'overflowFolds' | 'performance' | 'labelsApplied'> | null;
   } {
-    // The PERFORMANCE sample changes with judged slices and labels, as the members do: it is written with them.
-    const { members, bootstraps, admitted, overflowFolds, performance, ...core } = this.toJSON();
+    // The PERFORMANCE sample changes with judged slices and labels, as the members do: it is written with them,
+    // and so are the applied label ranges, which must always match the label counts.
+    const { members, bootstraps, admitted, overflowFolds, performance, labelsApplied, ...core } = this.toJSON();
     const dirty = this.membersDirty;
     this.membersDirty = false;
-    return { core, members: dirty ? { members, bootstraps, admitted, overflowFolds, ...(performance ? { performance } : {}) } : null };
+    return { core, members: dirty ? { members, bootstraps, admitted, overflowFolds, ...(performance ? { performance } : {}), ...(labelsApplied ? { labelsApplied } : {}) } : null };
   }
 
   /** PERFORMANCE: the sample's size and hash threshold, scores dropped by thinning and positive labels evicted since the state was created (metrics). */
@@ -256,7 +283,30 @@ export class GroupJudge {
     return OVERFLOW_SEGMENT;
   }
 
-  addLabels(partial: LabelPartial): void {
+  /**
+   * Add a label partial's counts (and PERFORMANCE's sampled positives and label
+   * progress) to the shard's members, unless the partial is at or below the
+   * last one applied for its label partition (see JudgeState.labelsApplied):
+   * then nothing changes. Partials without an input range (older writers) are
+   * applied without the check.
+   */
+  addLabels(partial: LabelPartial): LabelApplication {
+    let application: LabelApplication = 'applied';
+    if (partial.through !== undefined) {
+      const key = `${partial.topic}:${partial.partition}`;
+      const applied = (this.state.labelsApplied ??= {});
+      const last = applied[key];
+      const position: AppliedLabels = { from: partial.from ?? null, through: partial.through, part: partial.part ?? 0, parts: partial.parts ?? 1 };
+      if (last) {
+        const through = BigInt(position.through);
+        const lastThrough = BigInt(last.through);
+        // A later record of the same split (same range, same number of parts) is new; anything else at or below the last range is not.
+        const sameSplit = position.from === last.from && position.parts === last.parts && position.part > last.part;
+        if (through < lastThrough || (through === lastThrough && !sameSplit)) return 'duplicate';
+        if (through > lastThrough && position.from !== null && BigInt(position.from) < lastThrough) application = 'overlapping';
+      }
+      applied[key] = position;
+    }
     this.membersDirty = true;
     const performance = this.state.performance;
     if (performance && this.group.performance) {
@@ -273,6 +323,7 @@ export class GroupJudge {
         member.windowLabels.positives += counts.positives;
       }
     }
+    return application;
   }
 
   addFeatures(partial: FeaturePartial, ctx: JudgeContext): JudgeOutput {

@@ -86,6 +86,22 @@ export interface LabelPartial {
   readonly partitions?: number;
   readonly watermark?: number;
   readonly caughtUp?: boolean;
+  /**
+   * The input range the counts cover, on this label partition: the offset of
+   * the first label event since the partition's previous partial, and the
+   * offset after the last one (Kafka offsets, decimal strings). The judge keeps
+   * the highest (through, part) it applied per label partition and skips a
+   * partial at or below it (a redelivery: a zombie's completed commit, a replay
+   * of the partials topic, a judge restored from an older checkpoint), since
+   * counts are added, not set. Absent in partials written before this (and in
+   * progress-only partials of a drain without label events): applied as they
+   * always were, without the check.
+   */
+  readonly from?: string;
+  readonly through?: string;
+  /** Which record of the commit's split (splitLabelPartial) this is, from 0, and of how many; set with `through`. */
+  readonly part?: number;
+  readonly parts?: number;
 }
 
 export type Partial = FeaturePartial | LabelPartial;
@@ -138,7 +154,16 @@ export function splitFeaturePartial(partial: FeaturePartial, budget = PARTIAL_BU
   });
 }
 
+/**
+ * One partition's label counts for one shard, as records under the budget.
+ * With an input range (`through`), each record is numbered (part of parts), so
+ * the judge can tell the records of one commit apart from a redelivery.
+ */
 export function splitLabelPartial(partial: LabelPartial, budget = PARTIAL_BUDGET_BYTES): LabelPartial[] {
-  if (jsonBytes(partial) <= budget) return [partial];
-  return packBySize(partial.segments, (entry) => jsonBytes(entry) + 1, budget - 512).map((segments) => ({ ...partial, segments }));
+  const numbered = partial.through !== undefined;
+  const whole: LabelPartial = numbered ? { ...partial, part: 0, parts: 1 } : partial;
+  if (jsonBytes(whole) <= budget) return [whole];
+  // The 512 bytes left over hold the envelope, numbering included.
+  const pieces = packBySize(partial.segments, (entry) => jsonBytes(entry) + 1, budget - 512);
+  return pieces.map((segments, i) => (numbered ? { ...partial, segments, part: i, parts: pieces.length } : { ...partial, segments }));
 }
