@@ -101,7 +101,8 @@ for s in "${SERVICES[@]}"; do
   extra=(-e ROUNDHOUSE_INSTANCE_ID="imgcheck-$s-$id")
   case $s in
     dispatcher)
-      extra+=(-e DISPATCHER_PORT="${port[$s]}" -e METRICS_PORT="$(free_port)"
+      # Probes and /metrics are on METRICS_PORT (their own port), the JSON API on DISPATCHER_PORT.
+      extra+=(-e METRICS_PORT="${port[$s]}" -e DISPATCHER_PORT="$(free_port)"
         -e DISPATCHER_EXECUTOR=kubernetes -e KUBECONFIG=/etc/roundhouse/kubeconfig
         -e KUBERNETES_NAMESPACE="$namespace" -v "$work/kubeconfig:/etc/roundhouse/kubeconfig:ro") ;;
     *) extra+=(-e METRICS_PORT="${port[$s]}") ;;
