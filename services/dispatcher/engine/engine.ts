@@ -1,4 +1,4 @@
-import { pinWindowOffsets, type EventBus, type InboundMessage } from '../../../lib/bus';
+import type { EventBus, InboundMessage } from '../../../lib/bus';
 import type { Catalog } from '../../../lib/catalog';
 import type { Clock } from '../../../lib/clock';
 import type { PlatformCodec } from '../../../lib/codec';
@@ -23,8 +23,6 @@ export interface EngineSettings {
   readonly maxConcurrentRuns: number;
   readonly lostJobGraceMs: number;
   readonly artifactRoot: string;
-  /** Pinned data (lib/bus/pin.ts): how far before the window start the pinned ranges begin; default 5 min, the trainer's. */
-  readonly timestampSlackMs?: number;
 }
 
 export interface EngineDeps {
@@ -98,11 +96,8 @@ export class RunEngine {
           context: { modelId: request.modelId, requestId: request.requestId },
         });
       }
-      // Pinned data: a window without offsets gets them now, once (a redelivery returned the existing
-      // run above), so every attempt of the run reads the same feature and label records.
-      const pinned = request.window.partitions.length > 0 ? request : { ...request, window: { ...request.window, partitions: await pinWindowOffsets(this.deps.bus, model.data, request.window.startTime, this.deps.settings.timestampSlackMs) } };
       // Drawn here, once: a redelivery of the request returned the existing run above.
-      const run = newRun(pinned, model, this.deps.executor.kind, this.deps.clock.now(), this.deps.newRunNonce());
+      const run = newRun(request, model, this.deps.executor.kind, this.deps.clock.now(), this.deps.newRunNonce());
       await this.publish(run, undefined);
       this.logger.info({ runId: run.runId, requestId: run.requestId, modelId: run.modelId, reason: run.reason }, 'run queued');
       return { run, created: true };
