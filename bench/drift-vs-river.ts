@@ -466,7 +466,7 @@ function aggregate(evaluated: readonly Evaluated[]): Aggregate[] {
 
 function markdown(aggregates: readonly Aggregate[]): string {
   const lines = [
-    '| detector | stream family | detected | first alarm names a changed feature | median delay (events) [min–max] | false alarms (per 100k events) | collateral features at detection | CPU per feature-update |',
+    '| detector | stream family | detected | first alarm names a changed feature | median delay (events) [min–max] | false alarms in quiet events (per 100k) | collateral features at detection (sum over seeds) | CPU per feature-update |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const a of aggregates) {
