@@ -394,7 +394,7 @@ function riverRounds(stream: Stream, output: RiverOutput): Round[] {
     const alarms = [...byEvent].sort((a, b) => a[0] - b[0]).map(([event, features]) => ({ event, features }));
     const partial = d.span[0] !== stream.reference || d.span[1] !== stream.events;
     return {
-      detector: `River ${d.detector}${partial ? ` (±${KSWIN_SPAN} events)` : ''}${output.detectors.length && args.standardise ? ' (standardised)' : ''}`,
+      detector: `River ${d.detector}${partial ? ` (±${KSWIN_SPAN} events)` : ''}${args.standardise ? ' (standardised)' : ''}`,
       family: stream.family,
       seed: stream.seed,
       changed: stream.changed,
