@@ -1,4 +1,5 @@
-import { NumericSketch, decodeBuckets, encodeBuckets, sketchFromJSON } from './sketch';
+import { buildNumericReference, runDriftTest, NumericHistogram } from '../../../lib/stats';
+import { DIGEST_COMPRESSION, NumericSketch, decodeBuckets, decodeCentroids, encodeBuckets, encodeCentroids, sketchFromJSON } from './sketch';
 import { mulberry32 } from '../testing/stream';
 
 function sketchOf(values: readonly (number | null)[]): NumericSketch {
@@ -12,7 +13,7 @@ const normal = (seed: number, n: number, mean = 0, sd = 1): number[] => {
   return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 };
 
-describe('NumericSketch state (binary buckets)', () => {
+describe('NumericSketch state (binary centroids)', () => {
   const values = [...normal(1, 5000), 0, -0, 1e-12, -3.5, 1e99, -1e99, 123456.789, null, NaN, Infinity];
 
   it('round-trips every bucket, count and sum exactly', () => {
@@ -23,12 +24,15 @@ describe('NumericSketch state (binary buckets)', () => {
     expect(restored.toJSON()).toEqual(sketch.toJSON());
   });
 
-  it('encodes the same buckets to the same bytes whatever the insertion order', () => {
-    const sorted = [...values].sort((a, b) => (a ?? -Infinity) - (b ?? -Infinity));
-    // Sums are added in a different order, so compare on values whose sums are exact (integers).
-    const ints = normal(2, 3000).map((v) => Math.round(v * 100));
-    expect(sketchOf(ints).toJSON()).toEqual(sketchOf([...ints].reverse()).toJSON());
-    expect(sketchOf(sorted).toJSON().b.length).toBe(sketchOf(values).toJSON().b.length);
+  it('encodes the same values in the same order to the same bytes; another order changes centroids only within the error', () => {
+    const xs = normal(2, 3000);
+    expect(sketchOf(xs).toJSON()).toEqual(sketchOf([...xs]).toJSON());
+    const reversed = sketchOf([...xs].reverse());
+    const edges = buildNumericReference(normal(22, 20000)).edges;
+    const a = sketchOf(xs).toHistogram(edges).counts;
+    const b = reversed.toHistogram(edges).counts;
+    // Each bin's count moves by at most a central centroid's mass (π/δ of the values).
+    a.forEach((count, i) => expect(Math.abs(count - b[i]!)).toBeLessThanOrEqual(Math.ceil((Math.PI / DIGEST_COMPRESSION) * xs.length)));
   });
 
   it('merges restored sketches as it merges live ones', () => {
@@ -39,11 +43,25 @@ describe('NumericSketch state (binary buckets)', () => {
     expect(restored.buckets()).toEqual(live.buckets());
   });
 
-  it('is about half the size of the JSON arrays it replaces', () => {
+  it('is about half the size of the JSON arrays it replaces, and bounded however many values it holds', () => {
     const sketch = sketchOf(normal(5, 2000));
     const buckets = sketch.buckets();
     const legacy = JSON.stringify({ k: 'n', keys: buckets.map((_, i) => 4000 + i), counts: buckets.map((b) => b.count), sums: buckets.map((b) => b.sum) });
     expect(JSON.stringify(sketch.toJSON()).length).toBeLessThan(legacy.length * 0.6);
+    const big = sketchOf(normal(6, 200_000, 1e6, 10));
+    expect(big.buckets().length).toBeLessThanOrEqual(DIGEST_COMPRESSION);
+    expect(big.toJSON().t.length).toBeLessThan(DIGEST_COMPRESSION * 18);
+  });
+
+  it('still reads the log-bucket form of the previous version', () => {
+    const b = encodeBuckets([4097, 4099, 0], [2, 1, 3], [2.04, 1.1, 0]);
+    const sketch = sketchFromJSON({ k: 'n', b, missing: 1, nan: 0, sumSq: 5 } as never) as NumericSketch;
+    expect(sketch.count).toBe(7);
+    expect(sketch.buckets().map((x) => [x.mean, x.count])).toEqual([
+      [0, 3],
+      [1.02, 2],
+      [1.1, 1],
+    ]);
   });
 
   it('still reads the JSON-array form of earlier checkpoints', () => {
@@ -70,8 +88,72 @@ describe('NumericSketch state (binary buckets)', () => {
     expect(() => decodeBuckets(Buffer.alloc(9, 0xff).toString('base64'), () => undefined)).toThrow('varint too long');
   });
 
+  it('refuses truncated or empty centroids', () => {
+    const encoded = encodeCentroids([1, 70000], [1.5, -2.25]);
+    const seen: number[][] = [];
+    decodeCentroids(encoded, (count, sum) => seen.push([count, sum]));
+    expect(seen).toEqual([
+      [1, 1.5],
+      [70000, -2.25],
+    ]);
+    const bytes = Buffer.from(encoded, 'base64');
+    expect(() => decodeCentroids(bytes.subarray(0, bytes.length - 3).toString('base64'), () => undefined)).toThrow('truncated sketch centroids');
+    expect(() => decodeCentroids(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0]).toString('base64'), () => undefined)).toThrow('malformed sketch centroids');
+  });
+
   it('leaves out empty buckets', () => {
     expect(encodeBuckets([5, 6], [0, 2], [0, 3])).toBe(encodeBuckets([6], [2], [3]));
     expect(encodeBuckets([5], [0], [0])).toBe('');
+  });
+});
+
+/**
+ * The digest's error is bounded in rank, not in value: the drift statistics of a
+ * window read from the sketch stay within a small margin of the exact ones
+ * (histogram of the raw values), whatever the feature's offset and scale.
+ */
+describe('NumericSketch accuracy across offsets and scales', () => {
+  const random = mulberry32(77);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const shapes: [string, () => number][] = [
+    ['N(0, 1)', () => gauss()],
+    ['N(100, 1)', () => 100 + gauss()],
+    ['N(1e6, 10)', () => 1e6 + 10 * gauss()],
+    ['N(-5e4, 0.01)', () => -5e4 + 0.01 * gauss()],
+    ['lognormal amount', () => Math.exp(3 + 1.5 * gauss())],
+    ['hour of day', () => Math.floor(random() * 24)],
+    ['near-constant', () => (random() < 0.98 ? 5 : 5 + gauss())],
+  ];
+
+  it.each(shapes)('%s: KS, Wasserstein and PSI from 10 merged slice sketches are within 0.01 of the exact statistics', (_name, draw) => {
+    const reference = buildNumericReference(Array.from({ length: 20000 }, draw));
+    let worst = 0;
+    for (let w = 0; w < 20; w++) {
+      const values = Array.from({ length: 2000 }, draw);
+      const exact = new NumericHistogram(reference.edges);
+      for (const v of values) exact.add(v);
+      const merged = new NumericSketch();
+      for (let k = 0; k < 10; k++) merged.merge(NumericSketch.fromJSON(sketchOf(values.slice(k * 200, k * 200 + 200)).toJSON()));
+      for (const test of ['ks', 'wasserstein', 'psi'] as const) {
+        const a = runDriftTest(reference, exact, { test }).statistic;
+        const b = runDriftTest(reference, merged.toHistogram(reference.edges), { test }).statistic;
+        worst = Math.max(worst, Math.abs(a - b));
+      }
+    }
+    expect(worst).toBeLessThan(0.01);
+  });
+
+  it('summarises a discrete feature exactly (one centroid per value)', () => {
+    const hours = Array.from({ length: 5000 }, () => Math.floor(random() * 24));
+    const sketch = sketchOf(hours);
+    expect(sketch.buckets().map((b) => b.mean)).toEqual(Array.from({ length: 24 }, (_, h) => h));
+    expect(sketch.buckets().reduce((n, b) => n + b.count, 0)).toBe(5000);
+  });
+
+  it('keeps the extremes as their own centroids (the outer bins see the exact tail)', () => {
+    const xs = normal(9, 10000, 100, 1);
+    const buckets = sketchOf(xs).buckets();
+    expect(buckets[0]).toEqual({ mean: Math.min(...xs), count: 1, sum: Math.min(...xs) });
+    expect(buckets[buckets.length - 1]).toEqual({ mean: Math.max(...xs), count: 1, sum: Math.max(...xs) });
   });
 });

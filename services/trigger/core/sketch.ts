@@ -7,33 +7,49 @@ import type { CategoricalReference, NumericReference } from '../../../lib/stats'
  * champion, or a bootstrap reference, never has to reach every ingest instance);
  * stage 2 merges the partitions' summaries and re-bins them onto the reference.
  *
- * Numeric values go to logarithmic buckets with 2% relative width (DDSketch's
- * mapping): bucket k of the positive values holds (γ^(k-1), γ^k], γ = 1.02/0.98.
- * Each bucket keeps its count and its sum, so its exact mean places it when
- * re-binned and the Wasserstein test sees exact bin means. Counts merge exactly;
- * sums merge up to floating-point rounding, so stage 2 merges in partition order.
+ * Numeric values go to a merging t-digest (Dunning & Ertl, "Computing extremely
+ * accurate quantiles using t-digests", 2019) with the k1 scale function: sorted
+ * centroids, each a (count, sum) of adjacent values, where a centroid may cover
+ * at most 1 unit of k(q) = δ/(2π)·asin(2q − 1) of the quantile axis. Its error
+ * is bounded in quantile (rank), not in value: a feature at 100 ± 1 or 1e6 ± 10
+ * is resolved exactly as finely as one at 0 ± 1, and the tails (where the
+ * reference's outer bins and the drift statistics are most sensitive) most
+ * finely of all. (The log buckets used before had a width of 2% of the value:
+ * near 100 that is 4σ of a feature with σ 1, and unchanged features read as
+ * drifted. See docs/catalog.md, "Sketch accuracy".) Equal values always share a
+ * centroid, so a discrete feature (hour of day, a flag) is summarised exactly.
+ *
+ * Each centroid keeps its exact sum, so re-binning places it at its exact mean
+ * and the Wasserstein test sees exact bin means. Deterministic: the same values
+ * in the same order (and merges in the same order) give the same centroids;
+ * the order of insertion changes the centroids only within the digest's error.
  */
 
-const ALPHA = 0.02;
-const GAMMA = (1 + ALPHA) / (1 - ALPHA);
-const INV_LN_GAMMA = 1 / Math.log(GAMMA);
-/** Magnitudes below this count as zero (bounds the number of buckets). */
-const MIN_MAGNITUDE = 1e-9;
+/** δ of the k1 scale: at most ~δ/2 centroids however many values; a central centroid holds ≤ π/δ of them (0.63%). */
+export const DIGEST_COMPRESSION = 500;
+/** Values (or merged centroids) buffered before a compression pass: the pass sorts them, so the cost per value is amortised. */
+const BUFFER_LIMIT = 2 * DIGEST_COMPRESSION;
 /** Same cut as lib/stats: larger magnitudes are treated like NaN. */
 const MAX_MAGNITUDE = 1e100;
-const ZERO_KEY = 0;
 
 /**
- * A numeric sketch as it travels (partials) and rests (checkpoints): `b` is the
- * buckets in a compact binary form, base64 — ascending by key, each an unsigned
- * LEB128 varint of the key's distance from the previous one (the first from 0),
- * a varint count and the bucket's sum as a little-endian float64. Lossless
- * (sums keep every bit), deterministic (key order, whatever the insertion
- * order), about 11 bytes a bucket (15 characters of base64) against ~28
- * characters as JSON arrays, and one string for JSON.stringify and JSON.parse
- * instead of three arrays of numbers.
+ * A numeric sketch as it travels (partials) and rests (checkpoints): `t` is the
+ * centroids in a compact binary form, base64 — ascending by mean, each an
+ * unsigned LEB128 varint count and the centroid's sum as a little-endian
+ * float64. Lossless for the digest (sums keep every bit), about 10 bytes a
+ * centroid. `b` (log buckets keyed by magnitude) and `keys`/`counts`/`sums`
+ * (JSON arrays) are the forms of earlier versions, still read.
  */
 export interface NumericSketchState {
+  readonly k: 'n';
+  readonly t: string;
+  readonly missing: number;
+  readonly nan: number;
+  readonly sumSq: number;
+}
+
+/** The log-bucket form of an earlier version; still read (checkpoints and partials in flight during an upgrade). */
+interface BucketNumericSketchState {
   readonly k: 'n';
   readonly b: string;
   readonly missing: number;
@@ -52,22 +68,22 @@ interface LegacyNumericSketchState {
   readonly sumSq: number;
 }
 
-/** Positive bucket k → 2k+1 ≥ … (odd), negative → even offset, zero → 0. Never collide. */
-function keyOf(value: number): number {
-  const magnitude = Math.abs(value);
-  if (magnitude < MIN_MAGNITUDE) return ZERO_KEY;
-  const k = Math.ceil(Math.log(magnitude) * INV_LN_GAMMA);
-  // Interleave: positive k → 2*(k+K0)+1, negative → 2*(k+K0)+2, with K0 keeping keys positive.
-  const shifted = k + 2048;
-  return value > 0 ? 2 * shifted + 1 : 2 * shifted + 2;
-}
+export type AnyNumericSketchState = NumericSketchState | BucketNumericSketchState | LegacyNumericSketchState;
+
+/** Scratch of the compression pass (reused: one pass at a time, never re-entered). */
+let scratchMeans = new Float64Array(4 * BUFFER_LIMIT);
+let scratchIndex = new Int32Array(4 * BUFFER_LIMIT);
 
 export class NumericSketch {
   readonly kind = 'numeric' as const;
-  private readonly slots = new Map<number, number>();
-  private keys: number[] = [];
+  /** Compressed centroids, ascending by mean (sum / count). */
   private counts: number[] = [];
   private sums: number[] = [];
+  /** Not yet compressed: single values (count 1) and merged centroids. */
+  private bufferCounts: number[] = [];
+  private bufferSums: number[] = [];
+  /** Whether every buffered item is a single value (the per-event path sorts raw values, no index). */
+  private bufferUnit = true;
   missing = 0;
   nan = 0;
   sumSq = 0;
@@ -75,7 +91,6 @@ export class NumericSketch {
   private sorted: { mean: number; count: number; sum: number }[] | null = null;
 
   add(value: number | null | undefined): void {
-    this.sorted = null;
     if (value === null || value === undefined) {
       this.missing++;
       return;
@@ -84,45 +99,128 @@ export class NumericSketch {
       this.nan++;
       return;
     }
-    const key = keyOf(value);
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.keys.length;
-      this.slots.set(key, slot);
-      this.keys.push(key);
-      this.counts.push(0);
-      this.sums.push(0);
-    }
-    this.counts[slot]!++;
-    this.sums[slot]! += value;
+    this.sorted = null;
+    this.bufferCounts.push(1);
+    this.bufferSums.push(value === 0 ? 0 : value);
     this.sumSq += value * value;
+    if (this.bufferSums.length >= BUFFER_LIMIT) this.compress();
   }
 
-  private addBucket(key: number, count: number, sum: number): void {
+  private addCentroid(count: number, sum: number): void {
+    if (count <= 0) return;
     this.sorted = null;
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.keys.length;
-      this.slots.set(key, slot);
-      this.keys.push(key);
-      this.counts.push(0);
-      this.sums.push(0);
-    }
-    this.counts[slot]! += count;
-    this.sums[slot]! += sum;
+    this.bufferCounts.push(count);
+    this.bufferSums.push(sum);
+    if (count !== 1) this.bufferUnit = false;
+    if (this.bufferSums.length >= BUFFER_LIMIT) this.compress();
   }
 
   merge(other: NumericSketch): this {
-    for (let i = 0; i < other.keys.length; i++) this.addBucket(other.keys[i]!, other.counts[i]!, other.sums[i]!);
+    for (let i = 0; i < other.counts.length; i++) this.addCentroid(other.counts[i]!, other.sums[i]!);
+    for (let i = 0; i < other.bufferCounts.length; i++) this.addCentroid(other.bufferCounts[i]!, other.bufferSums[i]!);
     this.missing += other.missing;
     this.nan += other.nan;
     this.sumSq += other.sumSq;
     return this;
   }
 
+  /**
+   * One merging pass: the centroids and the buffer, in ascending order of mean,
+   * folded greedily left to right; a centroid grows while it spans at most one
+   * unit of k1 (or while the next item has exactly its mean).
+   */
+  private compress(): void {
+    const items = this.bufferSums.length;
+    if (items === 0) return;
+    const held = this.counts.length;
+    const total = held + items;
+    if (scratchMeans.length < total) {
+      scratchMeans = new Float64Array(total * 2);
+      scratchIndex = new Int32Array(total * 2);
+    }
+    // Sorted order of the buffer: raw values sort directly; weighted items by their mean.
+    const bufferOrder = scratchIndex.subarray(0, items);
+    const means = scratchMeans.subarray(0, items);
+    for (let i = 0; i < items; i++) {
+      means[i] = this.bufferSums[i]! / this.bufferCounts[i]!;
+      bufferOrder[i] = i;
+    }
+    if (this.bufferUnit) {
+      means.sort();
+    } else {
+      const m = Float64Array.from(means);
+      bufferOrder.sort((a, b) => m[a]! - m[b]! || a - b);
+      for (let i = 0; i < items; i++) means[i] = m[bufferOrder[i]!]!;
+    }
+    let n = 0;
+    for (let i = 0; i < held; i++) n += this.counts[i]!;
+    for (let i = 0; i < items; i++) n += this.bufferCounts[i]!;
+
+    const outCounts: number[] = [];
+    const outSums: number[] = [];
+    let curCount = 0;
+    let curSum = 0;
+    let curMean = 0;
+    let before = 0;
+    let limit = 0;
+    const halfPi = Math.PI / 2;
+    const scale = (2 * Math.PI) / DIGEST_COMPRESSION;
+    const take = (count: number, sum: number, mean: number): void => {
+      if (curCount === 0) {
+        curCount = count;
+        curSum = sum;
+        curMean = mean;
+        // The largest cumulative count this centroid may end at: q where k1 has grown by 1.
+        const k = Math.asin(Math.min(1, Math.max(-1, (2 * before) / n - 1)));
+        limit = k + scale >= halfPi ? n : ((Math.sin(k + scale) + 1) / 2) * n;
+        return;
+      }
+      if (mean === curMean) {
+        // Equal values: one centroid, and its mean stays exactly that value.
+        curCount += count;
+        curSum += sum;
+        return;
+      }
+      if (before + curCount + count <= limit) {
+        curCount += count;
+        curSum += sum;
+        curMean = curSum / curCount;
+        return;
+      }
+      outCounts.push(curCount);
+      outSums.push(curSum);
+      before += curCount;
+      curCount = 0;
+      take(count, sum, mean);
+    };
+    let i = 0;
+    let j = 0;
+    while (i < held || j < items) {
+      const heldMean = i < held ? this.sums[i]! / this.counts[i]! : Infinity;
+      if (j >= items || heldMean <= means[j]!) {
+        take(this.counts[i]!, this.sums[i]!, heldMean);
+        i++;
+      } else {
+        const b = this.bufferUnit ? j : bufferOrder[j]!;
+        take(this.bufferUnit ? 1 : this.bufferCounts[b]!, this.bufferUnit ? means[j]! : this.bufferSums[b]!, means[j]!);
+        j++;
+      }
+    }
+    if (curCount > 0) {
+      outCounts.push(curCount);
+      outSums.push(curSum);
+    }
+    this.counts = outCounts;
+    this.sums = outSums;
+    this.bufferCounts = [];
+    this.bufferSums = [];
+    this.bufferUnit = true;
+  }
+
   get validCount(): number {
     let n = 0;
     for (const c of this.counts) n += c;
+    for (const c of this.bufferCounts) n += c;
     return n;
   }
 
@@ -130,16 +228,14 @@ export class NumericSketch {
     return this.validCount + this.missing + this.nan;
   }
 
-  /** Buckets as (mean, count, sum), ascending by mean (do not mutate: memoised until the next add or merge). */
+  /** Buckets (centroids) as (mean, count, sum), ascending by mean (do not mutate: memoised until the next add or merge). */
   buckets(): readonly { mean: number; count: number; sum: number }[] {
     if (this.sorted) return this.sorted;
+    this.compress();
     const out: { mean: number; count: number; sum: number }[] = [];
-    for (let i = 0; i < this.keys.length; i++) {
-      const count = this.counts[i]!;
-      if (count > 0) out.push({ mean: this.sums[i]! / count, count, sum: this.sums[i]! });
-    }
-    this.sorted = out.sort((a, b) => a.mean - b.mean);
-    return this.sorted;
+    for (let i = 0; i < this.counts.length; i++) out.push({ mean: this.sums[i]! / this.counts[i]!, count: this.counts[i]!, sum: this.sums[i]! });
+    this.sorted = out;
+    return out;
   }
 
   /** Re-bin onto a reference's edges, as lib/stats' histogram (searchsorted right). */
@@ -200,18 +296,64 @@ export class NumericSketch {
   }
 
   toJSON(): NumericSketchState {
-    return { k: 'n', b: encodeBuckets(this.keys, this.counts, this.sums), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+    this.compress();
+    return { k: 'n', t: encodeCentroids(this.counts, this.sums), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
   }
 
-  static fromJSON(state: NumericSketchState | LegacyNumericSketchState): NumericSketch {
+  static fromJSON(state: AnyNumericSketchState): NumericSketch {
     const sketch = new NumericSketch();
-    if ('b' in state) decodeBuckets(state.b, (key, count, sum) => sketch.addBucket(key, count, sum));
-    else for (let i = 0; i < state.keys.length; i++) sketch.addBucket(state.keys[i]!, state.counts[i]!, state.sums[i]!);
+    if ('t' in state) decodeCentroids(state.t, (count, sum) => sketch.addCentroid(count, sum));
+    else if ('b' in state) decodeBuckets(state.b, (_key, count, sum) => sketch.addCentroid(count, sum));
+    else for (let i = 0; i < state.keys.length; i++) sketch.addCentroid(state.counts[i]!, state.sums[i]!);
+    sketch.compress();
     sketch.missing = state.missing;
     sketch.nan = state.nan;
     sketch.sumSq = state.sumSq;
     return sketch;
   }
+}
+
+/** Largest centroid record: a 5-byte varint count (counts stay below 2^35) and a float64. */
+const MAX_CENTROID_BYTES = 13;
+let centroidBytes = Buffer.allocUnsafe(16 * 1024);
+
+/** Centroids (ascending by mean) → base64 of (count varint, sum float64) each. */
+export function encodeCentroids(counts: readonly number[], sums: readonly number[]): string {
+  if (centroidBytes.length < counts.length * MAX_CENTROID_BYTES) centroidBytes = Buffer.allocUnsafe(counts.length * MAX_CENTROID_BYTES * 2);
+  let at = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i]! <= 0) continue;
+    at = writeVarint(centroidBytes, at, counts[i]!);
+    at = centroidBytes.writeDoubleLE(sums[i]!, at);
+  }
+  return centroidBytes.toString('base64', 0, at);
+}
+
+/** The centroids of encodeCentroids' output, in order; throws on a truncated or malformed encoding. */
+export function decodeCentroids(encoded: string, centroid: (count: number, sum: number) => void): void {
+  const buffer = Buffer.from(encoded, 'base64');
+  const cursor = { at: 0 };
+  while (cursor.at < buffer.length) {
+    const count = readVarint(buffer, cursor);
+    if (cursor.at + 8 > buffer.length) throw new Error('truncated sketch centroids');
+    const sum = buffer.readDoubleLE(cursor.at);
+    cursor.at += 8;
+    if (count === 0 || !Number.isFinite(sum)) throw new Error('malformed sketch centroids (empty or non-finite centroid)');
+    centroid(count, sum);
+  }
+}
+
+function readVarint(buffer: Buffer, cursor: { at: number }): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (cursor.at >= buffer.length) throw new Error('truncated sketch buckets');
+    const byte = buffer[cursor.at++]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return value;
+    scale *= 0x80;
+  }
+  throw new Error('malformed sketch buckets (varint too long)');
 }
 
 /** Largest bucket record: two 5-byte varints (keys and counts stay below 2^35) and a float64. */
