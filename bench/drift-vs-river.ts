@@ -4,7 +4,7 @@
  *
  *   pip install --user -r bench/requirements-river.txt
  *   npx tsx bench/drift-vs-river.ts [--seeds 3] [--stationary-seeds 5] [--offset-seeds 3] [--window 2000] [--events 200000]
- *        [--only <family>] [--kswin-span 500] [--kswin-seeds 1] [--variants default,any1]
+ *        [--only <family>] [--kswin-span 500] [--kswin-seeds 1] [--variants default,once,nobudget]
  *        [--standardise] [--python python3] [--keep] [--json out.json]
  *
  * Streams (bench/drift-streams.ts): 20 numeric + 1 categorical feature,
@@ -40,8 +40,11 @@
  * window boundary (the best case for a windowed judge: a change at a random
  * phase would add half a window of delay on average).
  *
- * --variants: `default` is the catalog's defaults; `any1` the same with
- * driftShare 0.04 (any one of the 21 features), the only other drift setting
+ * --variants: `default` is the catalog's defaults (the false-alarm budget,
+ * windowsPerFalseAlarm 1000, and consecutiveWindows 2); `once` the same with
+ * consecutiveWindows 1 (a request on the first drifted window); `nobudget`
+ * windowsPerFalseAlarm null (Evidently's fixed thresholds and the driftShare
+ * 0.3 rule, the rule before the budget), each the only other drift setting
  * changed, for comparison.
  *
  * River's side (bench/drift_river.py): ADWIN, KSWIN and PageHinkley with
@@ -98,7 +101,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', multiple: true },
     'kswin-span': { type: 'string', default: '500' },
     'kswin-seeds': { type: 'string', default: '1' },
-    variants: { type: 'string', default: 'default,any1' },
+    variants: { type: 'string', default: 'default,once,nobudget' },
     detectors: { type: 'string', default: 'adwin,kswin,pagehinkley' },
     standardise: { type: 'boolean', default: false },
     python: { type: 'string', default: 'python3' },
@@ -129,7 +132,13 @@ const cpuMicros = (from: NodeJS.CpuUsage): number => {
 
 const VARIANT_DRIFT: Record<string, string> = {
   default: '',
-  any1: '\n        driftShare: 0.04',
+  once: '\n        consecutiveWindows: 1',
+  nobudget: '\n        windowsPerFalseAlarm: null',
+};
+const VARIANT_LABEL: Record<string, string> = {
+  default: 'defaults: budget 1/1000, 2 windows',
+  once: 'budget 1/1000, 1 window',
+  nobudget: 'no budget: fixed thresholds, driftShare 0.3',
 };
 
 function catalogYaml(): string {
@@ -346,9 +355,8 @@ function runRoundhouse(stream: Stream): Round[] {
       if (v.why.startsWith('DRIFT')) alarms.push({ event: last, features: drifted });
     }
     fired += alarms.length;
-    const share = model.triggers.drift.driftShare;
     return {
-      detector: `Roundhouse (driftShare ${share}${model.id === 'rh-default' ? ', defaults' : ''}, W=${WINDOW})`,
+      detector: `Roundhouse (${VARIANT_LABEL[model.id.slice('rh-'.length)] ?? model.id}, W=${WINDOW})`,
       family: stream.family,
       seed: stream.seed,
       changed: stream.changed,
@@ -517,7 +525,7 @@ async function main(): Promise<void> {
       if (!args.keep) rmSync(file.data, { force: true });
       const summary = [...ours, ...riverRounds(stream, theirs)].map((r) => {
         const e = evaluate(r);
-        return `${r.detector.split(' (')[0]}${r.detector.includes('0.04') ? '/any1' : ''}: ${e.stationary ? `${e.falseAlarms} alarms` : e.detection ? `+${e.delay}` : 'missed'}`;
+        return `${r.detector.startsWith('Roundhouse') ? r.detector.replace(/, W=\d+\)$/, ')') : r.detector.split(' (')[0]}: ${e.stationary ? `${e.falseAlarms} alarms` : e.detection ? `+${e.delay}` : 'missed'}`;
       });
       log(`${family} s${seed}: ${((Date.now() - ts) / 1000).toFixed(1)} s (trigger core ${roundhouseSeconds.toFixed(1)} s) — ${summary.join('; ')}`);
     }

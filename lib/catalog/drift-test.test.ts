@@ -13,6 +13,8 @@ const policy = (method: DriftPolicy['method'], threshold: number | null = null):
   consecutiveWindows: 1,
   bootstrapEvents: 1000,
   falseDiscoveryRate: null,
+  windowsPerFalseAlarm: null,
+  minEffect: 0.02,
 });
 
 const feature = (drift: FeatureSpec['drift'] = null): FeatureSpec => ({ name: 'f', type: null, critical: false, drift });

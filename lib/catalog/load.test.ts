@@ -143,6 +143,8 @@ describe('defaults', () => {
         consecutiveWindows: 2,
         bootstrapEvents: 10_000,
         falseDiscoveryRate: 0.05,
+        windowsPerFalseAlarm: 1000,
+        minEffect: 0.02,
       },
       score: { enabled: false, method: 'auto', threshold: null }, // no scoreField
       fraudRate: { enabled: true, maxRelativeChange: 0.5, minLabels: 1000 },

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isDriftMethod, thresholdProblem } from './drift-methods';
 import { driftMethodChoice } from './schema-data';
+import { DEFAULT_MIN_EFFECT, DEFAULT_WINDOWS_PER_FALSE_ALARM } from '../stats/budget';
 import { duration, fraction, positiveInt, read, section, type Report } from './schema-common';
 
 /** A threshold given with `auto` has no meaning: auto may pick a different test per feature type. */
@@ -61,12 +62,18 @@ export const DriftSchema = section(
       .prefault('auto'),
     threshold: z.number().describe('Default threshold for `method`; omitted = that method\'s default. Not allowed with auto.').optional(),
     minSamples: positiveInt('A window with fewer events is not judged.').prefault(1000),
-    driftShare: z.number().gt(0).max(1).describe('The dataset drifted when at least this share of features drifted (or any critical feature did).').prefault(0.3),
+    driftShare: z.number().gt(0).max(1).describe('For the features not under the false-alarm budget (an explicit method, or windowsPerFalseAlarm null): the dataset drifted when at least this share of them drifted (or any critical feature did).').prefault(0.3),
     consecutiveWindows: positiveInt('Drift must hold for this many consecutive judged windows before a retrain is requested (hysteresis).').prefault(2),
     bootstrapEvents: positiveInt('With no model yet, the reference is built from the first N events.').prefault(10000),
-    falseDiscoveryRate: fraction('Benjamini–Hochberg rate across p-value tests (ks, chisquare, z); null = compare each p-value with its threshold.')
+    falseDiscoveryRate: fraction('Benjamini–Hochberg rate across the p-value tests (ks, chisquare, z) of features not under the false-alarm budget; null = compare each p-value with its threshold.')
       .nullable()
       .prefault(0.05),
+    windowsPerFalseAlarm: positiveInt(
+      'The false-alarm budget: judged windows a stationary stream passes on average between false alarms of the dataset rule (its per-window false-alarm probability is 1/this). Split over the features by the champion\'s importance; each feature whose method is auto is tested at its share with a calibrated p-value test (KS, chi-square, z) and its drift alone fires. null = no budget: Evidently\'s automatic tests with their fixed thresholds and the driftShare rule.',
+    )
+      .nullable()
+      .prefault(DEFAULT_WINDOWS_PER_FALSE_ALARM),
+    minEffect: fraction('Under the budget, a feature drifts only when at least this share of its distribution moved (KS D, or total variation for categorical features), so huge windows do not fire on negligible changes.').prefault(DEFAULT_MIN_EFFECT),
   },
   (value, report) => {
     checkThreshold(value.method, value.threshold, report);

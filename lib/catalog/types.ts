@@ -107,6 +107,10 @@ export interface DriftPolicy {
   readonly bootstrapEvents: number;
   /** Null: no Benjamini–Hochberg correction. */
   readonly falseDiscoveryRate: number | null;
+  /** The false-alarm budget (lib/stats budget.ts); null: no budget, fixed thresholds and the share rule. */
+  readonly windowsPerFalseAlarm: number | null;
+  /** Under the budget, the smallest effect (KS D, total variation) that counts as drift. */
+  readonly minEffect: number;
 }
 
 export interface ScoreDriftPolicy {

@@ -52,6 +52,7 @@ const DRIFT: DriftEvidence = {
       referenceCount: 1_204_118,
       currentCount: 41_872,
       critical: false,
+      weight: null,
     },
     {
       feature: 'merchant_category',
@@ -64,6 +65,7 @@ const DRIFT: DriftEvidence = {
       referenceCount: 1_204_118,
       currentCount: 41_872,
       critical: true,
+      weight: null,
     },
     {
       feature: 'card_age_days',
@@ -76,6 +78,7 @@ const DRIFT: DriftEvidence = {
       referenceCount: 1_204_118,
       currentCount: 41_872,
       critical: false,
+      weight: null,
     },
   ],
   driftedShare: 2 / 3,
@@ -97,6 +100,7 @@ const DRIFT: DriftEvidence = {
     referenceCount: 1_204_118,
     currentCount: 41_872,
     critical: false,
+    weight: null,
   },
   fraudRateDrift: {
     feature: 'label_rate',
@@ -109,6 +113,7 @@ const DRIFT: DriftEvidence = {
     referenceCount: 21_796,
     currentCount: 3_912,
     critical: false,
+    weight: null,
   },
 };
 
@@ -152,6 +157,7 @@ const PROFILE: ReferenceProfile = {
       nanShare: 0,
       mean: 92.4,
       std: 187.6,
+      importance: null,
     },
     {
       name: 'merchant_category',
@@ -165,6 +171,7 @@ const PROFILE: ReferenceProfile = {
       nanShare: 0,
       mean: 0,
       std: 0,
+      importance: null,
     },
     {
       name: 'distance_from_home_km',
@@ -178,6 +185,7 @@ const PROFILE: ReferenceProfile = {
       nanShare: 0.002,
       mean: 61.7,
       std: 240.3,
+      importance: null,
     },
   ],
   score: {
@@ -192,6 +200,7 @@ const PROFILE: ReferenceProfile = {
     nanShare: 0,
     mean: 0.031,
     std: 0.082,
+    importance: null,
   },
   labelRate: 0.0119,
   labelledRows: 780_912,

@@ -133,6 +133,8 @@ export interface FeatureDrift {
   readonly currentCount: number;
   /** Whether the catalog marks this feature critical: its drift alone fires the rule. */
   readonly critical: boolean;
+  /** The feature's share of the model's false-alarm budget (importance-weighted; its threshold is the window's false-alarm probability times this share), so its drift alone fires the rule; null when the feature was judged by its own fixed threshold. */
+  readonly weight: number | null;
 }
 
 /** The distribution of one feature in the training data. Numeric: bins given by interior cut points; bin 0 is (-inf, binEdges[0]), bin i is [binEdges[i-1], binEdges[i]), the last is [binEdges[n-1], +inf), so binProportions has binEdges.length + 1 entries. Categorical: proportion per category. Proportions are over non-missing values and sum to 1. */
@@ -159,6 +161,8 @@ export interface FeatureProfile {
   readonly mean: number;
   /** Population standard deviation of the finite values (numeric only); scales the normed Wasserstein distance. */
   readonly std: number;
+  /** How much the model leans on this feature, >= 0 on any scale (only ratios between features matter): the built-in trainer reports |coefficient| x the feature's spread; a custom trainer may report its own (result.json featureImportance). The trigger splits its false-alarm budget by it. null: not reported (equal shares). */
+  readonly importance: number | null;
 }
 
 /** The verdict of one evaluation gate (absolute minimum, maximum drop versus champion, minimum holdout positives, ...). */

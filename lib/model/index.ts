@@ -44,5 +44,6 @@ export {
 } from './format';
 export { fitModel } from './fit';
 export { LOG_LOSS_EPSILON, computeMetrics, toModelMetrics, type HoldoutMetrics, type MetricsOptions } from './metrics';
-export { buildReferenceProfile, profileFeature, toFeatureProfile, type ProfileOptions, type ProfileSpec } from './profile';
+export { buildReferenceProfile, profileFeature, toFeatureProfile, withImportance, type ProfileOptions, type ProfileSpec } from './profile';
 export { outOfTimeSplit, type SplitOptions, type TimeSplit } from './split';
+export { featureImportance } from './importance';

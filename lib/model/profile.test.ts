@@ -2,7 +2,7 @@ import type * as avsc from 'avsc';
 import { eventAvroType } from '../events';
 import { buildNumericReference, parseFeatureReference } from '../stats';
 import { computeMetrics, toModelMetrics } from './metrics';
-import { buildReferenceProfile, profileFeature } from './profile';
+import { buildReferenceProfile, profileFeature, withImportance } from './profile';
 import type { Row } from './values';
 
 const rows: Row[] = Array.from({ length: 200 }, (_, i) => ({
@@ -38,6 +38,7 @@ describe('buildReferenceProfile', () => {
       nanShare: ref.nanShare,
       mean: ref.mean,
       std: ref.std,
+      importance: null,
     });
     expect(amount.binProportions).toHaveLength(amount.binEdges.length + 1);
     expect(amount.missingShare).toBeCloseTo(4 / 200, 12);
@@ -96,5 +97,31 @@ describe('the profile and metrics fit the ModelReady event schema', () => {
       expect(t.fromBuffer(t.toBuffer(value))).toEqual(JSON.parse(JSON.stringify(value)));
     }
     expect(problems).toEqual([]);
+  });
+});
+
+describe('withImportance', () => {
+  const profile = buildReferenceProfile(
+    [
+      { amount: 1, channel: 'web' },
+      { amount: 3, channel: 'pos' },
+    ],
+    null,
+    { features: [{ name: 'amount', type: 'numeric' }, { name: 'channel', type: 'categorical' }], scoreField: null },
+  );
+
+  it('sets the named features and leaves the others null', () => {
+    const out = withImportance(profile, { amount: 2.5 });
+    expect(out.features.map((f) => [f.name, f.importance])).toEqual([
+      ['amount', 2.5],
+      ['channel', null],
+    ]);
+  });
+
+  it('names every unknown feature and bad value', () => {
+    expect(() => withImportance(profile, { amout: 1, channel: -1, amount: Number.NaN })).toThrow(
+      /featureImportance\.amout: not a feature of this model \(amount, channel\); featureImportance\.channel: must be a finite number >= 0, got -1; featureImportance\.amount: must be a finite number >= 0, got null/,
+    );
+    expect(() => withImportance(profile, [1, 2])).toThrow(/must be an object/);
   });
 });

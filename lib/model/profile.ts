@@ -1,3 +1,4 @@
+import { ErrorCodes, RoundhouseError } from '../errors';
 import type { FeatureProfile, ReferenceProfile } from '../events';
 import { DEFAULT_BINS, DEFAULT_MAX_CATEGORIES, buildCategoricalReference, buildNumericReference, type FeatureReference } from '../stats';
 import { categoryOf, numericValue, resolveFeatureType, type FeatureInput, type Row } from './values';
@@ -70,6 +71,7 @@ export function toFeatureProfile(name: string, ref: FeatureReference): FeaturePr
       nanShare: ref.nanShare,
       mean: ref.mean,
       std: ref.std,
+      importance: null,
     };
   }
   return {
@@ -84,5 +86,28 @@ export function toFeatureProfile(name: string, ref: FeatureReference): FeaturePr
     nanShare: 0,
     mean: 0,
     std: 0,
+    importance: null,
   };
+}
+
+/**
+ * The profile with each feature's importance set (FeatureProfile.importance):
+ * from the built-in model (importance.ts) or a custom trainer's result.json
+ * `featureImportance`. Every key must name a profiled feature and every value be
+ * a finite number >= 0, else VALIDATION naming each problem; a feature left out
+ * keeps importance null. The score's profile is not a feature and gets none.
+ */
+export function withImportance(profile: ReferenceProfile, importance: unknown): ReferenceProfile {
+  if (typeof importance !== 'object' || importance === null || Array.isArray(importance)) {
+    throw new RoundhouseError(ErrorCodes.VALIDATION, 'featureImportance must be an object mapping feature names to numbers >= 0', { retriable: false });
+  }
+  const known = new Set(profile.features.map((f) => f.name));
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(importance as Record<string, unknown>)) {
+    if (!known.has(name)) problems.push(`featureImportance.${name}: not a feature of this model (${[...known].join(', ')})`);
+    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`featureImportance.${name}: must be a finite number >= 0, got ${JSON.stringify(value)}`);
+  }
+  if (problems.length > 0) throw new RoundhouseError(ErrorCodes.VALIDATION, problems.join('; '), { retriable: false, context: { problems: problems.join('; ') } });
+  const values = importance as Record<string, number>;
+  return { ...profile, features: profile.features.map((f) => (Object.prototype.hasOwnProperty.call(values, f.name) ? { ...f, importance: values[f.name]! } : f)) };
 }

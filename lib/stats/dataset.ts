@@ -7,6 +7,12 @@ export interface FeatureDriftInput {
   readonly result: DriftTestResult;
   /** A critical feature that drifts makes the dataset drift on its own. */
   readonly critical?: boolean;
+  /**
+   * The feature's share of the false-alarm budget (budget.ts) when its test was
+   * calibrated by it: its drift alone then makes the dataset drift. Absent or
+   * null: a feature judged by its own threshold, counted by the share rule.
+   */
+  readonly weight?: number | null;
 }
 
 export interface DatasetDriftPolicy {
@@ -30,16 +36,23 @@ export interface FeatureDriftVerdict {
   readonly adjustedPValue: number | null;
   /** What made the call: the test's threshold, Benjamini–Hochberg, or too few samples. */
   readonly decidedBy: 'threshold' | 'benjamini-hochberg' | 'insufficient';
+  /** Its share of the false-alarm budget, or null when it was not budgeted. */
+  readonly weight: number | null;
 }
 
 export interface DatasetDriftResult {
   readonly drifted: boolean;
-  readonly reasons: Array<'share' | 'critical'>;
+  /** 'budget': a budgeted feature drifted; 'share': the share rule over the features judged by their own thresholds. */
+  readonly reasons: Array<'budget' | 'share' | 'critical'>;
   readonly driftedCount: number;
   /** Features with enough samples (the share's denominator). */
   readonly evaluatedCount: number;
   readonly insufficientCount: number;
-  /** driftedCount / evaluatedCount, 0 when nothing was evaluated. */
+  /**
+   * driftedCount / evaluatedCount, 0 when nothing was evaluated; when features
+   * were budgeted, the sum of the drifted ones' weights (the importance-weighted
+   * share) instead.
+   */
   readonly driftedShare: number;
   readonly criticalDrifted: string[];
   readonly features: FeatureDriftVerdict[];
@@ -57,8 +70,12 @@ export interface DatasetDriftResult {
  * at that rate (adjusted p <= q) instead of by their own alpha. Distance tests
  * (psi, jensenshannon, wasserstein) have no p-value and keep their threshold.
  *
- * The dataset drifts when driftedCount / evaluatedCount >= driftShare (and at
- * least one feature was evaluated), or when any critical feature drifted.
+ * Budgeted features (a weight: their test was run at their share of the
+ * false-alarm budget, budget.ts) are already corrected for multiple testing by
+ * that split: BH leaves them alone, and any one of them drifting makes the
+ * dataset drift (reason 'budget'). The features judged by their own thresholds
+ * keep the share rule: the dataset drifts when their drifted / evaluated share
+ * is >= driftShare (reason 'share'). Any critical feature drifting fires too.
  */
 export function evaluateDatasetDrift(
   features: readonly FeatureDriftInput[],
@@ -71,7 +88,7 @@ export function evaluateDatasetDrift(
   );
   const pValueIdx = features
     .map((f, i) => i)
-    .filter((i) => sufficient[i] === true && (features[i] as FeatureDriftInput).result.pValue !== null);
+    .filter((i) => sufficient[i] === true && (features[i] as FeatureDriftInput).result.pValue !== null && (features[i]!.weight ?? null) === null);
   const useBh = policy.falseDiscoveryRate !== null && pValueIdx.length >= 2;
   const adjusted = new Map<number, { p: number; rejected: boolean }>();
   if (useBh) {
@@ -85,7 +102,7 @@ export function evaluateDatasetDrift(
   const verdicts: FeatureDriftVerdict[] = features.map((f, i) => {
     const critical = f.critical === true;
     if (!sufficient[i]) {
-      return { feature: f.feature, critical, status: 'insufficient', result: f.result, adjustedPValue: null, decidedBy: 'insufficient' };
+      return { feature: f.feature, critical, status: 'insufficient', result: f.result, adjustedPValue: null, decidedBy: 'insufficient', weight: f.weight ?? null };
     }
     const bh = adjusted.get(i);
     if (bh !== undefined) {
@@ -96,6 +113,7 @@ export function evaluateDatasetDrift(
         result: f.result,
         adjustedPValue: bh.p,
         decidedBy: 'benjamini-hochberg',
+        weight: null,
       };
     }
     return {
@@ -105,15 +123,25 @@ export function evaluateDatasetDrift(
       result: f.result,
       adjustedPValue: null,
       decidedBy: 'threshold',
+      weight: f.weight ?? null,
     };
   });
 
   const evaluatedCount = verdicts.filter((v) => v.status !== 'insufficient').length;
   const driftedCount = verdicts.filter((v) => v.status === 'drifted').length;
-  const driftedShare = evaluatedCount === 0 ? 0 : driftedCount / evaluatedCount;
+  const budgeted = verdicts.filter((v) => v.weight !== null);
+  const shared = verdicts.filter((v) => v.weight === null && v.status !== 'insufficient');
+  const sharedDrifted = shared.filter((v) => v.status === 'drifted').length;
+  const driftedShare =
+    budgeted.length > 0
+      ? budgeted.filter((v) => v.status === 'drifted').reduce((sum, v) => sum + (v.weight as number), 0)
+      : evaluatedCount === 0
+        ? 0
+        : driftedCount / evaluatedCount;
   const criticalDrifted = verdicts.filter((v) => v.critical && v.status === 'drifted').map((v) => v.feature);
-  const reasons: Array<'share' | 'critical'> = [];
-  if (evaluatedCount > 0 && driftedShare >= policy.driftShare) reasons.push('share');
+  const reasons: Array<'budget' | 'share' | 'critical'> = [];
+  if (budgeted.some((v) => v.status === 'drifted')) reasons.push('budget');
+  if (shared.length > 0 && sharedDrifted / shared.length >= policy.driftShare) reasons.push('share');
   if (criticalDrifted.length > 0) reasons.push('critical');
   return {
     drifted: reasons.length > 0,

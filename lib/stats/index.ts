@@ -55,3 +55,12 @@ export {
   type FeatureDriftVerdict,
 } from './dataset';
 export { chiSquareSf, erfc, kolmogorovSf, logGamma, normalSf, regularizedGammaP, regularizedGammaQ } from './special';
+export {
+  DEFAULT_MIN_EFFECT,
+  DEFAULT_WINDOWS_PER_FALSE_ALARM,
+  IMPORTANCE_FLOOR_SHARE,
+  budgetTest,
+  budgetWeights,
+  effectSize,
+  windowAlpha,
+} from './budget';

@@ -5,7 +5,7 @@ import { ARTIFACT_FILES } from '../../lib/artifacts';
 import { writeArtifact } from '../../lib/artifacts/manifest';
 import { ErrorCodes, RoundhouseError } from '../../lib/errors';
 import { decodeTrainingCompleted, type FailureInfo, type ModelMetrics, type PartitionRange, type ReferenceProfile, type TrainingCompleted } from '../../lib/events';
-import { buildReferenceProfile, outOfTimeSplit, type FeatureInput } from '../../lib/model';
+import { buildReferenceProfile, outOfTimeSplit, withImportance, type FeatureInput } from '../../lib/model';
 import type { RunSpec } from '../../lib/runspec';
 import { TRAINER_EXIT } from '../../lib/runspec';
 import { failureOf } from './core/failure';
@@ -61,7 +61,7 @@ export interface FetchContext {
 
 /** DIR/result.json, written by the user's trainer. */
 export type TrainerResultFile =
-  | { readonly status: 'SUCCEEDED'; readonly modelFormat: string; readonly trainerVersion?: string }
+  | { readonly status: 'SUCCEEDED'; readonly modelFormat: string; readonly trainerVersion?: string; readonly featureImportance?: Readonly<Record<string, number>> }
   | { readonly status: 'FAILED'; readonly failure: FailureInfo; readonly trainerVersion?: string };
 
 function jsonl(joined: JoinedRows, idx: Int32Array): string {
@@ -194,7 +194,7 @@ async function uploadAndDescribe(
   spec: RunSpec,
   workDir: string,
   context: FetchContext,
-  result: { readonly modelFormat: string },
+  result: { readonly modelFormat: string; readonly featureImportance?: unknown },
   trainerVersion: string,
   deps: TrainerDeps,
 ): Promise<TrainingCompleted> {
@@ -215,7 +215,16 @@ async function uploadAndDescribe(
       { retriable: false },
     );
   }
-  const profile = await readJson<ReferenceProfile>(path.join(artifact, ARTIFACT_FILES.profile), 'profile');
+  let profile = await readJson<ReferenceProfile>(path.join(artifact, ARTIFACT_FILES.profile), 'profile');
+  if (result.featureImportance !== undefined) {
+    // The trainer's own importances (result.json), checked, into the profile the event and the artifact carry.
+    try {
+      profile = withImportance(profile, result.featureImportance);
+    } catch (error) {
+      throw new RoundhouseError(ErrorCodes.VALIDATION, `${WORK_FILES.result}: ${(error as Error).message}`, { retriable: false });
+    }
+    await fs.writeFile(path.join(artifact, ARTIFACT_FILES.profile), `${JSON.stringify(profile, null, 2)}\n`);
+  }
   const dir = artifactDir(spec.artifactUri);
   const files = await Promise.all(names.sort().map(async (name) => ({ name, data: await fs.readFile(path.join(artifact, name)) })));
   // Check the event before writing anything: a malformed metrics.json is the trainer's bug, not a half-published run.

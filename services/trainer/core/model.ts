@@ -3,10 +3,12 @@ import type { ModelMetrics, ReferenceProfile } from '../../../lib/events';
 import {
   buildReferenceProfile,
   computeMetrics,
+  featureImportance,
   fitModel,
   outOfTimeSplit,
   scoreRows,
   toModelMetrics,
+  withImportance,
   type FeatureInput,
   type LogisticModel,
   type MetadataValue,
@@ -83,7 +85,7 @@ export function trainModel(joined: JoinedRows, inputs: ModelInputs): TrainedMode
     }
   }
   const metrics = toModelMetrics({ ...holdoutMetrics, extra });
-  const profile = buildReferenceProfile(trainRows, trainLabels, { features: inputs.features, scoreField: inputs.scoreField });
+  const profile = withImportance(buildReferenceProfile(trainRows, trainLabels, { features: inputs.features, scoreField: inputs.scoreField }), featureImportance(model, trainRows));
   return {
     model,
     metrics,

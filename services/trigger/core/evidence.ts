@@ -1,7 +1,7 @@
 import type { FeatureSpec, ModelSpec } from '../../../lib/catalog';
 import { featureDriftOverride, scoreDriftOverride } from '../../../lib/catalog';
 import type { DriftEvidence, FeatureDrift, FeatureProfile, PartitionRange } from '../../../lib/events';
-import { evaluateDatasetDrift, runDriftTest, twoProportionZTest, type DriftTestName, type DriftTestResult, type FeatureReference, type NumericReference } from '../../../lib/stats';
+import { budgetTest, budgetWeights, effectSize, evaluateDatasetDrift, runDriftTest, twoProportionZTest, windowAlpha, type DriftTestName, type DriftTestResult, type FeatureHistogram, type FeatureReference, type NumericReference } from '../../../lib/stats';
 import type { CategoricalCounts, FeatureSketch, NumericSketch } from './sketch';
 
 /**
@@ -17,6 +17,8 @@ export interface Reference {
   readonly labelRate: number | null;
   readonly labelledRows: number | null;
   readonly bootstrap: boolean;
+  /** The champion's per-feature importance (FeatureProfile.importance), by feature name; null when none was reported. */
+  readonly importance?: Readonly<Record<string, number>> | null;
 }
 
 export interface FeatureStatistic {
@@ -73,17 +75,32 @@ export function driftEvidence(
   statistics: FeatureStatistic[],
 ): { drifted: boolean; evidence: DriftEvidence } {
   const policy = model.triggers.drift;
-  const inputs: { feature: string; result: DriftTestResult; critical: boolean; kind: 'numeric' | 'categorical' }[] = [];
+  const judged: { spec: FeatureSpec; ref: FeatureReference; histogram: FeatureHistogram }[] = [];
   for (const spec of model.data.features) {
     const ref = reference.features[spec.name];
     const sketch = featureSketch(window.sketches, spec);
     if (!ref || !sketch || ref.kind !== sketch.kind) continue;
     const histogram = sketch.kind === 'numeric' ? sketch.toHistogram((ref as NumericReference).edges) : (sketch as CategoricalCounts).toHistogram(ref as Extract<FeatureReference, { kind: 'categorical' }>);
-    const result = runDriftTest(ref, histogram, featureDriftOverride(policy, spec, ref.kind));
-    inputs.push({ feature: spec.name, result, critical: spec.critical, kind: ref.kind });
+    judged.push({ spec, ref, histogram });
   }
+  // The false-alarm budget (lib/stats budget.ts) covers the features whose test is left to us
+  // (method auto, no threshold of their own); the others keep their fixed thresholds and the share rule.
+  const overrides = judged.map((j) => featureDriftOverride(policy, j.spec, j.ref.kind));
+  const budgeted = judged.map((_, i) => policy.windowsPerFalseAlarm !== null && overrides[i]!.test === undefined && overrides[i]!.threshold === undefined);
+  const budgetedNames = judged.filter((_, i) => budgeted[i]).map((j) => j.spec.name);
+  const weights = budgetWeights(budgetedNames, reference.importance ?? null);
+  const alpha = policy.windowsPerFalseAlarm === null ? 0 : windowAlpha(policy.windowsPerFalseAlarm);
+  let w = 0;
+  const inputs = judged.map((j, i) => {
+    if (!budgeted[i]) return { feature: j.spec.name, result: runDriftTest(j.ref, j.histogram, overrides[i]!), critical: j.spec.critical, kind: j.ref.kind, weight: null };
+    const weight = weights[w++]!;
+    const raw = runDriftTest(j.ref, j.histogram, { test: budgetTest(j.ref, j.histogram), threshold: alpha * weight });
+    // A p-value alone flags negligible changes on very large windows: the effect must reach minEffect too.
+    const result = raw.drifted && effectSize(j.ref, j.histogram) < policy.minEffect ? { ...raw, drifted: false } : raw;
+    return { feature: j.spec.name, result, critical: j.spec.critical, kind: j.ref.kind, weight };
+  });
   const dataset = evaluateDatasetDrift(
-    inputs.map((i) => ({ feature: i.feature, result: i.result, critical: i.critical })),
+    inputs.map((i) => ({ feature: i.feature, result: i.result, critical: i.critical, weight: i.weight })),
     { driftShare: policy.driftShare, minSamples: policy.minSamples, falseDiscoveryRate: policy.falseDiscoveryRate },
   );
   const features: FeatureDrift[] = dataset.features.map((verdict, i) => {
@@ -100,6 +117,7 @@ export function driftEvidence(
       referenceCount: verdict.result.referenceCount,
       currentCount: verdict.result.currentCount,
       critical: verdict.critical,
+      weight: verdict.weight,
     };
   });
 
@@ -120,13 +138,16 @@ export function driftEvidence(
       referenceCount: result.referenceCount,
       currentCount: result.currentCount,
       critical: false,
+      weight: null,
     };
     statistics.push({ feature: scoreDrift.feature, test: result.test, statistic: result.statistic, drifted: scoreDrift.drifted });
   }
 
   const fraudRateDrift = fraudRate(model, reference, window.count, windowLabels);
   const drifted = dataset.drifted || scoreDrift?.drifted === true || fraudRateDrift?.drifted === true;
-  const rule = `driftedShare >= ${policy.driftShare}${model.data.features.some((f) => f.critical) ? ' OR any critical feature drifted' : ''}${scorePolicy.enabled ? ' OR score drifted' : ''}${model.triggers.fraudRate.enabled ? ' OR fraud rate changed' : ''}`;
+  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window, ${reference.importance ? 'importance-weighted' : 'equal shares'}, effect >= ${policy.minEffect})` : null;
+  const shareRule = budgetedNames.length < judged.length || judged.length === 0 ? `driftedShare >= ${policy.driftShare}${budgetRule ? ' of the features with their own thresholds' : ''}` : null;
+  const rule = `${[budgetRule, shareRule].filter((r) => r !== null).join(' OR ')}${model.data.features.some((f) => f.critical) ? ' OR any critical feature drifted' : ''}${scorePolicy.enabled ? ' OR score drifted' : ''}${model.triggers.fraudRate.enabled ? ' OR fraud rate changed' : ''}`;
   return {
     drifted,
     evidence: {
@@ -168,5 +189,6 @@ function fraudRate(model: ModelSpec, reference: Reference, events: number, label
     referenceCount: reference.labelledRows ?? 0,
     currentCount: events,
     critical: false,
+    weight: null,
   };
 }

@@ -12,6 +12,19 @@ import { SliceAssembler, newSliceState, type Contribution, type SliceState } fro
 import { CategoricalCounts, NumericSketch, sketchFromJSON, type FeatureSketch, type FeatureSketchState } from './sketch';
 
 export { profileToReference } from './evidence';
+
+/** The profile's per-feature importances (FeatureProfile.importance), or null when it reports none. */
+function profileImportance(features: readonly { readonly name: string; readonly importance?: number | null }[]): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  let any = false;
+  for (const f of features) {
+    if (typeof f.importance === 'number' && Number.isFinite(f.importance) && f.importance >= 0) {
+      out[f.name] = f.importance;
+      any = true;
+    }
+  }
+  return any ? out : null;
+}
 export type { FeatureStatistic } from './evidence';
 
 /**
@@ -460,6 +473,7 @@ export class GroupJudge {
         labelRate: champion.profile.labelRate,
         labelledRows: champion.profile.labelledRows,
         bootstrap: false,
+        importance: profileImportance(champion.profile.features),
       };
     } else if (bootstrap) {
       const features: Record<string, FeatureReference> = {};

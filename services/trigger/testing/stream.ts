@@ -70,10 +70,11 @@ export function referenceProfile(features: number, sample: number, seed = 999): 
       nanShare: ref.nanShare,
       mean: ref.mean,
       std: ref.std,
+      importance: null,
     };
   });
   const channel = buildCategoricalReference(events.map((e) => e.channel));
-  profiles.push({ name: 'channel', kind: 'CATEGORICAL', binEdges: [], binProportions: [], categories: { ...channel.categories }, missingShare: channel.missingShare, count: channel.count, binMeans: [], nanShare: 0, mean: 0, std: 0 });
+  profiles.push({ name: 'channel', kind: 'CATEGORICAL', binEdges: [], binProportions: [], categories: { ...channel.categories }, missingShare: channel.missingShare, count: channel.count, binMeans: [], nanShare: 0, mean: 0, std: 0, importance: null });
   return { features: profiles, score: null, labelRate: null, labelledRows: null };
 }
 
