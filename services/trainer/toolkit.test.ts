@@ -72,6 +72,32 @@ describe('trainer toolkit: fetch and publish', () => {
     expect(manifest.files.map((f) => f.name)).toEqual(['holdout.jsonl.gz', 'metrics.json', 'model.json', 'profile.json']);
   });
 
+  it('a trainer\'s featureImportance goes into the profile of the event and of the uploaded artifact; a bad one is VALIDATION naming it', async () => {
+    await fetchWindow(spec, work, deps);
+    await userTrainerSucceeds();
+    const c = await context();
+    const [first, second] = c.features.map((f) => f.name);
+    await fs.writeFile(path.join(work, 'result.json'), JSON.stringify({ status: 'SUCCEEDED', modelFormat: 'test/v1', featureImportance: { [first!]: 3.5, [second!]: 0 } }));
+    expect((await publishWork(spec, work, 0, deps)).exitCode).toBe(0);
+    const [event] = results();
+    const importance = Object.fromEntries(event!.profile!.features.map((f) => [f.name, f.importance]));
+    expect(importance[first!]).toBe(3.5);
+    expect(importance[second!]).toBe(0);
+    expect(Object.values(importance).filter((v) => v === null).length).toBe(c.features.length - 2);
+    await verifyArtifact(artifacts, DIR, event!.artifactSha256);
+    const stored = JSON.parse((await artifacts.readFile(DIR, 'profile.json')).toString('utf8')) as { features: { name: string; importance: number | null }[] };
+    expect(stored.features.find((f) => f.name === first)!.importance).toBe(3.5);
+
+    bus = new MemoryEventBus({ clock: new ManualClock(Date.UTC(2026, 5, 1)) });
+    await fs.writeFile(path.join(work, 'result.json'), JSON.stringify({ status: 'SUCCEEDED', modelFormat: 'test/v1', featureImportance: { nope: 1, [first!]: -2 } }));
+    const bad = await publishWork(spec, work, 0, { ...deps, bus });
+    expect(bad.exitCode).toBe(65);
+    expect(bus.messages(codec.topics.trainingResults).map((m) => codec.decode('TrainingCompleted', m.value))[0]!.failure).toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/result\.json: featureImportance\.nope: not a feature of this model .*featureImportance\.[a-z_]+: must be a finite number >= 0, got -2/),
+    });
+  });
+
   it('a trainer that reports FAILED: published as it said, exit by its retriable flag', async () => {
     await fetchWindow(spec, work, deps);
     await fs.writeFile(path.join(work, 'result.json'), JSON.stringify({ status: 'FAILED', failure: { code: 'VALIDATION', message: 'max_depth must be > 0', retriable: false } }));
