@@ -14,6 +14,8 @@ import type { EventBus } from './types';
  * holds the window's events that have arrived; the label range every label that
  * has, which the trainer joins as of the window's read time (core/join.ts).
  *
+ * A missing topic is NOT_FOUND (the Kafka bus checks before asking for offsets).
+ *
  * Size: one range per partition of the two topics (4 numbers and a topic name,
  * ~60 bytes each in Avro): 1,000 partitions is ~60 KB of the request.
  */
@@ -28,7 +30,10 @@ export async function pinWindowOffsets(bus: Pick<EventBus, 'offsetsForTime' | 'e
   const names = [...new Set([topics.featureTopic, topics.labelTopic])];
   const ranges: PartitionRange[] = [];
   for (const topic of names) {
-    const [starts, ends] = await Promise.all([bus.offsetsForTime(topic, startTime - slackMs), bus.endOffsets(topic)]);
+    // In turn, not together: offsetsForTime fails at once on a missing topic (NOT_FOUND), before
+    // endOffsets would retry on it.
+    const starts = await bus.offsetsForTime(topic, startTime - slackMs);
+    const ends = await bus.endOffsets(topic);
     for (const [partition, end] of [...ends].sort(([a], [b]) => a - b)) {
       const endOffset = Number(end);
       ranges.push({ topic, partition, startOffset: Math.min(Number(starts.get(partition) ?? 0), endOffset), endOffset });

@@ -473,6 +473,15 @@ export class KafkaEventBus implements EventBus {
 
   async offsetsForTime(topic: string, timestampMs: number): Promise<ReadonlyMap<number, string>> {
     const admin = await this.getAdmin();
+    // kafkajs retries a lookup on a topic that does not exist for as long as its retry policy
+    // allows (tens of seconds): say so at once instead (the dispatcher's pinning relies on it).
+    let exists: boolean;
+    try {
+      exists = (await admin.listTopics()).includes(topic);
+    } catch (error) {
+      throw asKafkaError(error, `listing topics to read offsets of ${topic}`);
+    }
+    if (!exists) throw new RoundhouseError(ErrorCodes.NOT_FOUND, `topic ${topic} does not exist`, { retriable: false, context: { topic } });
     try {
       // kafkajs answers the end offset for partitions with no record at or after the time.
       const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);

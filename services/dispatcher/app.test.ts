@@ -52,13 +52,58 @@ describe('dispatcher app: a request becomes one run', () => {
 
   it('hands the executor a run spec with merged hyperparameters and the data window', async () => {
     const h = await start(world());
+    // Three feature records two days before the window, two inside it; one label inside.
+    await h.world.bus.publish([
+      ...[2, 2, 2, 1 / 24, 1 / 24].map((days) => ({ topic: 'fraud.features', partition: 1, key: null, value: Buffer.from('f'), timestamp: T0 - days * 86_400_000 })),
+      { topic: 'fraud.labels', partition: 0, key: null, value: Buffer.from('l'), timestamp: T0 - 3_600_000 },
+    ]);
     await publishRequest(h, request({ requestId: 'rr-spec', hyperparameters: '{"epochs":50}', segment: null }));
     const runId = runIdFor('rr-spec');
     await waitFor(() => h.world.executor.workloads.get(runId), 'the workload');
     const { runSpec, run } = h.world.executor.workloads.get(runId)!;
     expect(run.nonce).toMatch(/^[0-9a-f]{8}$/);
     expect(runSpec).toMatchObject({ runId, modelId: 'queue-model', hyperparameters: { l2: 0.01, epochs: 50 }, artifactUri: `s3://artifacts/queue-model/${runId}-${run.nonce}/` });
-    expect(runSpec.dataWindow).toEqual({ startTime: T0 - 86_400_000, endTime: T0, partitions: [] });
+    // Pinned data: the request had no offsets, the run has them (from the window start − 5 min to the end at creation).
+    const pinned = [0, 1, 2].map((partition) => ({ topic: 'fraud.features', partition, startOffset: partition === 1 ? 3 : 0, endOffset: partition === 1 ? 5 : 0 }));
+    pinned.push(...[0, 1, 2].map((partition) => ({ topic: 'fraud.labels', partition, startOffset: 0, endOffset: partition === 0 ? 1 : 0 })));
+    expect(runSpec.dataWindow).toEqual({ startTime: T0 - 86_400_000, endTime: T0, partitions: pinned });
+    expect(runEvents(h, runId)[0]!.dataWindow.partitions).toEqual(pinned);
+  });
+
+  it('pins once: a redelivery after more data keeps the run offsets; offsets the request carries are kept as given', async () => {
+    const h = await start(world());
+    const inWindow = (n: number) => Array.from({ length: n }, () => ({ topic: 'fraud.features', partition: 0, key: null, value: Buffer.from('f'), timestamp: T0 - 3_600_000 }));
+    await h.world.bus.publish(inWindow(4));
+    await publishRequest(h, request({ requestId: 'rr-pin' }));
+    const runId = runIdFor('rr-pin');
+    await waitFor(() => h.app.engine.store.get(runId), 'the run');
+    const first = h.app.engine.store.get(runId)!.dataWindow.partitions;
+    expect(first.find((r) => r.topic === 'fraud.features' && r.partition === 0)).toEqual({ topic: 'fraud.features', partition: 0, startOffset: 0, endOffset: 4 });
+    await h.world.bus.publish(inWindow(3));
+    await publishRequest(h, request({ requestId: 'rr-pin' }));
+    await settle(h);
+    expect(h.app.engine.store.get(runId)!.dataWindow.partitions).toEqual(first);
+
+    const given = [{ topic: 'fraud.features', partition: 0, startOffset: 1, endOffset: 2 }];
+    const base = request({ requestId: 'rr-given' });
+    await publishRequest(h, { ...base, window: { ...base.window, partitions: given } });
+    await waitFor(() => h.app.engine.store.get(runIdFor('rr-given')), 'the run');
+    expect(h.app.engine.store.get(runIdFor('rr-given'))!.dataWindow.partitions).toEqual(given);
+  });
+
+  it.each([
+    ['a lookup past DISPATCHER_PIN_TIMEOUT', 'timeout', (): Promise<ReadonlyMap<number, string>> => new Promise(() => undefined)],
+    ['a feature topic that does not exist', 'topic_missing', (): Promise<ReadonlyMap<number, string>> => Promise.reject(new RoundhouseError(ErrorCodes.NOT_FOUND, 'topic fraud.features does not exist'))],
+  ])('%s: the run is created unpinned at once, and counted', async (_what, reason, offsetsForTime) => {
+    const w = world();
+    const bus = new FlakyBus(w.bus, 'none', () => new Error('unused'));
+    bus.offsetsForTime = offsetsForTime;
+    const h = await start(w, { bus, config: { pinTimeoutMs: 50 } });
+    await publishRequest(h, request({ requestId: `rr-${reason}` }));
+    const runId = runIdFor(`rr-${reason}`);
+    await waitFor(() => h.app.engine.store.get(runId), 'the run');
+    expect(h.app.engine.store.get(runId)!.dataWindow.partitions).toEqual([]);
+    expect(await h.metrics.registry.metrics()).toContain(`roundhouse_dispatcher_unpinned_runs_total{model="queue-model",reason="${reason}"} 1`);
   });
 
   it('reports a failed Job with its reason and failure', async () => {

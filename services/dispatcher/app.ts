@@ -27,6 +27,8 @@ export interface DispatcherConfig {
   readonly resyncIntervalMs: number;
   /** A submitted run whose Job stays missing this long fails with JOB_NOT_FOUND. */
   readonly lostJobGraceMs: number;
+  /** How long pinning a new run's data offsets may take before the run is created unpinned. */
+  readonly pinTimeoutMs: number;
   /** Where runs write artifacts: <root>/<encoded modelId>/<runId>-<nonce>/ (lib/artifacts/segment). */
   readonly artifactRoot: string;
   /** Bearer tokens accepted by the API, each with its identity and scopes; none: the API answers 401 to everything. */
@@ -38,6 +40,7 @@ export const DEFAULT_DISPATCHER_CONFIG: Omit<DispatcherConfig, 'artifactRoot' | 
   maxConcurrentRuns: 10,
   resyncIntervalMs: 30_000,
   lostJobGraceMs: 120_000,
+  pinTimeoutMs: 5000,
 };
 
 export interface DispatcherAppDeps {
@@ -99,7 +102,7 @@ export function createDispatcherApp(deps: DispatcherAppDeps): DispatcherApp {
     clock: deps.clock,
     logger,
     metrics,
-    settings: { maxConcurrentRuns: deps.config.maxConcurrentRuns, lostJobGraceMs: deps.config.lostJobGraceMs, artifactRoot: deps.config.artifactRoot },
+    settings: { maxConcurrentRuns: deps.config.maxConcurrentRuns, lostJobGraceMs: deps.config.lostJobGraceMs, artifactRoot: deps.config.artifactRoot, pinTimeoutMs: deps.config.pinTimeoutMs },
     newRunNonce: deps.newRunNonce ?? (() => randomBytes(4).toString('hex')),
   });
   const http = createApiServer({

@@ -13,6 +13,8 @@ export interface DispatcherMetrics {
   readonly runDuration: Histogram<'model' | 'state'>;
   readonly apiRequests: Counter<'route' | 'method' | 'status'>;
   readonly executorErrors: Counter<'executor' | 'operation' | 'code'>;
+  /** Runs created without pinned offsets (reason: topic_missing, timeout, error). */
+  readonly unpinnedRuns: Counter<'model' | 'reason'>;
 }
 
 export function createDispatcherMetrics(metrics: ServiceMetrics): DispatcherMetrics {
@@ -23,6 +25,7 @@ export function createDispatcherMetrics(metrics: ServiceMetrics): DispatcherMetr
     runDuration: metrics.histogram('run_duration_seconds', 'Run duration from submission to its end state.', ['model', 'state'], [30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400, 28_800, 86_400]),
     apiRequests: metrics.counter('api_requests_total', 'HTTP API requests by route and status.', ['route', 'method', 'status']),
     executorErrors: metrics.counter('executor_errors_total', 'Executor calls that failed (API server, process spawn, watch).', ['executor', 'operation', 'code']),
+    unpinnedRuns: metrics.counter('unpinned_runs_total', 'Runs created without pinned data offsets (a feature or label topic missing, the lookup timed out or failed): their trainer reads to the end offsets at its start.', ['model', 'reason']),
   };
 }
 

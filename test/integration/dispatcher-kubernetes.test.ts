@@ -133,7 +133,7 @@ describe('dispatcher on a real API server, with the k8s/rbac ServiceAccount', ()
       clock: systemClock,
       logger: silentLogger(),
       metrics: createServiceMetrics('dispatcher'),
-      config: { groupId: `${prefix}dispatcher`, maxConcurrentRuns: 10, resyncIntervalMs: 1_000, lostJobGraceMs: 60_000, artifactRoot: 's3://artifacts', apiTokens: [] },
+      config: { groupId: `${prefix}dispatcher`, maxConcurrentRuns: 10, resyncIntervalMs: 1_000, lostJobGraceMs: 60_000, pinTimeoutMs: 5000, artifactRoot: 's3://artifacts', apiTokens: [] },
     });
     await started.start();
     return started;

@@ -6,6 +6,16 @@ import { kafkaBus, kafkaClient, rawKafka, uniqueName } from '../helpers';
 describe('Kafka bus: offsetsForTime and readRange', () => {
   const T = Date.UTC(2026, 0, 1);
 
+  it('a topic that does not exist is NOT_FOUND at once, not after the client retries (pinning a run relies on it)', async () => {
+    const bus = kafkaBus(2);
+    try {
+      // Without the check, kafkajs retries its metadata request and fails with its own (retriable) error.
+      await expect(bus.offsetsForTime(uniqueName('missing'), T)).rejects.toMatchObject({ code: 'NOT_FOUND', retriable: false, message: expect.stringMatching(/^topic .* does not exist$/) });
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('turns record timestamps into offsets and reads exactly the ranges', async () => {
     const bus = kafkaBus(2);
     const topic = uniqueName('range');

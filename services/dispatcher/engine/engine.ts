@@ -1,9 +1,9 @@
-import type { EventBus, InboundMessage } from '../../../lib/bus';
+import { pinWindowOffsets, type EventBus, type InboundMessage } from '../../../lib/bus';
 import type { Catalog } from '../../../lib/catalog';
 import type { Clock } from '../../../lib/clock';
 import type { PlatformCodec } from '../../../lib/codec';
 import { ErrorCodes, RoundhouseError, errorCode, errorMessage, isRetriable } from '../../../lib/errors';
-import type { FailureInfo, RetrainRequested, RunState } from '../../../lib/events';
+import type { FailureInfo, PartitionRange, RetrainRequested, RunState } from '../../../lib/events';
 import type { Logger } from '../../../lib/log';
 import { AdmissionRun, admit } from '../core/admission';
 import { FAILURE_CODES } from '../core/failure';
@@ -23,7 +23,14 @@ export interface EngineSettings {
   readonly maxConcurrentRuns: number;
   readonly lostJobGraceMs: number;
   readonly artifactRoot: string;
+  /** Pinned data (lib/bus/pin.ts): how far before the window start the pinned ranges begin; default 5 min, the trainer's. */
+  readonly timestampSlackMs?: number;
+  /** How long pinning a new run's offsets may take before the run is created unpinned (default 5 s). */
+  readonly pinTimeoutMs?: number;
 }
+
+/** The default of EngineSettings.pinTimeoutMs. */
+export const DEFAULT_PIN_TIMEOUT_MS = 5000;
 
 export interface EngineDeps {
   readonly bus: EventBus;
@@ -86,7 +93,12 @@ export class RunEngine {
    * NOT_FOUND for a model the catalog does not know, VALIDATION for bad
    * hyperparameters; both non-retriable.
    */
-  request(request: RetrainRequested): Promise<{ run: RunRecord; created: boolean }> {
+  async request(request: RetrainRequested): Promise<{ run: RunRecord; created: boolean }> {
+    // Pinned data: a window without offsets gets them before the run exists, outside the serial
+    // queue (a slow broker delays this request only), and only for a run not created yet.
+    const known = this.store.get(runIdFor(request.requestId));
+    const model = known ? undefined : resolveModel(this.deps.catalog, request.modelId);
+    const partitions = known || !model || request.window.partitions.length > 0 ? request.window.partitions : await this.pin(request, model.data);
     return this.queue.run(async () => {
       const existing = this.store.get(runIdFor(request.requestId));
       if (existing) return { run: existing, created: false };
@@ -96,12 +108,43 @@ export class RunEngine {
           context: { modelId: request.modelId, requestId: request.requestId },
         });
       }
-      // Drawn here, once: a redelivery of the request returned the existing run above.
-      const run = newRun(request, model, this.deps.executor.kind, this.deps.clock.now(), this.deps.newRunNonce());
+      // Drawn here, once: a redelivery of the request returned the existing run above, and keeps
+      // the offsets pinned then, so every attempt of the run reads the same records.
+      const pinned = partitions === request.window.partitions ? request : { ...request, window: { ...request.window, partitions } };
+      const run = newRun(pinned, model, this.deps.executor.kind, this.deps.clock.now(), this.deps.newRunNonce());
       await this.publish(run, undefined);
       this.logger.info({ runId: run.runId, requestId: run.requestId, modelId: run.modelId, reason: run.reason }, 'run queued');
       return { run, created: true };
     });
+  }
+
+  /**
+   * The run's pinned offsets (lib/bus/pin.ts), within pinTimeoutMs. On a missing
+   * topic, a broker error or the deadline, the run is created unpinned (the
+   * trainer then reads to the end offsets at its start, as before pinning):
+   * logged as a warning and counted in
+   * roundhouse_dispatcher_unpinned_runs_total{model,reason}.
+   */
+  private async pin(request: RetrainRequested, topics: { readonly featureTopic: string; readonly labelTopic: string }): Promise<PartitionRange[]> {
+    const timeoutMs = this.deps.settings.pinTimeoutMs ?? DEFAULT_PIN_TIMEOUT_MS;
+    const lookup = pinWindowOffsets(this.deps.bus, topics, request.window.startTime, this.deps.settings.timestampSlackMs);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RoundhouseError(ErrorCodes.TIMEOUT, `pinning took longer than ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([lookup, deadline]);
+    } catch (error) {
+      // A lookup still running after the deadline must not fail later unobserved.
+      lookup.catch(() => undefined);
+      const reason = errorCode(error) === ErrorCodes.TIMEOUT ? 'timeout' : errorCode(error) === ErrorCodes.NOT_FOUND ? 'topic_missing' : 'error';
+      this.deps.metrics.unpinnedRuns.inc({ model: request.modelId, reason });
+      this.logger.warn({ requestId: request.requestId, modelId: request.modelId, reason, err: errorMessage(error) }, 'run created without pinned offsets: its trainer reads to the end offsets at its start');
+      return [];
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Cancel a run that has not ended: CONFLICT if it has, NOT_FOUND if unknown. */

@@ -113,6 +113,7 @@ export async function startDispatcher(
       maxConcurrentRuns: 10,
       resyncIntervalMs: 30_000,
       lostJobGraceMs: 120_000,
+      pinTimeoutMs: 5000,
       artifactRoot: 's3://artifacts',
       apiTokens: TEST_API_TOKENS,
       ...overrides.config,
