@@ -13,6 +13,7 @@ describe('loadDispatcherSettings', () => {
       maxConcurrentRuns: 10,
       resyncIntervalMs: 30_000,
       lostJobGraceMs: 120_000,
+      pinTimeoutMs: 5000,
       artifactRoot: 'file://./artifacts',
       apiTokens: [
         { name: 'ci', scopes: ['read', 'submit'], token: 'ci-token-0123456789' },
