@@ -4,7 +4,7 @@
  *
  *   pip install --user -r bench/requirements-river.txt
  *   npx tsx bench/drift-vs-river.ts [--seeds 3] [--stationary-seeds 5] [--offset-seeds 3] [--window 2000] [--events 200000]
- *        [--only <family>] [--kswin-span 500] [--kswin-seeds 1] [--variants default,once,nobudget]
+ *        [--only <family>] [--kswin-span 500] [--kswin-seeds 1] [--variants default,once,nobudget,slide,slide1]
  *        [--standardise] [--python python3] [--keep] [--json out.json]
  *
  * Streams (bench/drift-streams.ts): 20 numeric + 1 categorical feature,
@@ -44,7 +44,8 @@
  * windowsPerFalseAlarm 1000, and consecutiveWindows 2); `once` the same with
  * consecutiveWindows 1 (a request on the first drifted window); `nobudget`
  * windowsPerFalseAlarm null (Evidently's fixed thresholds and the driftShare
- * 0.3 rule, the rule before the budget), each the only other drift setting
+ * 0.3 rule, the rule before the budget); `slide` and `slide1` judge the last
+ * window every tenth of it (window.hop), with 2 and 1 consecutive windows; each the only other drift setting
  * changed, for comparison.
  *
  * River's side (bench/drift_river.py): ADWIN, KSWIN and PageHinkley with
@@ -101,7 +102,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', multiple: true },
     'kswin-span': { type: 'string', default: '500' },
     'kswin-seeds': { type: 'string', default: '1' },
-    variants: { type: 'string', default: 'default,once,nobudget' },
+    variants: { type: 'string', default: 'default,once,nobudget,slide,slide1' },
     detectors: { type: 'string', default: 'adwin,kswin,pagehinkley' },
     standardise: { type: 'boolean', default: false },
     python: { type: 'string', default: 'python3' },
@@ -134,11 +135,17 @@ const VARIANT_DRIFT: Record<string, string> = {
   default: '',
   once: '\n        consecutiveWindows: 1',
   nobudget: '\n        windowsPerFalseAlarm: null',
+  slide: '',
+  slide1: '\n        consecutiveWindows: 1',
 };
+/** Variants judged on a sliding window: the window's hop (a tenth of it). */
+const VARIANT_HOP: Record<string, number> = { slide: Math.max(1, Math.round(WINDOW / 10)), slide1: Math.max(1, Math.round(WINDOW / 10)) };
 const VARIANT_LABEL: Record<string, string> = {
   default: 'defaults: budget 1/1000, 2 windows',
   once: 'budget 1/1000, 1 window',
   nobudget: 'no budget: fixed thresholds, driftShare 0.3',
+  slide: `budget 1/1000, sliding hop ${Math.max(1, Math.round(WINDOW / 10))}, 2 windows`,
+  slide1: `budget 1/1000, sliding hop ${Math.max(1, Math.round(WINDOW / 10))}, 1 window`,
 };
 
 function catalogYaml(): string {
@@ -158,7 +165,7 @@ function catalogYaml(): string {
 ${features}
     triggers:
       drift:
-        window: { type: count, size: ${WINDOW} }${VARIANT_DRIFT[variant]}
+        window: { type: count, size: ${WINDOW}${VARIANT_HOP[variant] ? `, hop: ${VARIANT_HOP[variant]}` : ''} }${VARIANT_DRIFT[variant]}
       volume: { enabled: false }
       maxAge: null
       cooldown: 0s

@@ -56,8 +56,8 @@ function buildTriggers(t: Out<'triggers'>, hasScore: boolean): TriggerSpec {
   const w = t.drift.window;
   const window: WindowSpec =
     w.type === 'time'
-      ? { type: 'time', sizeMs: w.size, allowedLatenessMs: w.allowedLateness }
-      : { type: 'count', size: w.size, resolutionMs: w.resolution, allowedLatenessMs: w.allowedLateness ?? w.resolution };
+      ? { type: 'time', sizeMs: w.size, allowedLatenessMs: w.allowedLateness, ...(w.hop === undefined || w.hop === w.size ? {} : { hopMs: w.hop }) }
+      : { type: 'count', size: w.size, resolutionMs: w.resolution, allowedLatenessMs: w.allowedLateness ?? w.resolution, ...(w.hop === undefined || w.hop === w.size ? {} : { hop: w.hop }) };
   return {
     drift: { ...t.drift, window, threshold: t.drift.threshold ?? null },
     score: { enabled: t.score.enabled && hasScore, method: t.score.method, threshold: t.score.threshold ?? null },

@@ -10,5 +10,5 @@ export { featureDriftOverride, scoreDriftOverride, type DriftTestOverride } from
 export { MODEL_ID_MAX_LENGTH } from './schema';
 export { RESERVED_ENV_PREFIX } from './schema-training';
 export type * from './types';
-export { sliceOf } from './types';
+export { hopFraction, sliceOf } from './types';
 export { FAMILY_SEPARATOR, MODEL_REF_MAX_LENGTH, MODEL_REF_PATTERN, memberModelId, resolveModel, segmentOf } from './family';

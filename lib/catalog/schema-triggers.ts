@@ -25,13 +25,22 @@ const TimeWindowSchema = section(
     type: z.literal('time'),
     size: duration({ min: 1 }).describe('Window length in event time.'),
     allowedLateness: duration().describe('How long after the window closes (by watermark) late events are still counted.').prefault('0s'),
+    hop: duration({ min: 1 })
+      .describe('Sliding windows: judge the last `size` of event time every `hop` (a divisor of size) instead of once per window; the delay to detect a change shrinks to a fraction of a window, and the false-alarm budget is split over the extra judgements. Omitted: tumbling windows.')
+      .optional(),
   },
   (value, report) => {
     const size = read.num(value.size);
     const lateness = read.num(value.allowedLateness);
+    const hop = read.num(value.hop);
     if (size !== undefined && lateness !== undefined && lateness >= size) report(['allowedLateness'], 'allowedLateness must be shorter than the window size');
+    if (size !== undefined && hop !== undefined && (hop > size || size % hop !== 0)) report(['hop'], `hop must divide the window size (${size} ms), got ${hop} ms`);
+    if (size !== undefined && hop !== undefined && size / hop > MAX_HOPS_PER_WINDOW) report(['hop'], `hop may be at most ${MAX_HOPS_PER_WINDOW} per window (each hop's summaries are held until the window passes), got ${size / hop}`);
   },
 );
+
+/** A sliding window keeps one summary per hop: at most this many per window. */
+export const MAX_HOPS_PER_WINDOW = 20;
 
 const CountWindowSchema = section(
   'Window of about `size` events of the whole topic: event-time slices of `resolution` are gathered until they hold at least `size` events, so a window is one event-time interval on every partition.',
@@ -40,11 +49,18 @@ const CountWindowSchema = section(
     size: positiveInt('Events per window (at least; the window ends at the first slice boundary that reaches it).'),
     resolution: duration({ min: 1 }).describe('Event-time slice length: the granularity of window boundaries. Pick about a tenth of the time `size` events take.').prefault('5s'),
     allowedLateness: duration().describe('How long after a slice ends (by watermark) late events are still counted; defaults to one resolution.').optional(),
+    hop: positiveInt(
+      'Sliding windows: judge the last `size` events every `hop` new events (at least; at slice boundaries) instead of once per `size`; the delay to detect a change shrinks to a fraction of a window, and the false-alarm budget is split over the extra judgements. Omitted: tumbling windows.',
+    ).optional(),
   },
   (value, report) => {
     const resolution = read.num(value.resolution);
     const lateness = read.num(value.allowedLateness);
+    const size = read.num(value.size);
+    const hop = read.num(value.hop);
     if (resolution !== undefined && lateness !== undefined && lateness > 100 * resolution) report(['allowedLateness'], 'allowedLateness may be at most 100 resolutions (every slice within it is held open)');
+    if (size !== undefined && hop !== undefined && hop > size) report(['hop'], `hop must not exceed the window size (${size}), got ${hop}`);
+    if (size !== undefined && hop !== undefined && size / hop > MAX_HOPS_PER_WINDOW) report(['hop'], `hop must be at least size / ${MAX_HOPS_PER_WINDOW} (${Math.ceil(size / MAX_HOPS_PER_WINDOW)}): each hop's summaries are held until the window passes`);
   },
 );
 

@@ -86,13 +86,20 @@ export interface RefirePolicy {
   readonly maxBackoffMs: number;
 }
 
+/** `hopMs` / `hop`: sliding windows judged every hop (absent: tumbling). */
 export type WindowSpec =
-  | { readonly type: 'time'; readonly sizeMs: number; readonly allowedLatenessMs: number }
-  | { readonly type: 'count'; readonly size: number; readonly resolutionMs: number; readonly allowedLatenessMs: number };
+  | { readonly type: 'time'; readonly sizeMs: number; readonly allowedLatenessMs: number; readonly hopMs?: number }
+  | { readonly type: 'count'; readonly size: number; readonly resolutionMs: number; readonly allowedLatenessMs: number; readonly hop?: number };
 
-/** The event-time slice a window is made of: the whole window for time windows, the resolution for count windows. */
+/** The event-time slice a window is made of: the whole window (or its hop) for time windows, the resolution for count windows. */
 export function sliceOf(window: WindowSpec): { readonly sliceMs: number; readonly allowedLatenessMs: number } {
-  return window.type === 'time' ? { sliceMs: window.sizeMs, allowedLatenessMs: window.allowedLatenessMs } : { sliceMs: window.resolutionMs, allowedLatenessMs: window.allowedLatenessMs };
+  return window.type === 'time' ? { sliceMs: window.hopMs ?? window.sizeMs, allowedLatenessMs: window.allowedLatenessMs } : { sliceMs: window.resolutionMs, allowedLatenessMs: window.allowedLatenessMs };
+}
+
+/** The share of a window a hop is (1 for tumbling windows): how many judgements share one window's false-alarm budget. */
+export function hopFraction(window: WindowSpec): number {
+  if (window.type === 'time') return window.hopMs === undefined ? 1 : window.hopMs / window.sizeMs;
+  return window.hop === undefined ? 1 : Math.min(1, window.hop / window.size);
 }
 
 export interface DriftPolicy {

@@ -1,5 +1,5 @@
 import type { FeatureSpec, ModelSpec } from '../../../lib/catalog';
-import { featureDriftOverride, scoreDriftOverride } from '../../../lib/catalog';
+import { featureDriftOverride, hopFraction, scoreDriftOverride } from '../../../lib/catalog';
 import type { DriftEvidence, FeatureDrift, FeatureProfile, PartitionRange } from '../../../lib/events';
 import { budgetTest, budgetWeights, effectSize, evaluateDatasetDrift, runDriftTest, twoProportionZTest, windowAlpha, type DriftTestName, type DriftTestResult, type FeatureHistogram, type FeatureReference, type NumericReference } from '../../../lib/stats';
 import type { CategoricalCounts, FeatureSketch, NumericSketch } from './sketch';
@@ -89,7 +89,9 @@ export function driftEvidence(
   const budgeted = judged.map((_, i) => policy.windowsPerFalseAlarm !== null && overrides[i]!.test === undefined && overrides[i]!.threshold === undefined);
   const budgetedNames = judged.filter((_, i) => budgeted[i]).map((j) => j.spec.name);
   const weights = budgetWeights(budgetedNames, reference.importance ?? null);
-  const alpha = policy.windowsPerFalseAlarm === null ? 0 : windowAlpha(policy.windowsPerFalseAlarm);
+  // Sliding windows judge 1/hopFraction times per window length: each judgement gets that share of the window's budget.
+  const hops = hopFraction(policy.window);
+  const alpha = policy.windowsPerFalseAlarm === null ? 0 : windowAlpha(policy.windowsPerFalseAlarm) * hops;
   let w = 0;
   const inputs = judged.map((j, i) => {
     if (!budgeted[i]) return { feature: j.spec.name, result: runDriftTest(j.ref, j.histogram, overrides[i]!), critical: j.spec.critical, kind: j.ref.kind, weight: null };
@@ -145,7 +147,7 @@ export function driftEvidence(
 
   const fraudRateDrift = fraudRate(model, reference, window.count, windowLabels);
   const drifted = dataset.drifted || scoreDrift?.drifted === true || fraudRateDrift?.drifted === true;
-  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window, ${reference.importance ? 'importance-weighted' : 'equal shares'}, effect >= ${policy.minEffect})` : null;
+  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window${hops < 1 ? `, ${+(hops).toPrecision(6)} of it per judgement (sliding)` : ''}, ${reference.importance ? 'importance-weighted' : 'equal shares'}, effect >= ${policy.minEffect})` : null;
   const shareRule = budgetedNames.length < judged.length || judged.length === 0 ? `driftedShare >= ${policy.driftShare}${budgetRule ? ' of the features with their own thresholds' : ''}` : null;
   const rule = `${[budgetRule, shareRule].filter((r) => r !== null).join(' OR ')}${model.data.features.some((f) => f.critical) ? ' OR any critical feature drifted' : ''}${scorePolicy.enabled ? ' OR score drifted' : ''}${model.triggers.fraudRate.enabled ? ' OR fraud rate changed' : ''}`;
   return {

@@ -75,7 +75,8 @@ export function planGroups(models: readonly ModelSpec[]): TriggerGroup[] {
     const classes = new Map<string, ModelSpec[]>();
     for (const model of members) {
       const w = model.triggers.drift.window;
-      const classKey = w.type === 'time' ? `t${w.sizeMs}` : `c${w.size}`;
+      const hop = w.type === 'time' ? w.hopMs : w.hop;
+      const classKey = `${w.type === 'time' ? `t${w.sizeMs}` : `c${w.size}`}${hop === undefined ? '' : `h${hop}`}`;
       classes.set(classKey, [...(classes.get(classKey) ?? []), model]);
     }
     const shards = first.family?.shards ?? 1;

@@ -81,6 +81,22 @@ interface ClassState {
   total: number;
   disabled: string[];
   segments: Record<string, AccSegmentState>;
+  /** Sliding windows (window.hop): the closed hops the window still covers, oldest first; absent for tumbling windows. */
+  pieces?: PieceState[];
+}
+
+interface PieceState {
+  firstSlice: number;
+  lastSlice: number;
+  total: number;
+  segments: Record<string, AccSegmentState>;
+}
+
+interface LivePiece {
+  firstSlice: number;
+  lastSlice: number;
+  total: number;
+  segments: Map<string, LiveSegment>;
 }
 
 interface AccSegmentState {
@@ -183,12 +199,58 @@ function mergeInto(target: Map<string, FeatureSketch>, key: string, sketch: Feat
   else if (existing.kind === 'categorical' && sketch.kind === 'categorical') existing.merge(sketch);
 }
 
+function liveSegments(states: Record<string, AccSegmentState>): Map<string, LiveSegment> {
+  const segments = new Map<string, LiveSegment>();
+  for (const [key, s] of Object.entries(states)) {
+    segments.set(key, {
+      count: s.count,
+      sketches: new Map(Object.entries(s.sketches).map(([k, v]) => [k, sketchFromJSON(v)])),
+      offsets: new Map(Object.entries(s.offsets).map(([p, r]) => [Number(p), r])),
+    });
+  }
+  return segments;
+}
+
+function segmentStates(segments: ReadonlyMap<string, LiveSegment>): Record<string, AccSegmentState> {
+  const out: Record<string, AccSegmentState> = {};
+  for (const [key, s] of segments) {
+    out[key] = {
+      count: s.count,
+      sketches: Object.fromEntries([...s.sketches].map(([k, v]) => [k, v.toJSON()])),
+      offsets: Object.fromEntries([...s.offsets].map(([p, r]) => [String(p), r])),
+    };
+  }
+  return out;
+}
+
+/** A sliding window's segment: its hops merged into new sketches (the hops' own stay as they are). */
+function mergePieces(pieces: readonly LivePiece[], key: string): LiveSegment {
+  const merged: LiveSegment = { count: 0, sketches: new Map(), offsets: new Map() };
+  for (const piece of pieces) {
+    const segment = piece.segments.get(key);
+    if (!segment) continue;
+    merged.count += segment.count;
+    for (const [name, sketch] of segment.sketches) {
+      const existing = merged.sketches.get(name);
+      if (existing) mergeInto(merged.sketches, name, sketch);
+      else merged.sketches.set(name, sketch.kind === 'numeric' ? new NumericSketch().merge(sketch) : new CategoricalCounts().merge(sketch));
+    }
+    for (const [partition, [first, last]] of segment.offsets) {
+      const range = merged.offsets.get(partition);
+      merged.offsets.set(partition, range ? [range[0], last] : [first, last]);
+    }
+  }
+  return merged;
+}
+
 export class GroupJudge {
   private readonly state: JudgeState;
   private readonly assembler: SliceAssembler;
   private readonly admitted: Set<string>;
   /** Live accumulators per class (the state's `segments` are refreshed by toJSON). */
   private readonly live = new Map<string, Map<string, LiveSegment>>();
+  /** Sliding windows: the closed hops per class (the state's `pieces` are refreshed by toJSON). */
+  private readonly pieces = new Map<string, LivePiece[]>();
   /** Members, bootstraps or admissions changed since the last checkpoint() (they change per judged window or label, not per partial). */
   private membersDirty = true;
 
@@ -212,6 +274,7 @@ export class GroupJudge {
         });
       }
       this.live.set(id, segments);
+      if (c.pieces) this.pieces.set(id, c.pieces.map((p) => ({ firstSlice: p.firstSlice, lastSlice: p.lastSlice, total: p.total, segments: liveSegments(p.segments) })));
     }
   }
 
@@ -227,6 +290,10 @@ export class GroupJudge {
           offsets: Object.fromEntries([...s.offsets].map(([p, r]) => [String(p), r])),
         };
       }
+    }
+    for (const [id, pieces] of this.pieces) {
+      const c = this.state.classes[id];
+      if (c) c.pieces = pieces.map((p) => ({ firstSlice: p.firstSlice, lastSlice: p.lastSlice, total: p.total, segments: segmentStates(p.segments) }));
     }
     this.state.admitted = [...this.admitted];
     return this.state;
@@ -395,6 +462,11 @@ export class GroupJudge {
     }
     c.disabled = [...disabled].sort();
     const window = windowClass.window;
+    const hop = window.type === 'time' ? window.hopMs : window.hop;
+    if (hop !== undefined) {
+      this.slide(windowClass, index, c, live, disabled, ctx, output);
+      return;
+    }
     if (window.type === 'count' && c.total < window.size) return;
     this.membersDirty = true;
     const bounds = { index: c.windows, start: c.firstSlice * this.group.sliceMs, end: (c.lastSlice + 1) * this.group.sliceMs };
@@ -409,6 +481,56 @@ export class GroupJudge {
       }
     }
     this.state.classes[windowClass.id] = { windows: c.windows + 1, firstSlice: null, lastSlice: index, total: 0, disabled: [], segments: {} };
+    this.live.set(windowClass.id, new Map());
+  }
+
+  /**
+   * Sliding windows (window.hop): the open accumulator closes as a hop (every
+   * slice of a time window, whose slice is the hop; at the first slice boundary
+   * holding `hop` events of a count window) and joins the hops the window
+   * covers (time: the last size/hop; count: the fewest newest holding `size`
+   * events). Once the window is full it is judged, every hop, over the hops
+   * merged. The newest hop alone feeds what must not be counted twice: the
+   * bootstrap reference, the volume history and the fraud rate's events.
+   */
+  private slide(windowClass: WindowClass, index: number, c: ClassState, live: Map<string, LiveSegment>, disabled: ReadonlySet<string>, ctx: JudgeContext, output: JudgeOutput): void {
+    const window = windowClass.window;
+    if (window.type === 'count' && c.total < (window.hop ?? window.size)) return;
+    let pieces = this.pieces.get(windowClass.id);
+    if (!pieces) {
+      pieces = [];
+      this.pieces.set(windowClass.id, pieces);
+    }
+    pieces.push({ firstSlice: c.firstSlice ?? index, lastSlice: index, total: c.total, segments: live });
+    if (window.type === 'time') {
+      while (pieces.length > window.sizeMs / (window.hopMs ?? window.sizeMs)) pieces.shift();
+    } else {
+      let sum = pieces.reduce((n, p) => n + p.total, 0);
+      while (pieces.length > 1 && sum - pieces[0]!.total >= window.size) sum -= pieces.shift()!.total;
+    }
+    const full = window.type === 'time' ? pieces.length === window.sizeMs / (window.hopMs ?? window.sizeMs) : pieces.reduce((n, p) => n + p.total, 0) >= window.size;
+    this.membersDirty = true;
+    const fresh = live;
+    if (!full) {
+      for (const key of [...fresh.keys()].sort()) this.bootstrap(windowClass, key, fresh.get(key)!, ctx);
+    } else {
+      const bounds = { index: c.windows, start: pieces[0]!.firstSlice * this.group.sliceMs, end: (index + 1) * this.group.sliceMs };
+      const keys = new Set<string>();
+      for (const piece of pieces) for (const key of piece.segments.keys()) keys.add(key);
+      const empty: LiveSegment = { count: 0, sketches: new Map(), offsets: new Map() };
+      for (const key of [...keys].sort()) {
+        const segment = mergePieces(pieces, key);
+        const offsets: PartitionRange[] = [...segment.offsets]
+          .sort((a, b) => a[0] - b[0])
+          .map(([partition, [first, last]]) => ({ topic: this.group.featureTopic, partition, startOffset: Number(first), endOffset: Number(last) + 1 }));
+        const newest = fresh.get(key) ?? empty;
+        const bootstrapReference = this.bootstrap(windowClass, key, newest, ctx);
+        for (const model of windowClass.models) {
+          this.judgeMember(model, key, bounds, segment, offsets, bootstrapReference.get(model.triggers.drift.bootstrapEvents) ?? null, disabled.has(model.id), ctx, output, { start: (c.firstSlice ?? index) * this.group.sliceMs, count: newest.count });
+        }
+      }
+    }
+    this.state.classes[windowClass.id] = { windows: c.windows + (full ? 1 : 0), firstSlice: null, lastSlice: index, total: 0, disabled: [], segments: {} };
     this.live.set(windowClass.id, new Map());
   }
 
@@ -454,11 +576,13 @@ export class GroupJudge {
     disabled: boolean,
     ctx: JudgeContext,
     output: JudgeOutput,
+    /** Sliding windows: the newest hop's start and events (what the window adds to the volume history and the fraud rate); else the window's. */
+    fresh: { readonly start: number; readonly count: number } = { start: window.start, count: merged.count },
   ): void {
     const member = this.member(model, segment);
     const modelId = this.memberId(model, segment);
     const policy = model.triggers.drift;
-    member.history.push([window.start, window.end, merged.count]);
+    member.history.push([fresh.start, window.end, fresh.count]);
     while (member.history.length > MAX_HISTORY) {
       const [a, b] = member.history.splice(0, 2) as [[number, number, number], [number, number, number]];
       member.history.unshift([a[0], b[1], a[2] + b[2]]);
@@ -489,7 +613,8 @@ export class GroupJudge {
     const statistics: FeatureStatistic[] = [];
     let evidence = null;
     if (reference && policy.enabled && !disabled) {
-      const judged = driftEvidence(model, reference, { start: window.start, end: window.end, count: merged.count, sketches: merged.sketches }, offsets, member.windowLabels, statistics);
+      // count: the events the window's labels came with (fraud rate): the newest hop's when sliding.
+      const judged = driftEvidence(model, reference, { start: window.start, end: window.end, count: fresh.count, sketches: merged.sketches }, offsets, member.windowLabels, statistics);
       evidence = judged.evidence;
       drifted = judged.drifted;
       member.consecutive = drifted ? member.consecutive + 1 : 0;

@@ -268,6 +268,74 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
     });
   });
 
+  describe('sliding windows (window.hop, issue 12)', () => {
+    // 2,000-event windows judged every 200 events (1 s resolution = 100 events per slice per topic).
+    const sliding = (extra = '') => testModel({ window: `{ type: count, size: 2000, resolution: 1s, hop: 200 }${extra}`, minSamples: 500 });
+    const tumbling = () => testModel({ window: '{ type: count, size: 2000, resolution: 1s }', minSamples: 500 });
+
+    it('judges every hop over the last window, and requests a change sooner than tumbling windows', () => {
+      const changeAt = 30_100; // mid-window for the tumbling windows
+      const changeTime = START + changeAt * 10;
+      const slide = run(stream(48_000, { at: changeAt, features: [3, 7, 11] }), { models: [sliding()], partitions: 3, drainEvery: 250 });
+      const tumble = run(stream(48_000, { at: changeAt, features: [3, 7, 11] }), { models: [tumbling()], partitions: 3, drainEvery: 250 });
+      // Judged every 2 s of event time (200 events), each over 20 s (2,000 events).
+      const spans = slide.verdicts.map((v) => v.window.end - v.window.start);
+      expect(new Set(spans)).toEqual(new Set([20_000]));
+      const ends = slide.verdicts.map((v) => v.window.end);
+      expect(ends.slice(1).map((e, i) => e - ends[i]!)).toEqual(ends.slice(1).map(() => 2_000));
+      expect(slide.verdicts.length).toBeGreaterThan(8 * tumble.verdicts.length);
+      expect(slide.requests).toHaveLength(1);
+      expect(tumble.requests).toHaveLength(1);
+      // Judged early, the request may name fewer than the three (the first to cross their level), never another.
+      expect(driftedFeatures(slide.requests[0]!).length).toBeGreaterThan(0);
+      expect(driftedFeatures(slide.requests[0]!).every((f) => ['f11', 'f3', 'f7'].includes(f))).toBe(true);
+      const delay = (r: RetrainRequested) => r.drift!.windowEnd - changeTime;
+      expect(delay(slide.requests[0]!)).toBeLessThan(delay(tumble.requests[0]!) / 2);
+      // The budget is split over the 10 judgements per window: the rule says so and each threshold is a tenth.
+      expect(slide.requests[0]!.drift!.datasetRule).toMatch(/1\/1000 per window, 0\.1 of it per judgement \(sliding\)/);
+      const f3 = (r: RetrainRequested) => r.drift!.features.find((f) => f.feature === 'f3')!.threshold;
+      expect(f3(slide.requests[0]!)).toBeCloseTo(f3(tumble.requests[0]!) / 10, 12);
+    });
+
+    it('time windows: the last minute judged every 10 s (slices of the hop), the change requested sooner', () => {
+      const changeAt = 36_500; // 6 min 5 s in: mid-minute
+      const changeTime = START + changeAt * 10;
+      const slide = run(stream(60_000, { at: changeAt, features: [3, 7, 11] }), { models: [testModel({ window: '{ type: time, size: 1m, hop: 10s, allowedLateness: 5s }' })], partitions: 3, drainEvery: 250 });
+      const tumble = run(stream(60_000, { at: changeAt, features: [3, 7, 11] }), { models: [testModel()], partitions: 3, drainEvery: 250 });
+      expect(new Set(slide.verdicts.map((v) => v.window.end - v.window.start))).toEqual(new Set([60_000]));
+      expect(new Set(slide.verdicts.map((v) => (v.window.end - START) % 10_000))).toEqual(new Set([0]));
+      expect(slide.requests).toHaveLength(1);
+      expect(tumble.requests).toHaveLength(1);
+      expect(slide.requests[0]!.drift!.windowEnd - changeTime).toBeLessThan(tumble.requests[0]!.drift!.windowEnd - changeTime);
+    });
+
+    it('stationary: no request; the volume history counts each event once', () => {
+      const r = run(stream(40_000), { models: [sliding()], partitions: 3, drainEvery: 250 });
+      expect(r.requests).toEqual([]);
+      const judge = [...r.judges.values()][0]!;
+      const history = (judge.toJSON().members.synthetic![''] as { history: [number, number, number][] }).history;
+      const counted = history.reduce((n, [, , c]) => n + c, 0);
+      // Every judged hop's own events, once: at most the stream, not ~10 × it.
+      expect(counted).toBeLessThanOrEqual(40_000);
+      expect(counted).toBeGreaterThan(30_000);
+    });
+
+    it('decides the same across partitionings, commit cadences and a checkpoint/restore mid-window', () => {
+      const events = () => stream(40_000, { at: 20_050, features: [1, 2, 5] });
+      const baseline = run(events(), { models: [sliding()], partitions: 1, drainEvery: 1000 });
+      expect(baseline.requests).toHaveLength(1);
+      for (const options of [
+        { partitions: 4, drainEvery: 137 },
+        { partitions: 2, drainEvery: 50, restartAt: 20_777 },
+        { partitions: 3, drainEvery: 333, restartAt: 19_001 },
+      ]) {
+        const other = run(events(), { models: [sliding()], ...options });
+        expect(ids(other.requests)).toEqual(ids(baseline.requests));
+        expect(other.verdicts.map((v) => [v.window.start, v.window.end, v.events])).toEqual(baseline.verdicts.map((v) => [v.window.start, v.window.end, v.events]));
+      }
+    });
+  });
+
   it('needs K consecutive drifted windows when hysteresis is set', () => {
     const model = testModel({ consecutiveWindows: 3 });
     const { requests } = run(stream(120_000, { at: 60_000, features: [3, 7, 11] }), { models: [model], partitions: 2, drainEvery: 500 });
