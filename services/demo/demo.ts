@@ -303,7 +303,7 @@ export function printSummary(summary: DemoSummary, out: { write(s: string): bool
   const drifted = drift.drift!.features.filter((f) => f.drifted);
   line(`Drift detected in the window [${new Date(drift.drift!.windowStart).toISOString()}, ${new Date(drift.drift!.windowEnd).toISOString()}) (event time)`);
   line(`  dataset rule: ${drift.drift!.datasetRule}; drifted share ${(drift.drift!.driftedShare * 100).toFixed(0)}%`);
-  for (const f of drifted) line(`  - ${f.feature.padEnd(24)} ${f.test.padEnd(14)} statistic ${f.statistic.toFixed(4)}  threshold ${f.threshold}${f.critical ? '  (critical)' : ''}`);
+  for (const f of drifted) line(`  - ${f.feature.padEnd(24)} ${f.test.padEnd(14)} statistic ${f.statistic.toFixed(4)}  ${f.pValue !== null ? `p ${f.pValue.toPrecision(3)}  ` : ''}threshold ${+f.threshold.toPrecision(3)}${f.weight !== null ? ` (budget share ${(100 * f.weight).toFixed(1)}%)` : ''}${f.critical ? '  (critical)' : ''}`);
   if (drift.drift!.scoreDrift?.drifted) line(`  - serving score ${drift.drift!.scoreDrift.feature}: ${drift.drift!.scoreDrift.test} ${drift.drift!.scoreDrift.statistic.toFixed(4)}`);
   const run = [...summary.runs.values()].find((r) => r.requestId === drift.requestId);
   const result = run ? summary.results.find((r) => r.runId === run.runId) : undefined;
