@@ -257,6 +257,18 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
       for (const judge of r.judges.values()) expect(JSON.stringify(judge.toJSON()).length).toBeLessThan(8 * 1024 * 1024);
     });
 
+    it('sliding windows over a family: requests exactly for the changed merchants, bootstraps from hops counted once, state bounded', () => {
+      const models = testCatalog(merchantFamilyYaml({ maxSegments: 5000, shards: 4, window: '{ type: time, size: 1m, hop: 20s, allowedLateness: 5s }' })).models;
+      const r = run(merchantStream(360_000, 240_000), { models, partitions: 3, drainEvery: 2000, champion: undefined, partitionOf: (e) => Number(e.merchant_id.slice(1)) % 3 });
+      expect(r.requests.map((q) => q.segment).sort()).toEqual(['m11', 'm13', 'm17', 'm3', 'm7']);
+      expect(r.largestPartial).toBeLessThanOrEqual(PARTIAL_BUDGET_BYTES);
+      // Three hops a window: the judge holds about three windows' summaries, not more.
+      for (const judge of r.judges.values()) expect(JSON.stringify(judge.toJSON()).length).toBeLessThan(16 * 1024 * 1024);
+      // Bootstrap references were built from each hop once: a big merchant's first window, not three copies of it.
+      const first = r.verdicts.find((v) => v.modelId === 'per-merchant.m0' && v.drifted !== null)!;
+      expect(first.window.end - first.window.start).toBe(60_000);
+    });
+
     it('enforces maxSegments: segments beyond a shard\'s share go to its overflow member, which never requests', () => {
       const models = testCatalog(familyYaml(400, 4)).models;
       const r = run(merchantStream(240_000, 120_000), { models, partitions: 2, drainEvery: 2000, champion: undefined });

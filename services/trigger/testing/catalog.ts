@@ -72,13 +72,13 @@ export function testModel(o: TestModelOptions = {}): ModelSpec {
  * 1-minute time windows, references bootstrapped from 600 events, labels mature
  * at once) that the family tests and benchmarks share.
  */
-export function merchantFamilyYaml(o: { readonly maxSegments: number; readonly shards: number; readonly featureTopic?: string; readonly labelTopic?: string }): string {
+export function merchantFamilyYaml(o: { readonly maxSegments: number; readonly shards: number; readonly featureTopic?: string; readonly labelTopic?: string; readonly window?: string }): string {
   return testModelYaml({
     id: 'per-merchant',
     features: 10,
     ...(o.featureTopic ? { featureTopic: o.featureTopic } : {}),
     ...(o.labelTopic ? { labelTopic: o.labelTopic } : {}),
-    window: '{ type: time, size: 1m, allowedLateness: 5s }',
+    window: o.window ?? '{ type: time, size: 1m, allowedLateness: 5s }',
     minSamples: 300,
     bootstrapEvents: 600,
     family: `    family: { segmentField: merchant_id, minMaturedLabels: 1, maxSegments: ${o.maxSegments}, shards: ${o.shards} }`,
