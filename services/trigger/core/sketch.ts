@@ -43,6 +43,15 @@ const MAX_MAGNITUDE = 1e100;
 export interface NumericSketchState {
   readonly k: 'n';
   readonly t: string;
+  /**
+   * Values (and merged centroids) not yet compressed, in arrival order, in the
+   * same (count, sum) form; absent when none. Carried as they are so that a
+   * sketch restored from a checkpoint goes on exactly as the one that was saved
+   * (compressing at a checkpoint would move later centroids: a restart, or a
+   * second replica taking a partition over, would then judge slightly other
+   * statistics than one uninterrupted instance). At most BUFFER_LIMIT − 1 items.
+   */
+  readonly u?: string;
   readonly missing: number;
   readonly nan: number;
   readonly sumSq: number;
@@ -295,17 +304,31 @@ export class NumericSketch {
     };
   }
 
+  /** The sketch's exact state (never compresses: saving a sketch must not change what it becomes). */
   toJSON(): NumericSketchState {
-    this.compress();
-    return { k: 'n', t: encodeCentroids(this.counts, this.sums), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+    const t = encodeCentroids(this.counts, this.sums);
+    if (this.bufferSums.length === 0) return { k: 'n', t, missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+    return { k: 'n', t, u: encodeCentroids(this.bufferCounts, this.bufferSums), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
   }
 
   static fromJSON(state: AnyNumericSketchState): NumericSketch {
     const sketch = new NumericSketch();
-    if ('t' in state) decodeCentroids(state.t, (count, sum) => sketch.addCentroid(count, sum));
-    else if ('b' in state) decodeBuckets(state.b, (_key, count, sum) => sketch.addCentroid(count, sum));
-    else for (let i = 0; i < state.keys.length; i++) sketch.addCentroid(state.counts[i]!, state.sums[i]!);
-    sketch.compress();
+    if ('t' in state) {
+      // Exactly the saved state: the centroids as they were (ascending by mean), then the buffer in its order.
+      let previous = -Infinity;
+      decodeCentroids(state.t, (count, sum) => {
+        const mean = sum / count;
+        if (!(mean >= previous)) throw new Error('malformed sketch centroids (not ascending by mean)');
+        previous = mean;
+        sketch.counts.push(count);
+        sketch.sums.push(sum);
+      });
+      if (state.u !== undefined) decodeCentroids(state.u, (count, sum) => sketch.addCentroid(count, sum));
+    } else {
+      if ('b' in state) decodeBuckets(state.b, (_key, count, sum) => sketch.addCentroid(count, sum));
+      else for (let i = 0; i < state.keys.length; i++) sketch.addCentroid(state.counts[i]!, state.sums[i]!);
+      sketch.compress();
+    }
     sketch.missing = state.missing;
     sketch.nan = state.nan;
     sketch.sumSq = state.sumSq;
