@@ -55,6 +55,15 @@ describe('NumericSketch state (binary centroids)', () => {
     expect(resumed.toJSON()).toEqual(live.toJSON());
   });
 
+  it('restores centroids whose means are an ulp out of order (sum / count rounding; the demo met it), and goes on from them', () => {
+    // 3 × 0.1 sums to 0.30000000000000004: a mean of 0.10000000000000002, just above the next centroid's 0.1.
+    const state = { k: 'n' as const, t: encodeCentroids([3, 1], [0.1 + 0.1 + 0.1, 0.1]), missing: 0, nan: 0, sumSq: 0.04 };
+    const sketch = NumericSketch.fromJSON(state);
+    expect(sketch.count).toBe(4);
+    sketch.add(0.2);
+    expect(sketch.buckets().reduce((n, b) => n + b.count, 0)).toBe(5);
+  });
+
   it('saving does not change the sketch', () => {
     const sketch = sketchOf(normal(13, 1500));
     const before = JSON.stringify(sketch.toJSON());
