@@ -15,7 +15,7 @@ import type { Logger } from '../../lib/log';
 import { createServiceMetrics, startProbeServer } from '../../lib/metrics';
 import { createRuntime } from '../../lib/runtime';
 import type { RunSpec } from '../../lib/runspec';
-import { createCardStream, type CardTransaction, type Chargeback } from '../../lib/synthetic';
+import { createCardStream, type CardStream, type CardTransaction, type Chargeback } from '../../lib/synthetic';
 import { createDispatcherApp, DEFAULT_DISPATCHER_CONFIG } from '../dispatcher/app';
 import { busRunLog } from '../dispatcher/engine/run-log';
 import { InProcessExecutor } from '../dispatcher/executors/in-process';
@@ -96,6 +96,16 @@ function demoCatalog(path: string, prefix: string, tune: (model: ModelSpec) => M
 const STREAM_START = Date.UTC(2026, 0, 1);
 export const EVENTS_PER_SECOND = 50;
 const eventIndexAt = (time: number, start: number): number => Math.max(0, Math.round(((time - start) / 1000) * EVENTS_PER_SECOND));
+
+/** The demo's seeded card stream from `streamStart`, drifting from event `driftAt` on (tests regenerate what the demo published with it). */
+export function demoCardStream(streamStart: number, driftAt: number): CardStream {
+  return createCardStream({
+    seed: 42,
+    startTime: streamStart,
+    eventsPerSecond: EVENTS_PER_SECOND,
+    drift: { fromIndex: driftAt, amountScale: 2.5, countryWeights: { BR: 0.35, NG: 0.25, US: 0.2, GB: 0.2 }, velocityScale: 2 },
+  });
+}
 
 const fmt = (n: number | null | undefined, digits = 3): string => (n === null || n === undefined ? 'n/a' : n.toFixed(digits));
 const metricsLine = (m: ModelMetrics | null): string =>
@@ -222,12 +232,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   }
 
   // ---- the stream ------------------------------------------------------------
-  const stream = createCardStream({
-    seed: 42,
-    startTime: streamStart,
-    eventsPerSecond: EVENTS_PER_SECOND,
-    drift: { fromIndex: options.driftAt, amountScale: 2.5, countryWeights: { BR: 0.35, NG: 0.25, US: 0.2, GB: 0.2 }, velocityScale: 2 },
-  });
+  const stream = demoCardStream(streamStart, options.driftAt);
   const cardWriter = await codec.avro.writer<CardTransaction>(`${model.data.featureTopic}-value`, CARD_SCHEMA);
   const labelWriter = await codec.avro.writer<Chargeback>(`${model.data.labelTopic}-value`, CHARGEBACK_SCHEMA);
 
