@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { createBatchProcessor, groupsCaughtUp, type ConsumerGroupTopics, type EventBus, type OutboundMessage } from '../../lib/bus';
 import { isTerminal } from '../dispatcher/core/states';
-import { loadCatalog, type Catalog } from '../../lib/catalog';
+import type { Registry } from 'prom-client';
+import { loadCatalog, type Catalog, type ModelSpec } from '../../lib/catalog';
 import { systemClock } from '../../lib/clock';
 import { AvroCodec, type PlatformCodec } from '../../lib/codec';
 import { MODEL_READY_TOPIC_CONFIG, type ModelEvaluated, type ModelMetrics, type ModelReady, type RetrainRequested, type TrainingCompleted, type TrainingRun } from '../../lib/events';
@@ -13,7 +14,8 @@ import { FileArtifactStore } from '../../lib/artifacts/file-store';
 import type { Logger } from '../../lib/log';
 import { createServiceMetrics, startProbeServer } from '../../lib/metrics';
 import { createRuntime } from '../../lib/runtime';
-import { createCardStream, type CardTransaction, type Chargeback } from '../../lib/synthetic';
+import type { RunSpec } from '../../lib/runspec';
+import { createCardStream, type CardStream, type CardTransaction, type Chargeback } from '../../lib/synthetic';
 import { createDispatcherApp, DEFAULT_DISPATCHER_CONFIG } from '../dispatcher/app';
 import { busRunLog } from '../dispatcher/engine/run-log';
 import { InProcessExecutor } from '../dispatcher/executors/in-process';
@@ -40,6 +42,20 @@ export interface DemoOptions {
   readonly timeoutMs?: number;
   /** Serve /metrics (every service's registry) on this port while the demo runs; 0 picks a free port. */
   readonly metricsPort?: number;
+  /**
+   * Event time of the stream's first event (default 2026-01-01T00:00Z). A start
+   * close to the wall clock makes the data lag it by a chosen amount (issue 13:
+   * rules must measure event time, latency the wall clock).
+   */
+  readonly streamStart?: number;
+  /**
+   * Adjusts the card-fraud model of config/catalog.yaml for this run (gates,
+   * triggers.refire, maxAge, cooldown…); default: as the catalog has it. Every
+   * service of the run sees the adjusted model.
+   */
+  readonly tuneModel?: (model: ModelSpec) => ModelSpec;
+  /** Called with every RunSpec the dispatcher hands the in-process trainer, before it trains. */
+  readonly onRunSpec?: (spec: RunSpec) => void;
 }
 
 export interface DemoSummary {
@@ -51,6 +67,10 @@ export interface DemoSummary {
   readonly artifactDir: string;
   readonly transport: string;
   readonly driftAt: number;
+  /** Event time of the stream's first event (DemoOptions.streamStart). */
+  readonly streamStart: number;
+  /** The registry every service of the run registered its metrics in (roundhouse_trigger_*, roundhouse_evaluator_*…). */
+  readonly metrics: Registry;
   /** Where /metrics is served (with metricsPort); closeMetrics() stops it. */
   readonly metricsUrl?: string;
   closeMetrics(): Promise<void>;
@@ -60,21 +80,32 @@ const MODEL = 'card-fraud';
 const CARD_SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'examples', 'CardTransaction.avsc'), 'utf8')) as object;
 const CHARGEBACK_SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'examples', 'Chargeback.avsc'), 'utf8')) as object;
 
-/** The demo catalog: the card-fraud model of config/catalog.yaml, on this run's topics. */
-function demoCatalog(path: string, prefix: string): Catalog {
+/** The demo catalog: the card-fraud model of config/catalog.yaml (tuned by `tune`), on this run's topics. */
+function demoCatalog(path: string, prefix: string, tune: (model: ModelSpec) => ModelSpec = (m) => m): Catalog {
   const catalog = loadCatalog(path);
   const model = catalog.models.find((m) => m.id === MODEL);
   if (!model) throw new Error(`${path} has no ${MODEL} model`);
+  const tuned = tune(model);
   return {
     version: 1,
-    models: [{ ...model, data: { ...model.data, featureTopic: `${prefix}fraud.features`, labelTopic: `${prefix}fraud.labels` } }],
+    models: [{ ...tuned, data: { ...tuned.data, featureTopic: `${prefix}fraud.features`, labelTopic: `${prefix}fraud.labels` } }],
   };
 }
 
-/** The synthetic stream's clock: event i happens at STREAM_START + i / EVENTS_PER_SECOND s. */
+/** The synthetic stream's clock: event i happens at start + i / EVENTS_PER_SECOND s (start: DemoOptions.streamStart). */
 const STREAM_START = Date.UTC(2026, 0, 1);
-const EVENTS_PER_SECOND = 50;
-const eventIndexAt = (time: number): number => Math.max(0, Math.round(((time - STREAM_START) / 1000) * EVENTS_PER_SECOND));
+export const EVENTS_PER_SECOND = 50;
+const eventIndexAt = (time: number, start: number): number => Math.max(0, Math.round(((time - start) / 1000) * EVENTS_PER_SECOND));
+
+/** The demo's seeded card stream from `streamStart`, drifting from event `driftAt` on (tests regenerate what the demo published with it). */
+export function demoCardStream(streamStart: number, driftAt: number): CardStream {
+  return createCardStream({
+    seed: 42,
+    startTime: streamStart,
+    eventsPerSecond: EVENTS_PER_SECOND,
+    drift: { fromIndex: driftAt, amountScale: 2.5, countryWeights: { BR: 0.35, NG: 0.25, US: 0.2, GB: 0.2 }, velocityScale: 2 },
+  });
+}
 
 const fmt = (n: number | null | undefined, digits = 3): string => (n === null || n === undefined ? 'n/a' : n.toFixed(digits));
 const metricsLine = (m: ModelMetrics | null): string =>
@@ -85,7 +116,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const embedded = runtime.config.kafka === undefined;
   const prefix = embedded ? '' : `demo-${Date.now().toString(36)}.`;
   const logger: Logger = runtime.logger;
-  const catalog = demoCatalog(runtime.config.catalogPath, prefix);
+  const catalog = demoCatalog(runtime.config.catalogPath, prefix, options.tuneModel);
+  const streamStart = options.streamStart ?? STREAM_START;
   const model = catalog.models[0]!;
   const bus: EventBus = runtime.bus;
   const codec: PlatformCodec = embedded ? runtime.codec : await (await import('../../lib/codec')).createPlatformCodec(new AvroCodec(runtime.registry), (await import('../../lib/codec')).topicNames(prefix));
@@ -112,7 +144,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     bus,
     codec,
     catalog,
-    executor: new InProcessExecutor(async (spec) => (await runTraining(spec, trainerDeps, { timestampSlackMs: 0 })).exitCode, logger, model.training.retries),
+    executor: new InProcessExecutor(
+      async (spec) => {
+        options.onRunSpec?.(spec);
+        return (await runTraining(spec, trainerDeps, { timestampSlackMs: 0 })).exitCode;
+      },
+      logger,
+      model.training.retries,
+    ),
     runLog: busRunLog(bus, { clock: systemClock, logger }),
     clock: systemClock,
     logger,
@@ -133,6 +172,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     artifactDir,
     transport: embedded ? 'in-memory bus' : `Kafka ${runtime.config.kafka!.brokers.join(',')}`,
     driftAt: options.driftAt,
+    streamStart,
+    metrics: runtime.metrics.registry,
     ...(metricsServer ? { metricsUrl: `${metricsServer.url}/metrics` } : {}),
     closeMetrics: async () => metricsServer?.close(),
   };
@@ -165,7 +206,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       const drifted = r.drift?.features.filter((f) => f.drifted).map((f) => `${f.feature} (${f.test.toLowerCase()} ${f.statistic.toFixed(3)})`) ?? [];
       const why =
         r.reason === 'DRIFT'
-          ? `drift in ${drifted.length ? drifted.join(', ') : 'the score'}${r.drift?.bootstrapReference ? ' vs the bootstrap reference' : ''}, window ending at event ~${eventIndexAt(r.drift!.windowEnd).toLocaleString('en-US')}`
+          ? `drift in ${drifted.length ? drifted.join(', ') : 'the score'}${r.drift?.bootstrapReference ? ' vs the bootstrap reference' : ''}, window ending at event ~${eventIndexAt(r.drift!.windowEnd, streamStart).toLocaleString('en-US')}`
           : r.reason === 'VOLUME'
             ? `${r.volume!.newMaturedLabels.toLocaleString('en-US')} new matured labels`
             : r.reason.toLowerCase();
@@ -191,12 +232,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   }
 
   // ---- the stream ------------------------------------------------------------
-  const stream = createCardStream({
-    seed: 42,
-    startTime: STREAM_START,
-    eventsPerSecond: EVENTS_PER_SECOND,
-    drift: { fromIndex: options.driftAt, amountScale: 2.5, countryWeights: { BR: 0.35, NG: 0.25, US: 0.2, GB: 0.2 }, velocityScale: 2 },
-  });
+  const stream = demoCardStream(streamStart, options.driftAt);
   const cardWriter = await codec.avro.writer<CardTransaction>(`${model.data.featureTopic}-value`, CARD_SCHEMA);
   const labelWriter = await codec.avro.writer<Chargeback>(`${model.data.labelTopic}-value`, CHARGEBACK_SCHEMA);
 
@@ -344,7 +380,7 @@ export function timeline(summary: DemoSummary): string[] {
     const result = run ? summary.results.find((r) => r.runId === run.runId) : undefined;
     const evaluation = run ? summary.evaluations.find((e) => e.runId === run.runId) : undefined;
     const promotion = run ? summary.promotions.find((p) => p.lineage.runId === run.runId) : undefined;
-    const data = `events ${eventIndexAt(request.window.startTime).toLocaleString('en-US')}–${eventIndexAt(request.window.endTime).toLocaleString('en-US')}`;
+    const data = `events ${eventIndexAt(request.window.startTime, summary.streamStart).toLocaleString('en-US')}–${eventIndexAt(request.window.endTime, summary.streamStart).toLocaleString('en-US')}`;
     const trained = result ? `, ${result.rows.toLocaleString('en-US')} rows / ${result.positives} frauds` : '';
     const failed = evaluation?.gates.filter((g) => !g.passed).map((g) => `${g.gate} ${fmt(g.observed, 3)} vs ${g.threshold}`) ?? [];
     const decision = evaluation ? `${evaluation.decision}${failed.length ? ` (${failed.join('; ')})` : ''}` : 'not evaluated';
@@ -369,7 +405,7 @@ export function explainRejections(summary: DemoSummary): string[] {
     const result = run ? summary.results.find((r) => r.runId === run.runId) : undefined;
     if (!evaluation || evaluation.decision !== 'REJECT' || !result?.metrics) continue;
     const failed = evaluation.gates.filter((g) => !g.passed).map((g) => `${g.gate} (observed ${fmt(g.observed, 3)}, threshold ${g.threshold})`);
-    const end = eventIndexAt(request.window.endTime);
+    const end = eventIndexAt(request.window.endTime, summary.streamStart);
     const postChange = Math.max(0, end - summary.driftAt);
     const holdoutRows = result.metrics.rows;
     const trainingPostChange = Math.max(0, postChange - holdoutRows);
@@ -386,7 +422,7 @@ export function explainRejections(summary: DemoSummary): string[] {
   }
   const promotedDrift = summary.requests.find((r) => r.reason === 'DRIFT' && summary.promotions.some((p) => p.lineage.runId === runOfRequest(summary, r)?.runId));
   if (lines.length > 0 && promotedDrift) {
-    const end = eventIndexAt(promotedDrift.window.endTime);
+    const end = eventIndexAt(promotedDrift.window.endTime, summary.streamStart);
     lines.push(`The trigger still saw the drift against the champion after its cooldown and asked again over events up to ${end.toLocaleString('en-US')} (${Math.max(0, end - summary.driftAt).toLocaleString('en-US')} after the drift): that candidate was promoted.`);
   }
   return lines;
