@@ -64,3 +64,4 @@ export {
   effectSize,
   windowAlpha,
 } from './budget';
+export { SCAN_MIN_EVENTS, SCAN_SHARE, recentChangeScan, upperTail, type ScanResult } from './scan';

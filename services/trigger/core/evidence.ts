@@ -1,7 +1,7 @@
 import type { FeatureSpec, ModelSpec } from '../../../lib/catalog';
 import { featureDriftOverride, hopFraction, scoreDriftOverride } from '../../../lib/catalog';
 import type { DriftEvidence, FeatureDrift, FeatureProfile, PartitionRange } from '../../../lib/events';
-import { budgetTest, budgetWeights, effectSize, evaluateDatasetDrift, runDriftTest, twoProportionZTest, windowAlpha, type DriftTestName, type DriftTestResult, type FeatureHistogram, type FeatureReference, type NumericReference } from '../../../lib/stats';
+import { budgetTest, budgetWeights, CategoricalHistogram, effectSize, evaluateDatasetDrift, NumericHistogram, recentChangeScan, runDriftTest, SCAN_SHARE, twoProportionZTest, windowAlpha, type DriftTestName, type DriftTestResult, type FeatureHistogram, type FeatureReference, type NumericReference } from '../../../lib/stats';
 import type { CategoricalCounts, FeatureSketch, NumericSketch } from './sketch';
 
 /**
@@ -66,10 +66,57 @@ export function featureSketch(sketches: ReadonlyMap<string, FeatureSketch>, spec
   return sketches.get(`n:${spec.name}`) ?? sketches.get(`c:${spec.name}`);
 }
 
+/** A sketch's histogram on a reference's bins, kept while both live: a sliding window's hops are scanned again at every hop. */
+const histograms = new WeakMap<FeatureSketch, { readonly on: object; readonly histogram: FeatureHistogram }>();
+
+function histogramOf(sketch: FeatureSketch | undefined, ref: FeatureReference): FeatureHistogram {
+  const on: object = ref.kind === 'numeric' ? ref.edges : ref.categories;
+  if (!sketch) return ref.kind === 'numeric' ? new NumericHistogram(ref.edges) : new CategoricalHistogram(Object.keys(ref.categories).sort());
+  const cached = histograms.get(sketch);
+  if (cached && cached.on === on) return cached.histogram;
+  const histogram = sketch.kind === 'numeric' ? (sketch as NumericSketch).toHistogram((ref as NumericReference).edges) : (sketch as CategoricalCounts).toHistogram(ref as Extract<FeatureReference, { kind: 'categorical' }>);
+  histograms.set(sketch, { on, histogram });
+  return histogram;
+}
+
+/**
+ * A window's histogram of one feature on the reference's bins, or null when the
+ * window has no sketch of that kind: a tumbling window's sketch binned; a sliding
+ * window's hops' histograms summed (each hop's is binned once and kept, so a hop
+ * costs its binning once, not a merge of every hop's sketch at every hop).
+ */
+function windowHistogram(
+  window: { readonly sketches: ReadonlyMap<string, FeatureSketch>; readonly hops?: readonly ReadonlyMap<string, FeatureSketch>[] },
+  ref: FeatureReference,
+  pick: (sketches: ReadonlyMap<string, FeatureSketch>) => FeatureSketch | undefined,
+): FeatureHistogram | null {
+  if (!window.hops || window.hops.length === 0) {
+    const sketch = pick(window.sketches);
+    return sketch && sketch.kind === ref.kind ? histogramOf(sketch, ref) : null;
+  }
+  let total: FeatureHistogram | null = null;
+  for (const hop of window.hops) {
+    const sketch = pick(hop);
+    if (!sketch || sketch.kind !== ref.kind) continue;
+    const histogram = histogramOf(sketch, ref);
+    if (total === null) total = histogram.clone();
+    else if (total.kind === 'numeric' && histogram.kind === 'numeric') total.merge(histogram);
+    else if (total.kind === 'categorical' && histogram.kind === 'categorical') total.merge(histogram);
+  }
+  return total;
+}
+
 export function driftEvidence(
   model: ModelSpec,
   reference: Reference,
-  window: { readonly start: number; readonly end: number; readonly count: number; readonly sketches: ReadonlyMap<string, FeatureSketch> },
+  window: {
+    readonly start: number;
+    readonly end: number;
+    readonly count: number;
+    readonly sketches: ReadonlyMap<string, FeatureSketch>;
+    /** Sliding windows: each hop's own sketches, newest first: the window is their sum (`sketches` is then unused) and the recent-change scan (lib/stats scan.ts) looks at the newest of them. */
+    readonly hops?: readonly ReadonlyMap<string, FeatureSketch>[];
+  },
   offsets: PartitionRange[],
   windowLabels: { readonly labels: number; readonly positives: number },
   statistics: FeatureStatistic[],
@@ -78,10 +125,9 @@ export function driftEvidence(
   const judged: { spec: FeatureSpec; ref: FeatureReference; histogram: FeatureHistogram }[] = [];
   for (const spec of model.data.features) {
     const ref = reference.features[spec.name];
-    const sketch = featureSketch(window.sketches, spec);
-    if (!ref || !sketch || ref.kind !== sketch.kind) continue;
-    const histogram = sketch.kind === 'numeric' ? sketch.toHistogram((ref as NumericReference).edges) : (sketch as CategoricalCounts).toHistogram(ref as Extract<FeatureReference, { kind: 'categorical' }>);
-    judged.push({ spec, ref, histogram });
+    if (!ref) continue;
+    const histogram = windowHistogram(window, ref, (sketches) => featureSketch(sketches, spec));
+    if (histogram) judged.push({ spec, ref, histogram });
   }
   // The false-alarm budget (lib/stats budget.ts) covers the features whose test is left to us
   // (method auto, no threshold of their own); the others keep their fixed thresholds and the share rule.
@@ -92,13 +138,25 @@ export function driftEvidence(
   // Sliding windows judge 1/hopFraction times per window length: each judgement gets that share of the window's budget.
   const hops = hopFraction(policy.window);
   const alpha = policy.windowsPerFalseAlarm === null ? 0 : windowAlpha(policy.windowsPerFalseAlarm) * hops;
+  // Sliding windows also scan their newest hops for a recent change, on SCAN_SHARE of each feature's share.
+  const hopSketches = window.hops && window.hops.length > 0 ? window.hops : null;
+  const windowShare = hopSketches ? 1 - SCAN_SHARE : 1;
   let w = 0;
+  let scanned = 0;
   const inputs = judged.map((j, i) => {
     if (!budgeted[i]) return { feature: j.spec.name, result: runDriftTest(j.ref, j.histogram, overrides[i]!), critical: j.spec.critical, kind: j.ref.kind, weight: null };
     const weight = weights[w++]!;
-    const raw = runDriftTest(j.ref, j.histogram, { test: budgetTest(j.ref, j.histogram), threshold: alpha * weight });
+    const raw = runDriftTest(j.ref, j.histogram, { test: budgetTest(j.ref, j.histogram), threshold: alpha * weight * windowShare });
     // A p-value alone flags negligible changes on very large windows: the effect must reach minEffect too.
-    const result = raw.drifted && effectSize(j.ref, j.histogram) < policy.minEffect ? { ...raw, drifted: false } : raw;
+    let result: DriftTestResult = raw.drifted && effectSize(j.ref, j.histogram) < policy.minEffect ? { ...raw, drifted: false } : raw;
+    if (hopSketches && !result.drifted && result.status === 'ok') {
+      const scan = recentChangeScan(j.ref, hopSketches.map((hop) => histogramOf(featureSketch(hop, j.spec), j.ref)), alpha * weight * SCAN_SHARE, policy.minEffect);
+      if (scan?.drifted) {
+        // The window's counts stay (minSamples is the window's); the statistic is the scan's mean score shift over its newest hops.
+        result = { ...result, test: 'z', statistic: scan.statistic, pValue: scan.pValue, threshold: scan.threshold, drifted: true };
+        scanned++;
+      }
+    }
     return { feature: j.spec.name, result, critical: j.spec.critical, kind: j.ref.kind, weight };
   });
   const dataset = evaluateDatasetDrift(
@@ -125,9 +183,10 @@ export function driftEvidence(
 
   let scoreDrift: FeatureDrift | null = null;
   const scorePolicy = model.triggers.score;
-  const scoreSketch = model.data.scoreField ? (window.sketches.get(`n:${model.data.scoreField}`) as NumericSketch | undefined) : undefined;
-  if (scorePolicy.enabled && reference.score && reference.score.kind === 'numeric' && scoreSketch) {
-    const result = runDriftTest(reference.score, scoreSketch.toHistogram(reference.score.edges), scoreDriftOverride(scorePolicy));
+  const scoreField = model.data.scoreField;
+  const scoreHistogram = scoreField && reference.score ? windowHistogram(window, reference.score, (sketches) => sketches.get(`n:${scoreField}`)) : null;
+  if (scorePolicy.enabled && reference.score && reference.score.kind === 'numeric' && scoreHistogram) {
+    const result = runDriftTest(reference.score, scoreHistogram, scoreDriftOverride(scorePolicy));
     const sufficient = result.status === 'ok' && result.referenceCount >= policy.minSamples && result.currentCount >= policy.minSamples;
     scoreDrift = {
       feature: model.data.scoreField ?? 'score',
@@ -147,7 +206,8 @@ export function driftEvidence(
 
   const fraudRateDrift = fraudRate(model, reference, window.count, windowLabels);
   const drifted = dataset.drifted || scoreDrift?.drifted === true || fraudRateDrift?.drifted === true;
-  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window${hops < 1 ? `, ${+(hops).toPrecision(6)} of it per judgement (sliding)` : ''}, ${reference.importance ? 'importance-weighted' : 'equal shares'}, effect >= ${policy.minEffect})` : null;
+  const scanRule = hopSketches ? `; half of each share scans the newest 1..${hopSketches.length} hops for a recent change${scanned > 0 ? ` (${scanned} found so)` : ''}` : '';
+  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window${hops < 1 ? `, ${+(hops).toPrecision(6)} of it per judgement (sliding)` : ''}, ${reference.importance ? 'importance-weighted' : 'equal shares'}, effect >= ${policy.minEffect}${scanRule})` : null;
   const shareRule = budgetedNames.length < judged.length || judged.length === 0 ? `driftedShare >= ${policy.driftShare}${budgetRule ? ' of the features with their own thresholds' : ''}` : null;
   const rule = `${[budgetRule, shareRule].filter((r) => r !== null).join(' OR ')}${model.data.features.some((f) => f.critical) ? ' OR any critical feature drifted' : ''}${scorePolicy.enabled ? ' OR score drifted' : ''}${model.triggers.fraudRate.enabled ? ' OR fraud rate changed' : ''}`;
   return {

@@ -223,18 +223,18 @@ function segmentStates(segments: ReadonlyMap<string, LiveSegment>): Record<strin
   return out;
 }
 
-/** A sliding window's segment: its hops merged into new sketches (the hops' own stay as they are). */
+const EMPTY_SKETCHES: ReadonlyMap<string, FeatureSketch> = new Map();
+
+/**
+ * A sliding window's segment: its hops' events and offsets. No merged sketches:
+ * the evidence sums the hops' histograms (evidence.ts windowHistogram).
+ */
 function mergePieces(pieces: readonly LivePiece[], key: string): LiveSegment {
-  const merged: LiveSegment = { count: 0, sketches: new Map(), offsets: new Map() };
+  const merged: LiveSegment = { count: 0, sketches: EMPTY_SKETCHES as Map<string, FeatureSketch>, offsets: new Map() };
   for (const piece of pieces) {
     const segment = piece.segments.get(key);
     if (!segment) continue;
     merged.count += segment.count;
-    for (const [name, sketch] of segment.sketches) {
-      const existing = merged.sketches.get(name);
-      if (existing) mergeInto(merged.sketches, name, sketch);
-      else merged.sketches.set(name, sketch.kind === 'numeric' ? new NumericSketch().merge(sketch) : new CategoricalCounts().merge(sketch));
-    }
     for (const [partition, [first, last]] of segment.offsets) {
       const range = merged.offsets.get(partition);
       merged.offsets.set(partition, range ? [range[0], last] : [first, last]);
@@ -525,8 +525,10 @@ export class GroupJudge {
           .map(([partition, [first, last]]) => ({ topic: this.group.featureTopic, partition, startOffset: Number(first), endOffset: Number(last) + 1 }));
         const newest = fresh.get(key) ?? empty;
         const bootstrapReference = this.bootstrap(windowClass, key, newest, ctx);
+        // The hops' own sketches, newest first, for the recent-change scan.
+        const hops = pieces.map((p) => p.segments.get(key)?.sketches ?? EMPTY_SKETCHES).reverse();
         for (const model of windowClass.models) {
-          this.judgeMember(model, key, bounds, segment, offsets, bootstrapReference.get(model.triggers.drift.bootstrapEvents) ?? null, disabled.has(model.id), ctx, output, { start: (c.firstSlice ?? index) * this.group.sliceMs, count: newest.count });
+          this.judgeMember(model, key, bounds, segment, offsets, bootstrapReference.get(model.triggers.drift.bootstrapEvents) ?? null, disabled.has(model.id), ctx, output, { start: (c.firstSlice ?? index) * this.group.sliceMs, count: newest.count, hops });
         }
       }
     }
@@ -577,7 +579,7 @@ export class GroupJudge {
     ctx: JudgeContext,
     output: JudgeOutput,
     /** Sliding windows: the newest hop's start and events (what the window adds to the volume history and the fraud rate); else the window's. */
-    fresh: { readonly start: number; readonly count: number } = { start: window.start, count: merged.count },
+    fresh: { readonly start: number; readonly count: number; readonly hops?: readonly ReadonlyMap<string, FeatureSketch>[] } = { start: window.start, count: merged.count },
   ): void {
     const member = this.member(model, segment);
     const modelId = this.memberId(model, segment);
@@ -614,7 +616,7 @@ export class GroupJudge {
     let evidence = null;
     if (reference && policy.enabled && !disabled) {
       // count: the events the window's labels came with (fraud rate): the newest hop's when sliding.
-      const judged = driftEvidence(model, reference, { start: window.start, end: window.end, count: fresh.count, sketches: merged.sketches }, offsets, member.windowLabels, statistics);
+      const judged = driftEvidence(model, reference, { start: window.start, end: window.end, count: fresh.count, sketches: merged.sketches, ...(fresh.hops ? { hops: fresh.hops } : {}) }, offsets, member.windowLabels, statistics);
       evidence = judged.evidence;
       drifted = judged.drifted;
       member.consecutive = drifted ? member.consecutive + 1 : 0;

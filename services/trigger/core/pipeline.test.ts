@@ -303,10 +303,20 @@ describe('trigger core: stage 1 (ingest) + stage 2 (judge)', () => {
       expect(driftedFeatures(slide.requests[0]!).every((f) => ['f11', 'f3', 'f7'].includes(f))).toBe(true);
       const delay = (r: RetrainRequested) => r.drift!.windowEnd - changeTime;
       expect(delay(slide.requests[0]!)).toBeLessThan(delay(tumble.requests[0]!) / 2);
-      // The budget is split over the 10 judgements per window: the rule says so and each threshold is a tenth.
-      expect(slide.requests[0]!.drift!.datasetRule).toMatch(/1\/1000 per window, 0\.1 of it per judgement \(sliding\)/);
-      const f3 = (r: RetrainRequested) => r.drift!.features.find((f) => f.feature === 'f3')!.threshold;
-      expect(f3(slide.requests[0]!)).toBeCloseTo(f3(tumble.requests[0]!) / 10, 12);
+      // Within 3 hops of the change (the recent-change scan), where the tumbling window needs most of a window.
+      expect(delay(slide.requests[0]!)).toBeLessThanOrEqual(3 * 2_000);
+      // The budget is split over the 10 judgements per window, and half of a feature's share goes to the scan:
+      // the rule says so; the window test's threshold is a twentieth, each scan test's a share of the other half.
+      expect(slide.requests[0]!.drift!.datasetRule).toMatch(/1\/1000 per window, 0\.1 of it per judgement \(sliding\).*half of each share scans the newest 1\.\.10 hops for a recent change \([1-3] found so\)/);
+      const f3 = (r: RetrainRequested) => r.drift!.features.find((f) => f.feature === 'f3')!;
+      const stable = (r: RetrainRequested) => r.drift!.features.find((f) => f.feature === 'f1')!;
+      expect(stable(slide.requests[0]!).threshold).toBeCloseTo(stable(tumble.requests[0]!).threshold / 20, 12);
+      const found = slide.requests[0]!.drift!.features.filter((f) => f.drifted);
+      for (const f of found) {
+        if (f.test === 'Z_TEST') expect(f.threshold).toBeLessThanOrEqual(f3(tumble.requests[0]!).threshold / 20 / 2 + 1e-18);
+        else expect(f.threshold).toBeCloseTo(f3(tumble.requests[0]!).threshold / 20, 12);
+      }
+      expect(found.some((f) => f.test === 'Z_TEST')).toBe(true);
     });
 
     it('time windows: the last minute judged every 10 s (slices of the hop), the change requested sooner', () => {
