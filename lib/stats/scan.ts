@@ -191,16 +191,48 @@ function scoresFor(reference: FeatureReference, sample: FeatureHistogram): Score
   throw new RoundhouseError(ErrorCodes.VALIDATION, `reference is ${reference.kind} but the histogram is ${sample.kind}`);
 }
 
-/** A hop's counts in the reference's bucket order (numericBuckets' for numeric features, without its labels). */
-function currentCounts(reference: FeatureReference, sample: FeatureHistogram): Float64Array {
-  if (reference.kind === 'numeric' && sample.kind === 'numeric' && sample.counts.length === reference.proportions.length) {
-    const out = new Float64Array(sample.counts.length + 2);
-    for (let i = 0; i < sample.counts.length; i++) out[i] = sample.counts[i]!;
-    out[sample.counts.length] = sample.missing;
-    out[sample.counts.length + 1] = sample.nan;
-    return out;
+/** A numeric reference's scores and their null moments, built once per reference object. */
+const preparedNumeric = new WeakMap<FeatureReference, { readonly scored: Scored; readonly moments: readonly NullMoments[] }>();
+/** A numeric hop's counts in the reference's bucket order, kept per histogram (a hop is scanned at every hop until it leaves the window). */
+const hopCounts = new WeakMap<FeatureHistogram, { readonly on: FeatureReference; readonly counts: Float64Array; readonly n: number }>();
+
+function prepared(reference: FeatureReference, sample: FeatureHistogram): { scored: Scored; moments: readonly NullMoments[]; first: Float64Array } {
+  if (reference.kind === 'numeric' && sample.kind === 'numeric') {
+    let cached = preparedNumeric.get(reference);
+    if (!cached) {
+      const scored = scoresFor(reference, sample);
+      cached = { scored, moments: momentsOf(scored) };
+      preparedNumeric.set(reference, cached);
+    }
+    return { ...cached, first: countsOf(reference, sample).counts };
   }
-  return scoresFor(reference, sample).current;
+  const scored = scoresFor(reference, sample);
+  return { scored, moments: momentsOf(scored), first: scored.current };
+}
+
+function momentsOf(scored: Scored): NullMoments[] {
+  // Categorical buckets the reference never saw are a change the window test reports; here they would be certain.
+  return scored.statistics.filter((st) => st.scores.some((v, i) => v !== 0 && scored.reference[i]! > 0) || !scored.lattice).map((st) => nullMoments(st.scores, scored.reference, st.name, st.twoSided));
+}
+
+/** A hop's counts in the reference's bucket order (numericBuckets' for numeric features, without its labels). */
+function countsOf(reference: FeatureReference, sample: FeatureHistogram): { counts: Float64Array; n: number } {
+  if (reference.kind === 'numeric' && sample.kind === 'numeric' && sample.counts.length === reference.proportions.length) {
+    const cached = hopCounts.get(sample);
+    if (cached && cached.on === reference) return cached;
+    const counts = new Float64Array(sample.counts.length + 2);
+    let n = 0;
+    for (let i = 0; i < sample.counts.length; i++) n += counts[i] = sample.counts[i]!;
+    n += counts[sample.counts.length] = sample.missing;
+    n += counts[sample.counts.length + 1] = sample.nan;
+    const entry = { on: reference, counts, n };
+    hopCounts.set(sample, entry);
+    return entry;
+  }
+  const counts = scoresFor(reference, sample).current;
+  let n = 0;
+  for (const c of counts) n += c;
+  return { counts, n };
 }
 
 /**
@@ -211,59 +243,70 @@ function currentCounts(reference: FeatureReference, sample: FeatureHistogram): F
  */
 export function recentChangeScan(reference: FeatureReference, newestFirst: readonly FeatureHistogram[], alpha: number, minEffect: number): ScanResult | null {
   if (newestFirst.length === 0) return null;
-  const first = scoresFor(reference, newestFirst[0]!);
-  const buckets = first.reference.length;
-  const cumulative = new Float64Array(buckets);
-  const scales: { hops: number; counts: Float64Array; n: number }[] = [];
-  for (let k = 0; k < newestFirst.length; k++) {
-    const current = k === 0 ? first.current : currentCounts(reference, newestFirst[k]!);
-    if (current.length !== buckets) break; // another reference's buckets (cannot happen for one champion): stop here
-    for (let i = 0; i < buckets; i++) cumulative[i]! += current[i]!;
-    let n = 0;
-    for (const c of cumulative) n += c;
-    if (n >= SCAN_MIN_EVENTS) scales.push({ hops: k + 1, counts: cumulative.slice(), n });
+  const { scored, moments, first } = prepared(reference, newestFirst[0]!);
+  if (scored.referenceCount <= 0 || moments.length === 0) return null;
+  const buckets = scored.reference.length;
+  const hops: Float64Array[] = [];
+  const totals: number[] = [];
+  let scales = 0;
+  for (let k = 0, n = 0; k < newestFirst.length; k++) {
+    const { counts, n: total } = k === 0 ? { counts: first, n: first.reduce((a, b) => a + b, 0) } : countsOf(reference, newestFirst[k]!);
+    if (counts.length !== buckets) break; // a categorical hop with categories the others lack: the scan stops before it
+    hops.push(counts);
+    totals.push(total);
+    n += total;
+    if (n >= SCAN_MIN_EVENTS) scales++;
   }
-  if (scales.length === 0 || first.referenceCount <= 0) return null;
-  // Categorical buckets the reference never saw are a change the window test reports; here they would be certain.
-  const statistics = first.statistics
-    .filter((st) => st.scores.some((v, i) => v !== 0 && first.reference[i]! > 0) || !first.lattice)
-    .map((st) => nullMoments(st.scores, first.reference, st.name, st.twoSided));
-  const tests = scales.length * Math.max(1, statistics.length);
-  const threshold = alpha / tests;
-  let best: ScanResult | null = null;
-  let bestZ = 0;
-  for (const scale of scales) {
+  if (scales === 0) return null;
+  const threshold = alpha / (scales * moments.length);
+  const cumulative = new Float64Array(buckets);
+  const sums = new Float64Array(moments.length);
+  let best: (ScanResult & { z: number }) | null = null;
+  let n = 0;
+  for (let k = 0; k < hops.length; k++) {
+    const counts = hops[k]!;
+    for (let i = 0; i < buckets; i++) cumulative[i]! += counts[i]!;
+    for (let m = 0; m < moments.length; m++) {
+      const scores = moments[m]!.up.values;
+      let add = 0;
+      for (let i = 0; i < buckets; i++) add += counts[i]! * scores[i]!;
+      sums[m]! += add;
+    }
+    n += totals[k]!;
+    if (n < SCAN_MIN_EVENTS) continue;
     // The reference is a sample too: its noise adds m/(n+m) of the variance; shrinking the deviation is the conservative way to say so.
-    const shrink = Math.sqrt(first.referenceCount / (first.referenceCount + scale.n));
-    const n = Math.round(scale.n);
-    const effect = movedMass(first.reference, scale.counts, first.lattice);
-    for (const st of statistics) {
+    const shrink = Math.sqrt(scored.referenceCount / (scored.referenceCount + n));
+    const draws = Math.round(n);
+    let effect: number | null = null;
+    for (let m = 0; m < moments.length; m++) {
+      const st = moments[m]!;
       if (!(st.variance > 0)) continue;
-      let sum = 0;
-      for (let i = 0; i < buckets; i++) sum += scale.counts[i]! * st.up.values[i]!;
-      const s = n * st.mean + (sum - scale.n * st.mean) * shrink;
-      const z = (s - n * st.mean) / Math.sqrt(n * st.variance);
+      const sum = sums[m]!;
+      const s = draws * st.mean + (sum - n * st.mean) * shrink;
+      const z = (s - draws * st.mean) / Math.sqrt(draws * st.variance);
       if (!st.twoSided && z <= 0) continue;
       // Berry–Esseen: the tail is at least the normal one less 0.4748·ρ/(σ³√n); when even that is above the level, the test cannot reject.
       const sides = st.twoSided ? 2 : 1;
-      const floor = normalTailBelow(Math.abs(z)) - (0.4748 * st.rho) / (st.variance ** 1.5 * Math.sqrt(n));
+      const floor = normalTailBelow(Math.abs(z)) - (0.4748 * st.rho) / (st.variance ** 1.5 * Math.sqrt(draws));
       let pValue: number;
       if (sides * floor >= threshold) {
         // Cannot reject: its normal p-value is only worth computing when it may be the strongest so far.
-        if (best !== null && (best.drifted || Math.abs(z) <= bestZ)) continue;
+        if (best !== null && (best.drifted || Math.abs(z) <= best.z)) continue;
         pValue = sides * normalSf(Math.abs(z));
-      } else if (z >= 0) pValue = sides * upperTail(st.up, n, first.lattice ? Math.ceil(s - 1e-9) : s, first.lattice);
-      else pValue = sides * upperTail(st.down, n, first.lattice ? -Math.floor(s + 1e-9) : -s, first.lattice);
+      } else if (z >= 0) pValue = sides * upperTail(st.up, draws, scored.lattice ? Math.ceil(s - 1e-9) : s, scored.lattice);
+      else pValue = sides * upperTail(st.down, draws, scored.lattice ? -Math.floor(s + 1e-9) : -s, scored.lattice);
       pValue = Math.min(1, pValue);
-      const drifted = pValue < threshold && effect >= minEffect;
+      if (pValue < threshold || best === null || !best.drifted) effect ??= movedMass(scored.reference, cumulative, scored.lattice);
+      const drifted = pValue < threshold && (effect ?? 0) >= minEffect;
       // The deciding test is the strongest among those that reject; else the strongest.
       if (best === null || (drifted && !best.drifted) || (drifted === best.drifted && pValue < best.pValue)) {
-        bestZ = Math.abs(z);
-        best = { drifted, statistic: sum / scale.n - st.mean, pValue, threshold, score: st.name, hops: scale.hops, count: scale.n, effect };
+        best = { drifted, statistic: sum / n - st.mean, pValue, threshold, score: st.name, hops: k + 1, count: n, effect: effect ?? 0, z: Math.abs(z) };
       }
     }
   }
-  return best;
+  if (!best) return null;
+  const { z: _z, ...result } = best;
+  return result;
 }
 
 /** A lower bound of the normal tail P(Z > z), z ≥ 0, for one exp: Q(1) below 1, else the Mills-ratio bound φ(z)·z/(1 + z²). */
