@@ -90,11 +90,26 @@ export function effectSize(reference: FeatureReference, current: FeatureHistogra
   if (reference.kind === 'categorical' && current.kind === 'categorical') {
     const b = categoricalBuckets(reference, current);
     if (b.referenceCount === 0 || b.currentCount === 0) return 0;
-    let referenceTotal = 0;
-    for (let i = 0; i < b.reference.length; i++) referenceTotal += b.reference[i]!;
-    let tv = 0;
-    for (let i = 0; i < b.reference.length; i++) tv += Math.abs(b.reference[i]! / (referenceTotal || 1) - b.current[i]! / b.currentCount);
-    return Math.min(1, tv / 2);
+    return movedMass(b.reference, b.current, true);
   }
   throw new RoundhouseError(ErrorCodes.VALIDATION, `reference is ${reference.kind} but the histogram is ${current.kind}`);
+}
+
+/**
+ * effectSize over buckets already lined up (reference shares, current counts,
+ * in the order of lib/stats buckets.ts): KS D for ordered (numeric) buckets, the
+ * total variation distance for categorical ones; 0 when either side is empty.
+ */
+export function movedMass(reference: ArrayLike<number>, current: ArrayLike<number>, categorical: boolean): number {
+  let referenceTotal = 0;
+  let currentTotal = 0;
+  for (let i = 0; i < reference.length; i++) {
+    referenceTotal += reference[i]!;
+    currentTotal += current[i]!;
+  }
+  if (!(referenceTotal > 0) || !(currentTotal > 0)) return 0;
+  if (!categorical) return ksStatistic(reference, current);
+  let tv = 0;
+  for (let i = 0; i < reference.length; i++) tv += Math.abs(reference[i]! / referenceTotal - current[i]! / currentTotal);
+  return Math.min(1, tv / 2);
 }

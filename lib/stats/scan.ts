@@ -1,4 +1,5 @@
 import { ErrorCodes, RoundhouseError } from '../errors';
+import { movedMass } from './budget';
 import { categoricalBuckets, numericBuckets } from './buckets';
 import { type FeatureHistogram } from './drift-tests';
 import { normalSf } from './special';
@@ -140,7 +141,6 @@ export const SCAN_SHARE = 0.5;
 export const SCAN_MIN_EVENTS = 50;
 
 interface Scored {
-  readonly labels: readonly string[];
   readonly reference: Float64Array;
   readonly referenceCount: number;
   readonly lattice: boolean;
@@ -165,7 +165,6 @@ function scoresFor(reference: FeatureReference, sample: FeatureHistogram): Score
       below += p[i]!;
     }
     return {
-      labels: b.labels,
       reference: p,
       referenceCount: b.referenceCount,
       lattice: false,
@@ -180,7 +179,6 @@ function scoresFor(reference: FeatureReference, sample: FeatureHistogram): Score
     const b = categoricalBuckets(reference, sample);
     const p = normalised(b.reference);
     return {
-      labels: b.labels,
       reference: p,
       referenceCount: b.referenceCount,
       lattice: true,
@@ -196,7 +194,7 @@ const preparedNumeric = new WeakMap<FeatureReference, { readonly scored: Scored;
 /** A numeric hop's counts in the reference's bucket order, kept per histogram (a hop is scanned at every hop until it leaves the window). */
 const hopCounts = new WeakMap<FeatureHistogram, { readonly on: FeatureReference; readonly counts: Float64Array; readonly n: number }>();
 
-function prepared(reference: FeatureReference, sample: FeatureHistogram): { scored: Scored; moments: readonly NullMoments[]; first: Float64Array } {
+function prepared(reference: FeatureReference, sample: FeatureHistogram): { scored: Scored; moments: readonly NullMoments[]; first: { counts: Float64Array; n: number } } {
   if (reference.kind === 'numeric' && sample.kind === 'numeric') {
     let cached = preparedNumeric.get(reference);
     if (!cached) {
@@ -204,10 +202,16 @@ function prepared(reference: FeatureReference, sample: FeatureHistogram): { scor
       cached = { scored, moments: momentsOf(scored) };
       preparedNumeric.set(reference, cached);
     }
-    return { ...cached, first: countsOf(reference, sample).counts };
+    return { ...cached, first: countsOf(reference, sample) };
   }
   const scored = scoresFor(reference, sample);
-  return { scored, moments: momentsOf(scored), first: scored.current };
+  return { scored, moments: momentsOf(scored), first: { counts: scored.current, n: sum(scored.current) } };
+}
+
+function sum(values: Float64Array): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
 }
 
 function momentsOf(scored: Scored): NullMoments[] {
@@ -230,9 +234,7 @@ function countsOf(reference: FeatureReference, sample: FeatureHistogram): { coun
     return entry;
   }
   const counts = scoresFor(reference, sample).current;
-  let n = 0;
-  for (const c of counts) n += c;
-  return { counts, n };
+  return { counts, n: sum(counts) };
 }
 
 /**
@@ -250,7 +252,7 @@ export function recentChangeScan(reference: FeatureReference, newestFirst: reado
   const totals: number[] = [];
   let scales = 0;
   for (let k = 0, n = 0; k < newestFirst.length; k++) {
-    const { counts, n: total } = k === 0 ? { counts: first, n: first.reduce((a, b) => a + b, 0) } : countsOf(reference, newestFirst[k]!);
+    const { counts, n: total } = k === 0 ? first : countsOf(reference, newestFirst[k]!);
     if (counts.length !== buckets) break; // a categorical hop with categories the others lack: the scan stops before it
     hops.push(counts);
     totals.push(total);
@@ -338,22 +340,4 @@ function nullMoments(scores: Float64Array, probs: Float64Array, name: string, tw
     rho += probs[i]! * d * d * d;
   }
   return { name, twoSided, up: { values: scores, probs }, down: { values: scores.map((v) => -v), probs }, mean, variance, rho };
-}
-
-/** KS D over the ordered buckets (numeric) or the total variation distance (categorical). */
-function movedMass(reference: Float64Array, counts: Float64Array, categorical: boolean): number {
-  let n = 0;
-  for (const c of counts) n += c;
-  if (!(n > 0)) return 0;
-  let fp = 0;
-  let fq = 0;
-  let d = 0;
-  let tv = 0;
-  for (let i = 0; i < reference.length; i++) {
-    fp += reference[i]!;
-    fq += counts[i]! / n;
-    d = Math.max(d, Math.abs(fp - fq));
-    tv += Math.abs(reference[i]! - counts[i]! / n);
-  }
-  return Math.min(1, categorical ? tv / 2 : d);
 }
