@@ -79,6 +79,9 @@ interface LegacyNumericSketchState {
 
 export type AnyNumericSketchState = NumericSketchState | BucketNumericSketchState | LegacyNumericSketchState;
 
+const EMPTY = new Float64Array(0);
+/** The counts of a buffer of single values (BUFFER_LIMIT ones), for encoding it. */
+const UNIT_COUNTS = new Float64Array(BUFFER_LIMIT).fill(1);
 /** Scratch of the compression pass (reused: one pass at a time, never re-entered). */
 let scratchMeans = new Float64Array(4 * BUFFER_LIMIT);
 let scratchIndex = new Int32Array(4 * BUFFER_LIMIT);
@@ -88,11 +91,16 @@ export class NumericSketch {
   /** Compressed centroids, ascending by mean (sum / count). */
   private counts: number[] = [];
   private sums: number[] = [];
-  /** Not yet compressed: single values (count 1) and merged centroids. */
-  private bufferCounts: number[] = [];
-  private bufferSums: number[] = [];
-  /** Whether every buffered item is a single value (the per-event path sorts raw values, no index). */
-  private bufferUnit = true;
+  /**
+   * Not yet compressed, in arrival order: single values (count 1) and merged
+   * centroids, the first `buffered` slots of typed arrays that grow by doubling
+   * up to BUFFER_LIMIT (a family's member sketches mostly hold a handful).
+   * `bufferCounts` is null while every buffered item is a single value (the
+   * per-event path then stores and sorts raw values only, no index).
+   */
+  private bufferSums: Float64Array = EMPTY;
+  private bufferCounts: Float64Array | null = null;
+  private buffered = 0;
   missing = 0;
   nan = 0;
   sumSq = 0;
@@ -109,24 +117,43 @@ export class NumericSketch {
       return;
     }
     this.sorted = null;
-    this.bufferCounts.push(1);
-    this.bufferSums.push(value === 0 ? 0 : value);
+    const at = this.buffered;
+    if (at === this.bufferSums.length) this.grow();
+    this.bufferSums[at] = value === 0 ? 0 : value;
+    if (this.bufferCounts !== null) this.bufferCounts[at] = 1;
+    this.buffered = at + 1;
     this.sumSq += value * value;
-    if (this.bufferSums.length >= BUFFER_LIMIT) this.compress();
+    if (at + 1 >= BUFFER_LIMIT) this.compress();
+  }
+
+  /** Doubles the buffer's capacity (at most BUFFER_LIMIT: compress empties it there). */
+  private grow(): void {
+    const capacity = Math.min(BUFFER_LIMIT, Math.max(8, 2 * this.bufferSums.length));
+    const sums = new Float64Array(capacity);
+    sums.set(this.bufferSums.subarray(0, this.buffered));
+    this.bufferSums = sums;
+    if (this.bufferCounts !== null) {
+      const counts = new Float64Array(capacity);
+      counts.set(this.bufferCounts.subarray(0, this.buffered));
+      this.bufferCounts = counts;
+    }
   }
 
   private addCentroid(count: number, sum: number): void {
     if (count <= 0) return;
     this.sorted = null;
-    this.bufferCounts.push(count);
-    this.bufferSums.push(sum);
-    if (count !== 1) this.bufferUnit = false;
-    if (this.bufferSums.length >= BUFFER_LIMIT) this.compress();
+    const at = this.buffered;
+    if (at === this.bufferSums.length) this.grow();
+    if (count !== 1 && this.bufferCounts === null) this.bufferCounts = new Float64Array(this.bufferSums.length).fill(1);
+    this.bufferSums[at] = sum;
+    if (this.bufferCounts !== null) this.bufferCounts[at] = count;
+    this.buffered = at + 1;
+    if (at + 1 >= BUFFER_LIMIT) this.compress();
   }
 
   merge(other: NumericSketch): this {
     for (let i = 0; i < other.counts.length; i++) this.addCentroid(other.counts[i]!, other.sums[i]!);
-    for (let i = 0; i < other.bufferCounts.length; i++) this.addCentroid(other.bufferCounts[i]!, other.bufferSums[i]!);
+    for (let i = 0; i < other.buffered; i++) this.addCentroid(other.bufferCounts === null ? 1 : other.bufferCounts[i]!, other.bufferSums[i]!);
     this.missing += other.missing;
     this.nan += other.nan;
     this.sumSq += other.sumSq;
@@ -139,32 +166,43 @@ export class NumericSketch {
    * unit of k1 (or while the next item has exactly its mean).
    */
   private compress(): void {
-    const items = this.bufferSums.length;
+    const items = this.buffered;
     if (items === 0) return;
-    const held = this.counts.length;
+    const heldCounts = this.counts;
+    const heldSums = this.sums;
+    const held = heldCounts.length;
     const total = held + items;
     if (scratchMeans.length < total) {
       scratchMeans = new Float64Array(total * 2);
       scratchIndex = new Int32Array(total * 2);
     }
     // Sorted order of the buffer: raw values sort directly; weighted items by their mean.
+    const bufferCounts = this.bufferCounts;
+    const unit = bufferCounts === null;
+    const bufferSums = this.bufferSums;
     const bufferOrder = scratchIndex.subarray(0, items);
     const means = scratchMeans.subarray(0, items);
-    for (let i = 0; i < items; i++) {
-      means[i] = this.bufferSums[i]! / this.bufferCounts[i]!;
-      bufferOrder[i] = i;
-    }
-    if (this.bufferUnit) {
+    let n = 0;
+    if (unit) {
+      means.set(bufferSums.subarray(0, items));
       means.sort();
+      n = items;
     } else {
+      for (let i = 0; i < items; i++) {
+        means[i] = bufferSums[i]! / bufferCounts![i]!;
+        bufferOrder[i] = i;
+        n += bufferCounts![i]!;
+      }
       const m = Float64Array.from(means);
       bufferOrder.sort((a, b) => m[a]! - m[b]! || a - b);
       for (let i = 0; i < items; i++) means[i] = m[bufferOrder[i]!]!;
     }
-    let n = 0;
-    for (let i = 0; i < held; i++) n += this.counts[i]!;
-    for (let i = 0; i < items; i++) n += this.bufferCounts[i]!;
+    for (let i = 0; i < held; i++) n += heldCounts[i]!;
 
+    // One left-to-right fold of both sorted runs (inlined: this loop is most of
+    // the trigger's per-value cost). A centroid absorbs the next item while it
+    // has exactly its mean, or while the centroid would end at or below
+    // `limit`, the cumulative count where k1 has grown by 1 from its start.
     const outCounts: number[] = [];
     const outSums: number[] = [];
     let curCount = 0;
@@ -174,46 +212,53 @@ export class NumericSketch {
     let limit = 0;
     const halfPi = Math.PI / 2;
     const scale = (2 * Math.PI) / DIGEST_COMPRESSION;
-    const take = (count: number, sum: number, mean: number): void => {
-      if (curCount === 0) {
-        curCount = count;
-        curSum = sum;
-        curMean = mean;
-        // The largest cumulative count this centroid may end at: q where k1 has grown by 1.
-        const k = Math.asin(Math.min(1, Math.max(-1, (2 * before) / n - 1)));
-        limit = k + scale >= halfPi ? n : ((Math.sin(k + scale) + 1) / 2) * n;
-        return;
-      }
-      if (mean === curMean) {
-        // Equal values: one centroid, and its mean stays exactly that value.
-        curCount += count;
-        curSum += sum;
-        return;
-      }
-      if (before + curCount + count <= limit) {
-        curCount += count;
-        curSum += sum;
-        curMean = curSum / curCount;
-        return;
-      }
-      outCounts.push(curCount);
-      outSums.push(curSum);
-      before += curCount;
-      curCount = 0;
-      take(count, sum, mean);
-    };
     let i = 0;
     let j = 0;
+    let heldMean = held > 0 ? heldSums[0]! / heldCounts[0]! : Infinity;
     while (i < held || j < items) {
-      const heldMean = i < held ? this.sums[i]! / this.counts[i]! : Infinity;
+      let count: number;
+      let sum: number;
+      let mean: number;
       if (j >= items || heldMean <= means[j]!) {
-        take(this.counts[i]!, this.sums[i]!, heldMean);
+        count = heldCounts[i]!;
+        sum = heldSums[i]!;
+        mean = heldMean;
         i++;
+        heldMean = i < held ? heldSums[i]! / heldCounts[i]! : Infinity;
       } else {
-        const b = this.bufferUnit ? j : bufferOrder[j]!;
-        take(this.bufferUnit ? 1 : this.bufferCounts[b]!, this.bufferUnit ? means[j]! : this.bufferSums[b]!, means[j]!);
+        mean = means[j]!;
+        if (unit) {
+          count = 1;
+          sum = mean;
+        } else {
+          const b = bufferOrder[j]!;
+          count = bufferCounts![b]!;
+          sum = bufferSums[b]!;
+        }
         j++;
       }
+      if (curCount !== 0) {
+        if (mean === curMean) {
+          // Equal values: one centroid, and its mean stays exactly that value.
+          curCount += count;
+          curSum += sum;
+          continue;
+        }
+        if (before + curCount + count <= limit) {
+          curCount += count;
+          curSum += sum;
+          curMean = curSum / curCount;
+          continue;
+        }
+        outCounts.push(curCount);
+        outSums.push(curSum);
+        before += curCount;
+      }
+      curCount = count;
+      curSum = sum;
+      curMean = mean;
+      const k = Math.asin(Math.min(1, Math.max(-1, (2 * before) / n - 1)));
+      limit = k + scale >= halfPi ? n : ((Math.sin(k + scale) + 1) / 2) * n;
     }
     if (curCount > 0) {
       outCounts.push(curCount);
@@ -221,15 +266,15 @@ export class NumericSketch {
     }
     this.counts = outCounts;
     this.sums = outSums;
-    this.bufferCounts = [];
-    this.bufferSums = [];
-    this.bufferUnit = true;
+    this.buffered = 0;
+    this.bufferCounts = null;
   }
 
   get validCount(): number {
     let n = 0;
     for (const c of this.counts) n += c;
-    for (const c of this.bufferCounts) n += c;
+    if (this.bufferCounts === null) n += this.buffered;
+    else for (let i = 0; i < this.buffered; i++) n += this.bufferCounts[i]!;
     return n;
   }
 
@@ -307,8 +352,8 @@ export class NumericSketch {
   /** The sketch's exact state (never compresses: saving a sketch must not change what it becomes). */
   toJSON(): NumericSketchState {
     const t = encodeCentroids(this.counts, this.sums);
-    if (this.bufferSums.length === 0) return { k: 'n', t, missing: this.missing, nan: this.nan, sumSq: this.sumSq };
-    return { k: 'n', t, u: encodeCentroids(this.bufferCounts, this.bufferSums), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+    if (this.buffered === 0) return { k: 'n', t, missing: this.missing, nan: this.nan, sumSq: this.sumSq };
+    return { k: 'n', t, u: encodeCentroids(this.bufferCounts ?? UNIT_COUNTS, this.bufferSums, this.buffered), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
   }
 
   static fromJSON(state: AnyNumericSketchState): NumericSketch {
@@ -338,11 +383,11 @@ export class NumericSketch {
 const MAX_CENTROID_BYTES = 13;
 let centroidBytes = Buffer.allocUnsafe(16 * 1024);
 
-/** Centroids (ascending by mean) → base64 of (count varint, sum float64) each. */
-export function encodeCentroids(counts: readonly number[], sums: readonly number[]): string {
-  if (centroidBytes.length < counts.length * MAX_CENTROID_BYTES) centroidBytes = Buffer.allocUnsafe(counts.length * MAX_CENTROID_BYTES * 2);
+/** The first `length` centroids (ascending by mean) → base64 of (count varint, sum float64) each. */
+export function encodeCentroids(counts: ArrayLike<number>, sums: ArrayLike<number>, length = counts.length): string {
+  if (centroidBytes.length < length * MAX_CENTROID_BYTES) centroidBytes = Buffer.allocUnsafe(length * MAX_CENTROID_BYTES * 2);
   let at = 0;
-  for (let i = 0; i < counts.length; i++) {
+  for (let i = 0; i < length; i++) {
     if (counts[i]! <= 0) continue;
     at = writeVarint(centroidBytes, at, counts[i]!);
     at = centroidBytes.writeDoubleLE(sums[i]!, at);
