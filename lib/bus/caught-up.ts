@@ -1,3 +1,4 @@
+import type { Clock } from '../clock';
 import type { ConsumerGroupTopics, EventBus } from './types';
 
 /**
@@ -13,4 +14,31 @@ export async function groupsCaughtUp(bus: EventBus, groups: readonly ConsumerGro
     }
   }
   return true;
+}
+
+/**
+ * Waits up to `withinMs` on `clock` for a record at or past `offset` on one
+ * partition: true as soon as the partition's end passes `offset` (polled every
+ * `pollMs`), false once the time is up. A failed poll only means waiting on
+ * (`onPollError` hears of it). The trigger's judge uses it while it paces a
+ * commit: records that arrive meanwhile are taken into the same commit, and a
+ * judge with nothing more coming does not sleep out its whole pace.
+ */
+export async function recordsArrive(
+  bus: Pick<EventBus, 'endOffsets'>,
+  clock: Clock,
+  where: { topic: string; partition: number; offset: string; withinMs: number; pollMs: number; onPollError?: (error: unknown) => void },
+): Promise<boolean> {
+  const until = clock.now() + where.withinMs;
+  const pollMs = Math.max(1, where.pollMs);
+  for (;;) {
+    const left = until - clock.now();
+    if (left <= 0) return false;
+    await new Promise<void>((resolve) => clock.schedule(Math.min(pollMs, left), resolve));
+    try {
+      if (BigInt((await bus.endOffsets(where.topic)).get(where.partition) ?? '0') > BigInt(where.offset)) return true;
+    } catch (error) {
+      where.onPollError?.(error);
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import type { BatchControl, ConsumerGroupTopics, EventBus, InboundMessage, OutboundMessage, PartitionBatch, Subscription, TopicPartition } from '../../lib/bus';
-import { deadLetter, dlqTopic } from '../../lib/bus';
+import { deadLetter, dlqTopic, recordsArrive } from '../../lib/bus';
 import type { Catalog, ModelSpec } from '../../lib/catalog';
 import { Clock, backoffDelay, systemClock } from '../../lib/clock';
 import type { PlatformCodec } from '../../lib/codec';
@@ -342,6 +342,10 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   const groupsById = new Map(groups.map((g) => [g.id, g]));
   const judgeUncommitted = new Map<number, { outputs: OutboundMessage[]; touched: Set<string>; records: number; since: number }>();
   const judgePace = new CommitPace(clock);
+  /** How often a pacing judge looks for new partials (recordsArrive). */
+  const JUDGE_WAIT_POLL_MS = 50;
+  /** Per judge key (group/shard): whether its inputs were all caught up at its last commit (the backlog rule in onJudgeBatch). */
+  const inputsCaughtUpAtCommit = new Map<string, boolean>();
 
   function judgeFor(group: TriggerGroup, shard: number, checkpoints: Map<string, unknown>): GroupJudge {
     const key = judgeKey(group.id, shard);
@@ -444,10 +448,28 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       control.advance(nextOffset);
       return;
     }
-    const wait = caughtUp ? judgePace.caughtUpWaitMs(paceKey) : 0;
+    // A caught-up judge waits out its pace so the partials of the next ingest
+    // commits share one commit — except when this batch ended a backlog: every
+    // input partition of a touched shard now says it is at the end of its log,
+    // where before it did not (the end of a catch-up or a replay). Nothing more
+    // is coming then; waiting would only delay the last verdicts.
+    const backlogEnded = [...pending.touched].some((key) => judges.get(key)!.inputsCaughtUp() && inputsCaughtUpAtCommit.get(key) !== true);
+    const wait = caughtUp && !backlogEnded ? judgePace.caughtUpWaitMs(paceKey) : 0;
     if (wait > 0) {
-      await new Promise<void>((resolve) => clock.schedule(wait, resolve));
+      const more = await recordsArrive(deps.bus, clock, {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: nextOffset,
+        withinMs: wait,
+        pollMs: JUDGE_WAIT_POLL_MS,
+        onPollError: (error) => logger.debug({ err: error, topic: batch.topic, partition: batch.partition }, 'partials end offset not read while pacing a judge commit; waiting on'),
+      });
       if (!control.isActive()) return reset();
+      // They share this batch's commit: the next batch's handler commits both.
+      if (more) {
+        control.advance(nextOffset);
+        return;
+      }
     }
     const commitStarted = clock.now();
     const states = [...pending.touched].flatMap((key) => {
@@ -482,6 +504,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
     judgeUncommitted.delete(batch.partition);
     attempts.delete(`${batch.topic}:${batch.partition}`);
     judgePace.committed(paceKey, commitStarted, built);
+    for (const key of pending.touched) inputsCaughtUpAtCommit.set(key, judges.get(key)?.inputsCaughtUp() ?? false);
     // The committed JSON, not the live state: the judge goes on mutating it, and a reset must restart from what was committed.
     for (const [key, c] of written) checkpoints.set(key, committedState(c.json));
   }

@@ -334,6 +334,11 @@ export class GroupJudge {
     return this.state.slices.idle;
   }
 
+  /** Every feature partition's ingest said, in its last final partial, that it was at the end of its log (slices.ts). */
+  inputsCaughtUp(): boolean {
+    return this.assembler.inputsCaughtUp();
+  }
+
   overflowFolds(): number {
     return this.state.overflowFolds;
   }

@@ -37,6 +37,20 @@ describe('slice assembly across partitions', () => {
     }
   });
 
+  it('says its inputs are caught up only once every partition\'s last final record said so', () => {
+    const a = new SliceAssembler(newSliceState(), 5 * MINUTE);
+    expect(a.inputsCaughtUp()).toBe(false); // nothing reported: the partitions are not even known
+    a.add(partial(0, 4, 5 * MINUTE, { caughtUp: true }));
+    a.add(partial(1, 4, 5 * MINUTE, { caughtUp: true }));
+    expect(a.inputsCaughtUp()).toBe(false); // partition 2 never reported
+    a.add(partial(2, 4, 5 * MINUTE, { caughtUp: true, final: false }));
+    expect(a.inputsCaughtUp()).toBe(false); // a record that is not the last of its split carries no progress
+    a.add(partial(2, 4, 5 * MINUTE, { caughtUp: true }));
+    expect(a.inputsCaughtUp()).toBe(true);
+    a.add(partial(1, 5, 6 * MINUTE)); // partition 1 is behind again (new events)
+    expect(a.inputsCaughtUp()).toBe(false);
+  });
+
   it('applies progress only from the final record of a split, and counts contributions to judged slices as late', () => {
     const a = new SliceAssembler(newSliceState(), 5 * MINUTE);
     a.add(partial(0, 3, 4 * MINUTE));

@@ -77,6 +77,18 @@ export class SliceAssembler {
     }
   }
 
+  /**
+   * Whether every partition of the topic has reported, in its last final
+   * record, that its ingest consumer was at the end of the log: nothing more is
+   * in flight for this (group, shard) until new events arrive.
+   */
+  inputsCaughtUp(): boolean {
+    const state = this.state;
+    if (state.partitions === 0) return false;
+    for (let p = 0; p < state.partitions; p++) if (state.progress[String(p)]?.caughtUp !== true) return false;
+    return true;
+  }
+
   /** Partitions that do not hold slices back now. */
   idlePartitions(): number[] {
     const entries = Object.entries(this.state.progress);
