@@ -21,6 +21,7 @@ import { createTriggerApp } from '../services/trigger/app';
 import { merchantFamilyYaml, testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
 import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
+import { formatSelfTimes, type Profile } from './profile';
 import { numberArg } from './stack';
 
 const EVENTS = numberArg('events', 200_000);
@@ -29,33 +30,6 @@ const FAMILY = numberArg('family', 0);
 const TOP = numberArg('top', 30);
 const OUT = process.argv.includes('--out') ? process.argv[process.argv.indexOf('--out') + 1] : undefined;
 const START = Date.UTC(2026, 0, 1);
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Self time per function (name and file), largest first. */
-function selfTimes(profile: Profile): { name: string; ms: number; share: number }[] {
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-  const perNode = new Map<number, number>();
-  profile.samples.forEach((id, i) => perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const perFunction = new Map<string, number>();
-  let total = 0;
-  for (const [id, micros] of perNode) {
-    const { functionName, url } = byNode.get(id)!.callFrame;
-    const file = url.replace(/^.*node_modules\//, '').replace(/^.*?\/(lib|services|bench)\//, '$1/');
-    const name = `${functionName || '(anonymous)'} ${file}`.trim();
-    perFunction.set(name, (perFunction.get(name) ?? 0) + micros);
-    total += micros;
-  }
-  return [...perFunction].sort((a, b) => b[1] - a[1]).map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
-}
 
 async function main(): Promise<void> {
   const bus = new MemoryEventBus({ defaultPartitions: 3 });
@@ -103,7 +77,7 @@ async function main(): Promise<void> {
   const shape = FAMILY > 0 ? `a family of ${FAMILY} merchants × 10 features` : `${MODELS} model(s) × 21 features`;
   console.log(`${EVENTS} events, ${shape}, in-memory bus: ${seconds.toFixed(2)} s, ${(EVENTS / seconds).toFixed(0)} events/s`);
   console.log(`caught up: ${[...caughtUpAt].map(([group, at]) => `${group} ${at.toFixed(2)} s`).join(', ')}`);
-  for (const { name, ms, share } of selfTimes(profile).slice(0, TOP)) console.log(`${ms.toFixed(0).padStart(8)} ms ${(100 * share).toFixed(1).padStart(5)}%  ${name}`);
+  console.log(formatSelfTimes(profile, TOP));
   // Stopped after printing: a stage may still be pacing a commit on an unref'd timer, which would let the process exit first.
   await app.stop();
   await bus.close();

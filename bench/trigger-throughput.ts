@@ -1,7 +1,7 @@
 /**
  * Trigger throughput against plain kafkajs consumption, in one run on one broker.
  *
- *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3] [--models 1] [--family 0]
+ *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3] [--models 1] [--family 0] [--profile]
  *
  * `--models N`: N global models on the topic (they share one sketch: the cost
  * per event should not grow with N). `--family M`: instead, one family over M
@@ -38,6 +38,7 @@ import { merchantFamilyYaml, testCatalog, testModelYaml } from '../services/trig
 import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
 import { ConfluentSchemaRegistryClient } from '../lib/codec';
+import { formatSelfTimes, profiled } from './profile';
 import { numberArg, startBenchStack } from './stack';
 
 const arg = numberArg;
@@ -55,6 +56,8 @@ const FEATURES = arg('features', 20);
 const ROUNDS = arg('rounds', 3);
 const MODELS = arg('models', 1);
 const FAMILY = arg('family', 0);
+/** `--profile`: the V8 CPU profile of every trigger span, its top functions by self time printed (the profiler costs time: not for the table). */
+const PROFILE = process.argv.includes('--profile');
 const PARTITIONS = 3;
 const START = Date.UTC(2026, 0, 1);
 const POLL_MS = 25;
@@ -63,12 +66,29 @@ const POLL_MS = 25;
 /** CPU seconds (user + system) of this process during the last span of each side. */
 const cpu = { baseline: 0, trigger: 0 };
 
+/** When each group of the last span caught up, in seconds from its start. */
+const stages = new Map<string, number>();
+
 /** Seconds from `begin()` until the probe says the groups are done; the process's CPU seconds in that span go to cpu[side]. */
 async function span(side: keyof typeof cpu, probe: EventBus, begin: () => Promise<void>, groups: () => readonly ConsumerGroupTopics[]): Promise<number> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await begin();
-  while (!(await groupsCaughtUp(probe, groups()))) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  // Per group, the poll from which it stayed caught up: where the span goes.
+  stages.clear();
+  for (;;) {
+    let all = true;
+    for (const group of groups()) {
+      if (await groupsCaughtUp(probe, [group])) {
+        if (!stages.has(group.groupId)) stages.set(group.groupId, (performance.now() - t0) / 1000);
+      } else {
+        stages.delete(group.groupId);
+        all = false;
+      }
+    }
+    if (all) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
   const seconds = (performance.now() - t0) / 1000;
   const used = process.cpuUsage(c0);
   cpu[side] = (used.user + used.system) / 1e6;
@@ -118,7 +138,15 @@ async function trigger(brokers: string[], registryUrl: string, probe: EventBus, 
     groupId: `${prefix}bench-trigger`,
   });
   try {
-    const seconds = await span('trigger', probe, () => app.start(), () => app.consumerGroups());
+    const run = (): Promise<number> => span('trigger', probe, () => app.start(), () => app.consumerGroups());
+    let seconds: number;
+    if (PROFILE) {
+      const { result, profile } = await profiled(run);
+      seconds = result;
+      process.stderr.write(`trigger span, self time (this process):\n${formatSelfTimes(profile, 30)}\n`);
+    } else {
+      seconds = await run();
+    }
     // Counted per model: the first model's series.
     const consumed = (await metrics.registry.getSingleMetricAsString('roundhouse_trigger_events_consumed_total')).match(/\} (\d+)/);
     if (!consumed || Number(consumed[1]) < EVENTS) throw new Error(`trigger counted ${consumed?.[1] ?? 0} of ${EVENTS} events`);
@@ -165,15 +193,18 @@ async function main(): Promise<void> {
       await probe.endOffsets(featureTopic); // the probe is connected before the spans
       let b = 0;
       let t = 0;
+      let triggerStages = new Map<string, number>();
       if (round % 2 === 0) {
         b = await baseline(brokers, probe, featureTopic);
         t = await trigger(brokers, registryUrl, probe, prefix, featureTopic);
+        triggerStages = new Map(stages);
       } else {
         t = await trigger(brokers, registryUrl, probe, prefix, featureTopic);
+        triggerStages = new Map(stages);
         b = await baseline(brokers, probe, featureTopic);
       }
       results.push({ baseline: b, trigger: t });
-      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)} (CPU of this process: baseline ${cpu.baseline.toFixed(1)} s, trigger ${cpu.trigger.toFixed(1)} s)\n`);
+      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)} (CPU of this process: baseline ${cpu.baseline.toFixed(1)} s, trigger ${cpu.trigger.toFixed(1)} s; trigger stages caught up at ${[...triggerStages].map(([g, at]) => `${g.replace(prefix, '')} ${at.toFixed(2)} s`).join(', ')})\n`);
     }
     const median = (xs: number[]): number => {
       const sorted = [...xs].sort((a, c) => a - c);

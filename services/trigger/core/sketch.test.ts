@@ -1,5 +1,5 @@
 import { buildNumericReference, runDriftTest, NumericHistogram } from '../../../lib/stats';
-import { DIGEST_COMPRESSION, NumericSketch, decodeBuckets, decodeCentroids, encodeBuckets, encodeCentroids, sketchFromJSON } from './sketch';
+import { CategoricalCounts, DIGEST_COMPRESSION, NumericSketch, decodeBuckets, decodeCentroids, encodeBuckets, encodeCentroids, sketchFromJSON, type NumericSketchState } from './sketch';
 import { mulberry32 } from '../testing/stream';
 
 function sketchOf(values: readonly (number | null)[]): NumericSketch {
@@ -68,7 +68,7 @@ describe('NumericSketch state (binary centroids)', () => {
     const sketch = sketchOf(normal(13, 1500));
     const before = JSON.stringify(sketch.toJSON());
     expect(JSON.stringify(sketch.toJSON())).toBe(before);
-    expect(sketch.toJSON().u).toBeDefined();
+    expect((sketch.toJSON() as NumericSketchState).u).toBeDefined();
   });
 
   it('merges restored sketches as it merges live ones', () => {
@@ -86,7 +86,57 @@ describe('NumericSketch state (binary centroids)', () => {
     expect(JSON.stringify(sketch.toJSON()).length).toBeLessThan(legacy.length * 0.6);
     const big = sketchOf(normal(6, 200_000, 1e6, 10));
     expect(big.buckets().length).toBeLessThanOrEqual(DIGEST_COMPRESSION);
-    expect(big.toJSON().t.length + (big.toJSON().u?.length ?? 0)).toBeLessThan(DIGEST_COMPRESSION * 18 + 1000 * 14);
+    const bigState = big.toJSON() as NumericSketchState;
+    expect(bigState.t.length + (bigState.u?.length ?? 0)).toBeLessThan(DIGEST_COMPRESSION * 18 + 1000 * 14);
+  });
+
+  it('writes a sketch of single values as its raw float64s, under half the digest form, and reads back the same sketch', () => {
+    const live = sketchOf([1.5, -0.25, 3e-9, 42]);
+    live.add(null);
+    live.add(Number.NaN);
+    const state = live.toJSON();
+    expect(state).toEqual({ k: 'n', r: expect.any(String), missing: 1, nan: 1 });
+    // One value, as most member sketches of a slice hold: under half the digest form.
+    const one = sketchOf([0.123456789]);
+    const digestForm = { k: 'n', t: encodeCentroids([], []), u: encodeCentroids([1], [0.123456789]), missing: 0, nan: 0, sumSq: one.sumSq };
+    expect(JSON.stringify(one.toJSON()).length).toBeLessThan(JSON.stringify(digestForm).length * 0.5);
+    expect(JSON.stringify(sketchOf([7]).toJSON())).toBe('{"k":"n","r":"AAAAAAAAHEA="}');
+    const restored = NumericSketch.fromJSON(JSON.parse(JSON.stringify(state)));
+    expect([restored.count, restored.missing, restored.nan, restored.sumSq]).toEqual([live.count, 1, 1, live.sumSq]);
+    // Going on from the restored sketch is going on from the live one, through compression.
+    for (const value of normal(21, 3000)) {
+      live.add(value);
+      restored.add(value);
+    }
+    expect(restored.toJSON()).toEqual(live.toJSON());
+    expect(restored.buckets()).toEqual(live.buckets());
+  });
+
+  it('keeps the digest form when the sum of squares is not the raw values\' own (it came through a merge)', () => {
+    const merged = sketchOf([0.1]).merge(sketchOf([0.2])).merge(sketchOf([0.3]));
+    // 0.1² + 0.2² summed in order is 0.05000000000000001; a sum of squares of 0.05 (merged parts rounding otherwise) is not theirs.
+    const state = NumericSketch.fromJSON({ k: 'n', t: '', u: encodeCentroids([1, 1], [0.1, 0.2]), missing: 0, nan: 0, sumSq: 0.05 }).toJSON();
+    expect('r' in state).toBe(false);
+    expect(NumericSketch.fromJSON(state).sumSq).toBe(0.05);
+    expect(NumericSketch.fromJSON(merged.toJSON()).toJSON()).toEqual(merged.toJSON());
+  });
+
+  it('refuses a malformed raw sketch', () => {
+    expect(() => NumericSketch.fromJSON({ k: 'n', r: Buffer.alloc(12).toString('base64') })).toThrow(/whole number of float64s/);
+    const nan = Buffer.alloc(8);
+    nan.writeDoubleLE(Number.NaN, 0);
+    expect(() => NumericSketch.fromJSON({ k: 'n', r: nan.toString('base64') })).toThrow(/out of range/);
+  });
+
+  it('writes categorical counts without zero other and missing, and reads them back', () => {
+    const counts = new CategoricalCounts();
+    counts.add('a');
+    counts.add('b');
+    expect(counts.toJSON()).toEqual({ k: 'c', counts: [['a', 1], ['b', 1]] });
+    const restored = CategoricalCounts.fromJSON(counts.toJSON());
+    expect([restored.count, restored.other, restored.missing]).toEqual([2, 0, 0]);
+    counts.add(null);
+    expect(CategoricalCounts.fromJSON(JSON.parse(JSON.stringify(counts.toJSON()))).missing).toBe(1);
   });
 
   it('still reads the log-bucket form of the previous version', () => {

@@ -57,6 +57,22 @@ export interface NumericSketchState {
   readonly sumSq: number;
 }
 
+/**
+ * A sketch that holds single values only (no centroid yet, nothing merged in),
+ * as most of a family's member sketches per slice do (one or two events): `r`
+ * is the values as little-endian float64s, base64, in arrival order. Its
+ * sumSq is theirs, summed in that order (the form is written only when that
+ * gives exactly the sketch's sumSq), and missing / nan are written only when
+ * not 0: a one-value sketch is ~30 bytes of JSON where the digest form takes
+ * ~80. Read back, it is the same sketch.
+ */
+export interface RawNumericSketchState {
+  readonly k: 'n';
+  readonly r: string;
+  readonly missing?: number;
+  readonly nan?: number;
+}
+
 /** The log-bucket form of an earlier version; still read (checkpoints and partials in flight during an upgrade). */
 interface BucketNumericSketchState {
   readonly k: 'n';
@@ -77,9 +93,10 @@ interface LegacyNumericSketchState {
   readonly sumSq: number;
 }
 
-export type AnyNumericSketchState = NumericSketchState | BucketNumericSketchState | LegacyNumericSketchState;
+export type AnyNumericSketchState = NumericSketchState | RawNumericSketchState | BucketNumericSketchState | LegacyNumericSketchState;
 
-const EMPTY = new Float64Array(0);
+/** Buffered items held in a plain array before the buffer becomes a Float64Array (NumericSketch.store). */
+const SMALL_BUFFER = 32;
 /** The counts of a buffer of single values (BUFFER_LIMIT ones), for encoding it. */
 const UNIT_COUNTS = new Float64Array(BUFFER_LIMIT).fill(1);
 /** Scratch of the compression pass (reused: one pass at a time, never re-entered). */
@@ -93,13 +110,15 @@ export class NumericSketch {
   private sums: number[] = [];
   /**
    * Not yet compressed, in arrival order: single values (count 1) and merged
-   * centroids, the first `buffered` slots of typed arrays that grow by doubling
-   * up to BUFFER_LIMIT (a family's member sketches mostly hold a handful).
-   * `bufferCounts` is null while every buffered item is a single value (the
-   * per-event path then stores and sorts raw values only, no index).
+   * centroids' sums, the first `buffered` slots. A plain array while it holds
+   * fewer than SMALL_BUFFER (a family's member sketches mostly hold a handful,
+   * and a small array is the cheapest thing to allocate), then a Float64Array
+   * of BUFFER_LIMIT slots, kept across compressions (a busy sketch: no pushes,
+   * no reallocation). `bufferCounts` is null while every buffered item is a
+   * single value (the per-event path then stores and sorts raw values only).
    */
-  private bufferSums: Float64Array = EMPTY;
-  private bufferCounts: Float64Array | null = null;
+  private bufferSums: number[] | Float64Array = [];
+  private bufferCounts: number[] | null = null;
   private buffered = 0;
   missing = 0;
   nan = 0;
@@ -117,38 +136,32 @@ export class NumericSketch {
       return;
     }
     this.sorted = null;
-    const at = this.buffered;
-    if (at === this.bufferSums.length) this.grow();
-    this.bufferSums[at] = value === 0 ? 0 : value;
-    if (this.bufferCounts !== null) this.bufferCounts[at] = 1;
-    this.buffered = at + 1;
+    this.store(value === 0 ? 0 : value, 1);
     this.sumSq += value * value;
-    if (at + 1 >= BUFFER_LIMIT) this.compress();
   }
 
-  /** Doubles the buffer's capacity (at most BUFFER_LIMIT: compress empties it there). */
-  private grow(): void {
-    const capacity = Math.min(BUFFER_LIMIT, Math.max(8, 2 * this.bufferSums.length));
-    const sums = new Float64Array(capacity);
-    sums.set(this.bufferSums.subarray(0, this.buffered));
-    this.bufferSums = sums;
-    if (this.bufferCounts !== null) {
-      const counts = new Float64Array(capacity);
-      counts.set(this.bufferCounts.subarray(0, this.buffered));
-      this.bufferCounts = counts;
+  /** Appends one buffered item (compresses when the buffer is full). */
+  private store(sum: number, count: number): void {
+    const at = this.buffered;
+    const sums = this.bufferSums;
+    if (at < sums.length) sums[at] = sum;
+    else if (at + 1 < SMALL_BUFFER) (sums as number[]).push(sum);
+    else {
+      const typed = new Float64Array(BUFFER_LIMIT);
+      for (let i = 0; i < at; i++) typed[i] = sums[i]!;
+      typed[at] = sum;
+      this.bufferSums = typed;
     }
+    if (count !== 1 && this.bufferCounts === null) this.bufferCounts = new Array<number>(at).fill(1);
+    if (this.bufferCounts !== null) this.bufferCounts[at] = count;
+    this.buffered = at + 1;
+    if (at + 1 >= BUFFER_LIMIT) this.compress();
   }
 
   private addCentroid(count: number, sum: number): void {
     if (count <= 0) return;
     this.sorted = null;
-    const at = this.buffered;
-    if (at === this.bufferSums.length) this.grow();
-    if (count !== 1 && this.bufferCounts === null) this.bufferCounts = new Float64Array(this.bufferSums.length).fill(1);
-    this.bufferSums[at] = sum;
-    if (this.bufferCounts !== null) this.bufferCounts[at] = count;
-    this.buffered = at + 1;
-    if (at + 1 >= BUFFER_LIMIT) this.compress();
+    this.store(sum, count);
   }
 
   merge(other: NumericSketch): this {
@@ -184,7 +197,7 @@ export class NumericSketch {
     const means = scratchMeans.subarray(0, items);
     let n = 0;
     if (unit) {
-      means.set(bufferSums.subarray(0, items));
+      for (let i = 0; i < items; i++) means[i] = bufferSums[i]!;
       means.sort();
       n = items;
     } else {
@@ -267,6 +280,7 @@ export class NumericSketch {
     this.counts = outCounts;
     this.sums = outSums;
     this.buffered = 0;
+    if (!(bufferSums instanceof Float64Array)) this.bufferSums = [];
     this.bufferCounts = null;
   }
 
@@ -350,14 +364,44 @@ export class NumericSketch {
   }
 
   /** The sketch's exact state (never compresses: saving a sketch must not change what it becomes). */
-  toJSON(): NumericSketchState {
+  toJSON(): NumericSketchState | RawNumericSketchState {
+    if (this.counts.length === 0 && this.bufferCounts === null) {
+      const raw = this.rawState();
+      if (raw) return raw;
+    }
     const t = encodeCentroids(this.counts, this.sums);
     if (this.buffered === 0) return { k: 'n', t, missing: this.missing, nan: this.nan, sumSq: this.sumSq };
     return { k: 'n', t, u: encodeCentroids(this.bufferCounts ?? UNIT_COUNTS, this.bufferSums, this.buffered), missing: this.missing, nan: this.nan, sumSq: this.sumSq };
   }
 
+  /** The raw form, when the buffer's values summed in order give exactly sumSq (always, unless merges or an older form made it). */
+  private rawState(): RawNumericSketchState | null {
+    const n = this.buffered;
+    let sumSq = 0;
+    for (let i = 0; i < n; i++) sumSq += this.bufferSums[i]! * this.bufferSums[i]!;
+    if (sumSq !== this.sumSq) return null;
+    if (centroidBytes.length < 8 * n) centroidBytes = Buffer.allocUnsafe(16 * n);
+    for (let i = 0; i < n; i++) centroidBytes.writeDoubleLE(this.bufferSums[i]!, 8 * i);
+    const r = centroidBytes.toString('base64', 0, 8 * n);
+    if (this.missing === 0 && this.nan === 0) return { k: 'n', r };
+    if (this.nan === 0) return { k: 'n', r, missing: this.missing };
+    return { k: 'n', r, missing: this.missing, nan: this.nan };
+  }
+
   static fromJSON(state: AnyNumericSketchState): NumericSketch {
     const sketch = new NumericSketch();
+    if ('r' in state) {
+      const bytes = Buffer.from(state.r, 'base64');
+      if (bytes.length % 8 !== 0 || bytes.length / 8 >= BUFFER_LIMIT) throw new Error('malformed raw sketch (not a whole number of float64s below the buffer limit)');
+      for (let at = 0; at < bytes.length; at += 8) {
+        const value = bytes.readDoubleLE(at);
+        if (!(value >= -MAX_MAGNITUDE && value <= MAX_MAGNITUDE)) throw new Error('malformed raw sketch (a value out of range)');
+        sketch.add(value);
+      }
+      sketch.missing = state.missing ?? 0;
+      sketch.nan = state.nan ?? 0;
+      return sketch;
+    }
     if ('t' in state) {
       // Exactly the saved state: the centroids as they were, then the buffer in its order. (Their
       // means ascend up to rounding: sum / count of neighbouring centroids of nearly equal values
@@ -514,8 +558,9 @@ export function binOf(edges: readonly number[], value: number): number {
 export interface CategoricalCountsState {
   readonly k: 'c';
   readonly counts: [string, number][];
-  readonly other: number;
-  readonly missing: number;
+  /** Written only when not 0 (a family's member sketches mostly hold one or two events). */
+  readonly other?: number;
+  readonly missing?: number;
 }
 
 /** Distinct categories tracked per window; the rest are counted as OTHER_CATEGORY. */
@@ -590,20 +635,22 @@ export class CategoricalCounts {
   }
 
   toJSON(): CategoricalCountsState {
-    return { k: 'c', counts: [...this.counts], other: this.other, missing: this.missing };
+    const counts = [...this.counts];
+    if (this.other === 0 && this.missing === 0) return { k: 'c', counts };
+    return { k: 'c', counts, other: this.other, missing: this.missing };
   }
 
   static fromJSON(state: CategoricalCountsState): CategoricalCounts {
     const counts = new CategoricalCounts();
     for (const [name, count] of state.counts) counts.counts.set(name, count);
-    counts.other = state.other;
-    counts.missing = state.missing;
+    counts.other = state.other ?? 0;
+    counts.missing = state.missing ?? 0;
     return counts;
   }
 }
 
 export type FeatureSketch = NumericSketch | CategoricalCounts;
-export type FeatureSketchState = NumericSketchState | CategoricalCountsState;
+export type FeatureSketchState = NumericSketchState | RawNumericSketchState | CategoricalCountsState;
 
 export function sketchFromJSON(state: FeatureSketchState | LegacyNumericSketchState): FeatureSketch {
   return state.k === 'n' ? NumericSketch.fromJSON(state) : CategoricalCounts.fromJSON(state);
