@@ -22,14 +22,16 @@
  * Group joins, checkpoint loads and the champion catch-up are inside the span.
  * One probe measures both: lib/bus groupsCaughtUp over one KafkaEventBus (one
  * admin client, connected before the spans),
- * polling committed and end offsets every 25 ms. Round order alternates
+ * polling committed and end offsets every 25 ms. A third side, the decode-only
+ * consumer (the baseline plus the Avro decode of every value with the
+ * trigger's codec), is timed the same way between the other two: the floor of
+ * any consumer that reads the features. Round order alternates
  * (baseline first on odd rounds) and round 1 is the cold one; all rounds print,
  * each with the CPU seconds this process spent in either side's span.
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { groupsCaughtUp, type ConsumerGroupTopics, type EventBus } from '../lib/bus';
-import { topicNames } from '../lib/codec';
 import { KafkaEventBus, createKafkaClient } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
 import { createServiceMetrics } from '../lib/metrics';
@@ -37,7 +39,8 @@ import { createTriggerApp } from '../services/trigger/app';
 import { merchantFamilyYaml, testCatalog, testModelYaml } from '../services/trigger/testing/catalog';
 import { championEvent, platformCodec, publishEvents } from '../services/trigger/testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from '../services/trigger/testing/stream';
-import { ConfluentSchemaRegistryClient } from '../lib/codec';
+import { ConfluentSchemaRegistryClient, topicNames } from '../lib/codec';
+import type { PlatformCodec } from '../lib/codec';
 import { formatSelfTimes, profiled } from './profile';
 import { numberArg, startBenchStack } from './stack';
 
@@ -64,7 +67,7 @@ const POLL_MS = 25;
 
 /** Seconds from `begin()` until the probe says the groups are done. */
 /** CPU seconds (user + system) of this process during the last span of each side. */
-const cpu = { baseline: 0, trigger: 0 };
+const cpu = { baseline: 0, decode: 0, trigger: 0 };
 
 /** When each group of the last span caught up, in seconds from its start. */
 const stages = new Map<string, number>();
@@ -95,16 +98,23 @@ async function span(side: keyof typeof cpu, probe: EventBus, begin: () => Promis
   return seconds;
 }
 
-async function baseline(brokers: string[], probe: EventBus, topic: string): Promise<number> {
-  const kafka = new Kafka({ brokers, clientId: 'bench-baseline', logLevel: logLevel.NOTHING });
-  const groupId = `bench-baseline-${randomUUID()}`;
+/**
+ * The plain kafkajs consumer; with `decoder`, the decode-only consumer: the
+ * same, plus the Avro decode of every value with the trigger's own codec (its
+ * writer schemas fetched per batch, as the trigger does) — the least any
+ * consumer that reads the features does, a floor the trigger cannot beat
+ * without more cores.
+ */
+async function baseline(brokers: string[], probe: EventBus, topic: string, decoder?: PlatformCodec): Promise<number> {
+  const kafka = new Kafka({ brokers, clientId: decoder ? 'bench-decode' : 'bench-baseline', logLevel: logLevel.NOTHING });
+  const groupId = `bench-${decoder ? 'decode' : 'baseline'}-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   let seen = 0;
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     const seconds = await span(
-      'baseline',
+      decoder ? 'decode' : 'baseline',
       probe,
       () =>
         consumer.run({
@@ -112,12 +122,17 @@ async function baseline(brokers: string[], probe: EventBus, topic: string): Prom
           // set: commit after every batch, like a consumer that commits after its effect.
           autoCommitThreshold: 1,
           eachBatch: async ({ batch }) => {
+            if (decoder) {
+              const values = batch.messages.map((m) => m.value);
+              await decoder.avro.prepare(values);
+              for (const value of values) decoder.avro.decodeGeneric(value);
+            }
             seen += batch.messages.length;
           },
         }),
       () => [{ groupId, topics: [topic] }],
     );
-    if (seen < EVENTS) throw new Error(`baseline saw ${seen} of ${EVENTS} events`);
+    if (seen < EVENTS) throw new Error(`${decoder ? 'decode-only' : 'baseline'} consumer saw ${seen} of ${EVENTS} events`);
     return EVENTS / seconds;
   } finally {
     await consumer.disconnect();
@@ -186,25 +201,29 @@ async function main(): Promise<void> {
   // The probe: one bus, whose admin client connects on its first call — made before any span.
   const probe = new KafkaEventBus(createKafkaClient({ brokers, clientId: 'bench-probe', logger: silentLogger() }), { logger: silentLogger(), defaultPartitions: PARTITIONS });
   try {
-    const results: { baseline: number; trigger: number }[] = [];
+    const results: { baseline: number; decode: number; trigger: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}: producing ${EVENTS} events on fresh topics…\n`);
       const { prefix, featureTopic } = await freshRound(brokers, registryUrl);
       await probe.endOffsets(featureTopic); // the probe is connected before the spans
       let b = 0;
+      let d = 0;
       let t = 0;
       let triggerStages = new Map<string, number>();
+      const decoder = await platformCodec(new ConfluentSchemaRegistryClient({ url: registryUrl }), topicNames(prefix));
       if (round % 2 === 0) {
         b = await baseline(brokers, probe, featureTopic);
+        d = await baseline(brokers, probe, featureTopic, decoder);
         t = await trigger(brokers, registryUrl, probe, prefix, featureTopic);
         triggerStages = new Map(stages);
       } else {
         t = await trigger(brokers, registryUrl, probe, prefix, featureTopic);
         triggerStages = new Map(stages);
+        d = await baseline(brokers, probe, featureTopic, decoder);
         b = await baseline(brokers, probe, featureTopic);
       }
-      results.push({ baseline: b, trigger: t });
-      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)} (CPU of this process: baseline ${cpu.baseline.toFixed(1)} s, trigger ${cpu.trigger.toFixed(1)} s; trigger stages caught up at ${[...triggerStages].map(([g, at]) => `${g.replace(prefix, '')} ${at.toFixed(2)} s`).join(', ')})\n`);
+      results.push({ baseline: b, decode: d, trigger: t });
+      process.stderr.write(`round ${round + 1}${round === 0 ? ' (cold)' : ''}: baseline ${b.toFixed(0)} ev/s, decode-only ${d.toFixed(0)} ev/s (${(d / b).toFixed(2)} of baseline), trigger ${t.toFixed(0)} ev/s, ratio ${(t / b).toFixed(3)}, ${(t / d).toFixed(2)} of decode-only (CPU of this process: baseline ${cpu.baseline.toFixed(1)} s, decode-only ${cpu.decode.toFixed(1)} s, trigger ${cpu.trigger.toFixed(1)} s; trigger stages caught up at ${[...triggerStages].map(([g, at]) => `${g.replace(prefix, '')} ${at.toFixed(2)} s`).join(', ')})\n`);
     }
     const median = (xs: number[]): number => {
       const sorted = [...xs].sort((a, c) => a - c);
@@ -214,9 +233,11 @@ async function main(): Promise<void> {
     const b = median(results.map((r) => r.baseline));
     const t = median(results.map((r) => r.trigger));
     const ratios = results.map((r, i) => `${(r.trigger / r.baseline).toFixed(2)}${i === 0 ? ' cold' : ''}`).join(', ');
+    const decodeRatio = median(results.map((r) => r.decode / r.baseline)).toFixed(2);
+    const ofDecode = median(results.map((r) => r.trigger / r.decode)).toFixed(2);
     const shape = FAMILY > 0 ? `11 features, family of ${FAMILY.toLocaleString('en-US')} merchants` : `${FEATURES + 1} features, ${MODELS} model${MODELS === 1 ? '' : 's'}`;
     const options = FAMILY > 0 ? ` --family ${FAMILY}` : MODELS > 1 ? ` --models ${MODELS}` : '';
-    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS.toLocaleString('en-US')} events × ${shape}, ${PARTITIONS} partitions | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(median(results.map((r) => r.trigger / r.baseline))).toFixed(2)} (rounds: ${ratios}) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}${options}\` |`);
+    console.log(`| ${new Date().toISOString().slice(0, 10)} | ${EVENTS.toLocaleString('en-US')} events × ${shape}, ${PARTITIONS} partitions | ${b.toFixed(0)} | ${t.toFixed(0)} | ${(median(results.map((r) => r.trigger / r.baseline))).toFixed(2)} (rounds: ${ratios}; decode-only consumer ${decodeRatio} of baseline, trigger ${ofDecode} of it) | \`npx tsx bench/trigger-throughput.ts --events ${EVENTS} --rounds ${ROUNDS}${options}\` |`);
   } finally {
     await probe.close();
     await stack.stop();
