@@ -466,6 +466,12 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
       });
       if (!control.isActive()) return reset();
       // They share this batch's commit: the next batch's handler commits both.
+      // (The partition's end is its last stable offset, so "more" is committed
+      // partials — or an aborted transaction's records, which kafkajs skips
+      // without a batch; an ingest commit that aborts is followed by its retry
+      // or by the next holder's replay of the same events, a real batch here.
+      // Until then this batch stays uncommitted, and a judge restarting in the
+      // meantime recomputes it from the last commit.)
       if (more) {
         control.advance(nextOffset);
         return;
