@@ -46,6 +46,20 @@ describe('recordsArrive', () => {
     expect(result).toBe(true);
   });
 
+  it('gives up at the next poll once abandon says so (the partition was lost, or the consumer is stopping)', async () => {
+    const { bus, clock } = await setup();
+    let lost = false;
+    let result: boolean | undefined;
+    void recordsArrive(bus, clock, { topic: 't', partition: 0, offset: '1', withinMs: 60_000, pollMs: 50, abandon: () => lost }).then((r) => (result = r));
+    clock.advance(50);
+    await settle();
+    expect(result).toBeUndefined();
+    lost = true;
+    clock.advance(50);
+    await settle();
+    expect(result).toBe(false);
+  });
+
   it('waits on through a failed poll and reports it', async () => {
     const { bus, clock, publish } = await setup();
     const errors: unknown[] = [];

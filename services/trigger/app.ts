@@ -462,6 +462,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
         offset: nextOffset,
         withinMs: wait,
         pollMs: JUDGE_WAIT_POLL_MS,
+        abandon: () => !control.isActive(),
         onPollError: (error) => logger.debug({ err: error, topic: batch.topic, partition: batch.partition }, 'partials end offset not read while pacing a judge commit; waiting on'),
       });
       if (!control.isActive()) return reset();
