@@ -151,6 +151,8 @@ describe('alert rules under promtool', () => {
       ['RoundhouseConsumerLagHigh', 'for', '15m', '5m'],
       ['RoundhouseTriggerNotReady', 'expr', 'min by (namespace, job)', 'max by (namespace, job)'],
       ['RoundhouseTriggerLateEvents', 'expr', ') > 0', ') > 40'],
+      ['RoundhouseTriggerLabelPartialsRedelivered', 'expr', 'max by (namespace, topic)', 'sum by (namespace, topic)'],
+      ['RoundhouseTriggerLabelsCountedTwice', 'expr', ') > 0', ') > 1'],
       ['RoundhouseServiceDown', 'expr', 'min by (namespace, job)', 'min by (job)'],
       ['RoundhouseNoLeader', 'expr', 'max by (namespace, job) (roundhouse_dispatcher_leader)', 'min by (namespace, job) (roundhouse_dispatcher_leader)'],
       ['RoundhouseNoLeader', 'for', '5m', '1m'],

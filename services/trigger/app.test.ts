@@ -1,9 +1,10 @@
 import { MemoryEventBus } from '../../lib/bus';
-import { MemorySchemaRegistry } from '../../lib/codec';
+import { AvroCodec, MemorySchemaRegistry } from '../../lib/codec';
 import type { RetrainRequested } from '../../lib/events';
 import { silentLogger } from '../../lib/log';
 import { createServiceMetrics } from '../../lib/metrics';
 import { createTriggerApp, type TriggerApp } from './app';
+import { decodePartial, encodePartial, type LabelPartial } from './core/partials';
 import { merchantFamilyYaml, testCatalog, testModelYaml } from './testing/catalog';
 import { championEvent, platformCodec, publishEvents } from './testing/harness';
 import { familyStream, referenceProfile, syntheticStream } from './testing/stream';
@@ -193,5 +194,52 @@ describe('trigger app start-up: a family whose label records cannot reach their 
   ])('starts when %s', async (_name, schema) => {
     const app = await startWith(schema);
     await app.stop();
+  });
+});
+
+describe('trigger app: label partials delivered again', () => {
+  it('skips an exact redelivery, counts an overlapping replay twice, and tells the two apart in its metrics', async () => {
+    const bus = new MemoryEventBus({ defaultPartitions: 3, autoCreateTopics: false });
+    const registry = new MemorySchemaRegistry();
+    await bus.ensureTopics([{ name: 'features', partitions: 3 }, { name: 'labels', partitions: 3 }]);
+    const codec = await platformCodec(registry);
+    const metrics = createServiceMetrics('trigger');
+    const app = createTriggerApp({ bus, codec, catalog: testCatalog(testModelYaml()), logger: silentLogger(), metrics, instanceId: 't0' });
+    const counter = async (name: string): Promise<number | undefined> =>
+      (await metrics.registry.getSingleMetric(`roundhouse_trigger_${name}_total`)?.get())?.values.find((v) => v.labels.model === 'synthetic' && v.labels.topic === 'labels')?.value;
+    await app.start();
+    try {
+      const writer = await new AvroCodec(registry).writer<{ event_id: string; label_time: number; is_fraud: boolean }>('labels-value', syntheticLabelSchema);
+      await bus.publish(Array.from({ length: 300 }, (_, i) => ({ topic: 'labels', key: `e-${i}`, value: writer.encode({ event_id: `e-${i}`, label_time: START + i, is_fraud: i % 3 === 0 }) })));
+      await bus.drained(60_000);
+      // Both series exist from the start (increase() in the alerts sees the first one).
+      expect(await counter('duplicate_label_partials')).toBe(0);
+      expect(await counter('overlapping_label_partials')).toBe(0);
+      const labelPartials = bus.messages('roundhouse.trigger-partials').filter((m) => decodePartial(m.value).kind === 'labels');
+      expect(labelPartials.length).toBeGreaterThan(0);
+      // The last partial of one label partition: once as it was (a zombie's completed commit) ...
+      const last = labelPartials[labelPartials.length - 1]!;
+      const partial = decodePartial(last.value) as LabelPartial;
+      const again = { topic: last.topic, key: last.key, value: last.value, partition: last.partition };
+      // ... and once as a replay that began inside the applied range and goes on past it.
+      const overlapping = { ...again, value: encodePartial({ ...partial, through: String(BigInt(partial.through!) + 5n) }) };
+      await bus.publish([again]);
+      await bus.drained(60_000);
+      expect(await counter('duplicate_label_partials')).toBe(1);
+      expect(await counter('overlapping_label_partials')).toBe(0);
+      await bus.publish([overlapping]);
+      await bus.drained(60_000);
+      expect(await counter('duplicate_label_partials')).toBe(1);
+      expect(await counter('overlapping_label_partials')).toBe(1);
+      // The overlapping one is now the applied range: delivered once more, it is a plain duplicate.
+      await bus.publish([overlapping]);
+      await bus.drained(60_000);
+      expect(await counter('duplicate_label_partials')).toBe(2);
+      expect(await counter('overlapping_label_partials')).toBe(1);
+      expect(bus.messages('roundhouse.trigger-partials.dlq')).toEqual([]);
+    } finally {
+      await app.stop();
+      await bus.close();
+    }
   });
 });

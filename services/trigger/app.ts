@@ -87,7 +87,12 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
   initialiseTriggerCounters(metrics, deps.catalog.models.map((m) => m.id));
   const models = new Map(deps.catalog.models.map((m) => [m.id, m]));
   const groups = planGroups(deps.catalog.models);
-  for (const group of groups) for (const model of group.models) metrics.duplicateLabelPartials.inc({ model: model.id, topic: group.labelTopic }, 0);
+  for (const group of groups) {
+    for (const model of group.models) {
+      metrics.duplicateLabelPartials.inc({ model: model.id, topic: group.labelTopic }, 0);
+      metrics.overlappingLabelPartials.inc({ model: model.id, topic: group.labelTopic }, 0);
+    }
+  }
   const inputTopics = [...new Set(groups.flatMap((g) => [g.featureTopic, g.labelTopic]))];
   const partitionCounts = new Map<string, number>();
   const subscriptions: Subscription[] = [];
@@ -421,6 +426,7 @@ export function createTriggerApp(deps: TriggerDeps): TriggerApp {
             for (const model of group.models) metrics.duplicateLabelPartials.inc({ model: model.id, topic: partial.topic });
             logger.debug(where, 'label partial already applied (redelivered); skipped');
           } else {
+            for (const model of group.models) metrics.overlappingLabelPartials.inc({ model: model.id, topic: partial.topic });
             logger.warn(where, 'label partial overlaps the labels already applied for its partition (a replay that began before the last applied range): the overlap is counted twice');
           }
         }

@@ -24,6 +24,7 @@ export interface TriggerMetrics {
   readonly performanceMetric: Gauge<'model' | 'metric'>;
   readonly performanceSample: Gauge<'model' | 'shard' | 'measure'>;
   readonly duplicateLabelPartials: Counter<'model' | 'topic'>;
+  readonly overlappingLabelPartials: Counter<'model' | 'topic'>;
 }
 
 const MINUTE = 60;
@@ -69,6 +70,11 @@ export function createTriggerMetrics(m: ServiceMetrics): TriggerMetrics {
     duplicateLabelPartials: m.counter(
       'duplicate_label_partials_total',
       "Label partials the judge skipped because their input range (label topic partition offsets) was already applied: a zombie's completed commit, a replay of the partials topic, or a judge restored from an older checkpoint. Per model of the partial's group and label topic.",
+      ['model', 'topic'],
+    ),
+    overlappingLabelPartials: m.counter(
+      'overlapping_label_partials_total',
+      'Label partials whose input range began inside the range the judge had already applied for their label partition and ended past it (a replay whose commit boundaries differ from the first delivery): a partial cannot be split, so it was applied and its overlap counted twice. Per model of the partial\'s group and label topic.',
       ['model', 'topic'],
     ),
     championVersion: m.gauge('champion_version', 'Version of the champion whose reference profile the trigger judges against.', ['model']),
