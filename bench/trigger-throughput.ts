@@ -1,7 +1,7 @@
 /**
  * Trigger throughput against plain kafkajs consumption, in one run on one broker.
  *
- *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3] [--models 1] [--family 0] [--profile]
+ *   npx tsx bench/trigger-throughput.ts [--events 300000] [--features 20] [--rounds 3] [--models 1] [--family 0] [--profile] [--profile-out f.cpuprofile]
  *
  * `--models N`: N global models on the topic (they share one sketch: the cost
  * per event should not grow with N). `--family M`: instead, one family over M
@@ -30,6 +30,7 @@
  * each with the CPU seconds this process spent in either side's span.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { groupsCaughtUp, type ConsumerGroupTopics, type EventBus } from '../lib/bus';
 import { KafkaEventBus, createKafkaClient } from '../lib/kafka';
@@ -60,7 +61,9 @@ const ROUNDS = arg('rounds', 3);
 const MODELS = arg('models', 1);
 const FAMILY = arg('family', 0);
 /** `--profile`: the V8 CPU profile of every trigger span, its top functions by self time printed (the profiler costs time: not for the table). */
-const PROFILE = process.argv.includes('--profile');
+const PROFILE = process.argv.includes('--profile') || process.argv.includes('--profile-out');
+/** `--profile-out FILE`: also write the last trigger span's profile there (Chrome DevTools, speedscope: callers and call trees). */
+const PROFILE_OUT = process.argv.includes('--profile-out') ? process.argv[process.argv.indexOf('--profile-out') + 1] : undefined;
 const PARTITIONS = 3;
 const START = Date.UTC(2026, 0, 1);
 const POLL_MS = 25;
@@ -159,6 +162,7 @@ async function trigger(brokers: string[], registryUrl: string, probe: EventBus, 
       const { result, profile } = await profiled(run);
       seconds = result;
       process.stderr.write(`trigger span, self time (this process):\n${formatSelfTimes(profile, 30)}\n`);
+      if (PROFILE_OUT) writeFileSync(PROFILE_OUT, JSON.stringify(profile));
     } else {
       seconds = await run();
     }
