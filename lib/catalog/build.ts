@@ -36,7 +36,7 @@ function buildModel(model: ModelOutput): ModelSpec {
           name: f.name,
           type: f.type ?? null,
           critical: f.critical,
-          drift: f.drift === undefined ? null : { method: f.drift.method ?? null, threshold: f.drift.threshold ?? null },
+          drift: f.drift === undefined ? null : { method: f.drift.method ?? null, threshold: f.drift.threshold ?? null, minEffect: f.drift.minEffect ?? null },
         }),
       ),
     },

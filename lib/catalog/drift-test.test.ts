@@ -24,10 +24,10 @@ describe('featureDriftOverride', () => {
     ['auto leaves the choice to lib/stats', policy('auto'), feature(), 'numeric', {}],
     ['model method and threshold', policy('ks', 0.01), feature(), 'numeric', { test: 'ks', threshold: 0.01 }],
     ['model method alone', policy('psi'), feature(), 'categorical', { test: 'psi' }],
-    ['feature threshold wins', policy('psi', 0.3), feature({ method: null, threshold: 0.5 }), 'numeric', { test: 'psi', threshold: 0.5 }],
-    ['feature method drops the model threshold', policy('psi', 0.3), feature({ method: 'chisquare', threshold: null }), 'categorical', { test: 'chisquare' }],
-    ['same method keeps the model threshold', policy('psi', 0.3), feature({ method: 'psi', threshold: null }), 'numeric', { test: 'psi', threshold: 0.3 }],
-    ['feature auto under a concrete model method', policy('ks', 0.01), feature({ method: 'auto', threshold: null }), 'categorical', {}],
+    ['feature threshold wins', policy('psi', 0.3), feature({ method: null, threshold: 0.5, minEffect: null }), 'numeric', { test: 'psi', threshold: 0.5 }],
+    ['feature method drops the model threshold', policy('psi', 0.3), feature({ method: 'chisquare', threshold: null, minEffect: null }), 'categorical', { test: 'chisquare' }],
+    ['same method keeps the model threshold', policy('psi', 0.3), feature({ method: 'psi', threshold: null, minEffect: null }), 'numeric', { test: 'psi', threshold: 0.3 }],
+    ['feature auto under a concrete model method', policy('ks', 0.01), feature({ method: 'auto', threshold: null, minEffect: null }), 'categorical', {}],
   ] as const)('%s', (_name, p, f, type, expected) => {
     expect(featureDriftOverride(p, f, type)).toEqual(expected);
   });

@@ -1,7 +1,7 @@
 /** The `data` and `family` parts of a model: where its events are and which fields matter. */
 import { z } from 'zod';
 import { DRIFT_METHOD_NAMES } from './drift-methods';
-import { duration, fieldName, read, section, topicName, uniqueBy, withArrayCheck, type Report } from './schema-common';
+import { duration, fieldName, fraction, read, section, topicName, uniqueBy, withArrayCheck, type Report } from './schema-common';
 
 export const driftMethodChoice = z.enum(['auto', ...DRIFT_METHOD_NAMES]);
 
@@ -10,9 +10,12 @@ export const FeatureDriftSchema = section(
   {
     method: driftMethodChoice.describe(`Drift test for this feature: auto | ${DRIFT_METHOD_NAMES.join(' | ')}.`).optional(),
     threshold: z.number().describe("Threshold for this feature's test; its meaning depends on the method.").optional(),
+    minEffect: fraction(
+      "This feature's triggers.drift.minEffect: under the false-alarm budget it drifts only when at least this share of its distribution moved (KS D, or total variation for categorical features). Only for a feature under the budget (method auto, no threshold).",
+    ).optional(),
   },
   (value, report) => {
-    if (value.method === undefined && value.threshold === undefined) report([], 'give a method, a threshold or both (or drop drift:)');
+    if (value.method === undefined && value.threshold === undefined && value.minEffect === undefined) report([], 'give a method, a threshold or a minEffect (or drop drift:)');
   },
 );
 

@@ -39,6 +39,13 @@ function checkFeatureDrift(data: Obj | undefined, drift: Obj | undefined, report
     const method = ownMethod ?? modelMethod;
     const at = ['data', 'features', index];
     if (override !== undefined) checkThreshold(method, override.threshold, report, [...at, 'drift', 'threshold']);
+    if (override?.minEffect !== undefined) {
+      // minEffect gates the budget's calibrated tests only; elsewhere it would be silently ignored.
+      if (drift?.windowsPerFalseAlarm === null) report([...at, 'drift', 'minEffect'], 'triggers.drift.windowsPerFalseAlarm is null (no false-alarm budget), so minEffect is not used; drop it or set a budget');
+      else if (method !== 'auto' || override.threshold !== undefined) {
+        report([...at, 'drift', 'minEffect'], `minEffect applies only to a feature under the false-alarm budget (drift method auto, no threshold); this one is tested by ${method}${override.threshold !== undefined ? ` at threshold ${String(override.threshold)}` : ''}`);
+      }
+    }
     const type = read.str(feature?.type) as FeatureType | undefined;
     // An unknown method or type was already reported by its enum; only judge known pairs.
     if (type === undefined || !isDriftMethod(method) || !(type === 'numeric' || type === 'categorical')) return;

@@ -62,6 +62,8 @@ export interface FeatureSpec {
 export interface FeatureDriftOverride {
   readonly method: DriftMethodChoice | null;
   readonly threshold: number | null;
+  /** Null: triggers.drift.minEffect. Only set on a feature under the false-alarm budget (checked at load). */
+  readonly minEffect: number | null;
 }
 
 export interface TriggerSpec {

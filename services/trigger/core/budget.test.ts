@@ -17,8 +17,8 @@ const WINDOW = 2000;
 const CATEGORIES = ['a', 'b', 'c', 'd', 'e', 'f'];
 const SHARES = [0.3, 0.2, 0.15, 0.15, 0.1, 0.1];
 
-function modelOf(features: number, extra = ''): ModelSpec {
-  const names = Array.from({ length: features }, (_, i) => `        - { name: f${i}, type: numeric }`).join('\n');
+function modelOf(features: number, extra = '', f0Drift?: string): ModelSpec {
+  const names = Array.from({ length: features }, (_, i) => `        - { name: f${i}, type: numeric${i === 0 && f0Drift ? `, drift: { ${f0Drift} }` : ''} }`).join('\n');
   const doc = `version: 1
 models:
   - id: budget
@@ -229,6 +229,22 @@ describe('minEffect: huge windows do not fire on negligible changes', () => {
     expect(tiny.drifted).toBe(false);
     const real = judge(model, reference, draw, 1, { shift: { 0: 0.1 } }, 200_000).evidence.features.find((f) => f.feature === 'f0')!;
     expect(real.drifted).toBe(true);
+  });
+  it("a feature's own minEffect replaces the model's for that feature only", () => {
+    const f0 = (m: ModelSpec, shift: number) => judge(m, reference, draw, 1, { shift: { 0: shift } }, 200_000).evidence;
+    // 0.1σ moves ~4% of the mass (KS D): drifted at the default 0.02, not at f0's own 0.1.
+    const strict = f0(modelOf(1, '        minSamples: 1000', 'minEffect: 0.1'), 0.1);
+    const feature = strict.features.find((f) => f.feature === 'f0')!;
+    expect(feature.pValue!).toBeLessThan(feature.threshold);
+    expect(feature.statistic).toBeGreaterThan(0.02);
+    expect(feature.statistic).toBeLessThan(0.1);
+    expect(feature.drifted).toBe(false);
+    expect(strict.datasetRule).toContain('effect >= 0.02 (f0 0.1)');
+    // The other way round: a model-wide 0.1 that would hide it, and f0's own 0.02 that does not.
+    expect(f0(modelOf(1, '        minSamples: 1000\n        minEffect: 0.1'), 0.1).features.find((f) => f.feature === 'f0')!.drifted).toBe(false);
+    const loose = f0(modelOf(1, '        minSamples: 1000\n        minEffect: 0.1', 'minEffect: 0.02'), 0.1);
+    expect(loose.features.find((f) => f.feature === 'f0')!.drifted).toBe(true);
+    expect(loose.datasetRule).toContain('effect >= 0.1 (f0 0.02)');
   });
 });
 

@@ -147,10 +147,11 @@ export function driftEvidence(
     if (!budgeted[i]) return { feature: j.spec.name, result: runDriftTest(j.ref, j.histogram, overrides[i]!), critical: j.spec.critical, kind: j.ref.kind, weight: null };
     const weight = weights[w++]!;
     const raw = runDriftTest(j.ref, j.histogram, { test: budgetTest(j.ref, j.histogram), threshold: alpha * weight * windowShare });
-    // A p-value alone flags negligible changes on very large windows: the effect must reach minEffect too.
-    let result: DriftTestResult = raw.drifted && effectSize(j.ref, j.histogram) < policy.minEffect ? { ...raw, drifted: false } : raw;
+    // A p-value alone flags negligible changes on very large windows: the effect must reach minEffect too (the feature's own, or the model's).
+    const minEffect = j.spec.drift?.minEffect ?? policy.minEffect;
+    let result: DriftTestResult = raw.drifted && effectSize(j.ref, j.histogram) < minEffect ? { ...raw, drifted: false } : raw;
     if (hopSketches && !result.drifted && result.status === 'ok') {
-      const scan = recentChangeScan(j.ref, hopSketches.map((hop) => histogramOf(featureSketch(hop, j.spec), j.ref)), alpha * weight * SCAN_SHARE, policy.minEffect);
+      const scan = recentChangeScan(j.ref, hopSketches.map((hop) => histogramOf(featureSketch(hop, j.spec), j.ref)), alpha * weight * SCAN_SHARE, minEffect);
       if (scan?.drifted) {
         // The window's counts stay (minSamples is the window's); the statistic is the scan's mean score shift over its newest hops.
         result = { ...result, test: 'z', statistic: scan.statistic, pValue: scan.pValue, threshold: scan.threshold, drifted: true };
@@ -207,7 +208,9 @@ export function driftEvidence(
   const fraudRateDrift = fraudRate(model, reference, window.count, windowLabels);
   const drifted = dataset.drifted || scoreDrift?.drifted === true || fraudRateDrift?.drifted === true;
   const scanRule = hopSketches ? `; half of each share scans the newest 1..${hopSketches.length} hops for a recent change${scanned > 0 ? ` (${scanned} found so)` : ''}` : '';
-  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window${hops < 1 ? `, ${+(hops).toPrecision(6)} of it per judgement (sliding)` : ''}, ${reference.importance ? 'importance-weighted' : 'equal shares'}, effect >= ${policy.minEffect}${scanRule})` : null;
+  const ownEffects = judged.filter((j, i) => budgeted[i] && j.spec.drift?.minEffect != null).map((j) => `${j.spec.name} ${j.spec.drift!.minEffect}`);
+  const effectRule = `effect >= ${policy.minEffect}${ownEffects.length > 0 ? ` (${ownEffects.join(', ')})` : ''}`;
+  const budgetRule = budgetedNames.length > 0 ? `any of ${budgetedNames.length} features drifted at its share of the false-alarm budget (1/${policy.windowsPerFalseAlarm} per window${hops < 1 ? `, ${+(hops).toPrecision(6)} of it per judgement (sliding)` : ''}, ${reference.importance ? 'importance-weighted' : 'equal shares'}, ${effectRule}${scanRule})` : null;
   const shareRule = budgetedNames.length < judged.length || judged.length === 0 ? `driftedShare >= ${policy.driftShare}${budgetRule ? ' of the features with their own thresholds' : ''}` : null;
   const rule = `${[budgetRule, shareRule].filter((r) => r !== null).join(' OR ')}${model.data.features.some((f) => f.critical) ? ' OR any critical feature drifted' : ''}${scorePolicy.enabled ? ' OR score drifted' : ''}${model.triggers.fraudRate.enabled ? ' OR fraud rate changed' : ''}`;
   return {
