@@ -23,6 +23,25 @@ describe('loadConfig', () => {
     expect(config.metrics.port).toBe(0);
   });
 
+  it('reads the consumer session timeout, bounded as the broker bounds it by default', () => {
+    const kafka = { KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8080' };
+    expect(loadConfig(kafka).kafka?.sessionTimeoutMs).toBeUndefined();
+    expect(loadConfig({ ...kafka, KAFKA_SESSION_TIMEOUT_MS: '10000' }).kafka?.sessionTimeoutMs).toBe(10_000);
+    for (const [value, message] of [
+      ['500', 'must be at least 1000 (ms) (got "500")'],
+      ['3600000', 'must be at most 1800000 (30 min, the broker\'s default group.max.session.timeout.ms) (got "3600000")'],
+      ['10s', '(got "10s")'],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        loadConfig({ ...kafka, KAFKA_SESSION_TIMEOUT_MS: value });
+      } catch (err) {
+        thrown = err;
+      }
+      expect(configProblems(thrown)).toEqual([{ variable: 'KAFKA_SESSION_TIMEOUT_MS', message: expect.stringContaining(message) }]);
+    }
+  });
+
   it('is frozen all the way down', () => {
     const config = loadConfig({ KAFKA_BROKERS: 'k:9092', SCHEMA_REGISTRY_URL: 'http://r:8080' });
     expect(Object.isFrozen(config)).toBe(true);

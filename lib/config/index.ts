@@ -24,6 +24,11 @@ const EnvSchema = z.object({
   KAFKA_SSL: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   KAFKA_TOPIC_PARTITIONS: positiveInt.default(3),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  // Consumer group session: how long the broker waits for a silent member (a
+  // SIGKILLed pod) before giving its partitions to the others. Unset: kafkajs'
+  // 30 s. The broker bounds it (group.min/max.session.timeout.ms, 6 s and 30 min
+  // by default); outside them every join fails with INVALID_SESSION_TIMEOUT.
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (ms)').max(1_800_000, 'must be at most 1800000 (30 min, the broker\'s default group.max.session.timeout.ms)').optional(),
   SCHEMA_REGISTRY_URL: z.url().optional(),
   SCHEMA_REGISTRY_USERNAME: z.string().optional(),
   SCHEMA_REGISTRY_PASSWORD: z.string().optional(),
@@ -64,6 +69,8 @@ export interface Config {
         readonly sasl: { readonly username: string; readonly password: string } | undefined;
         readonly topicPartitions: number;
         readonly replicationFactor: number;
+        /** KAFKA_SESSION_TIMEOUT_MS; undefined: the client's default (30 s). */
+        readonly sessionTimeoutMs: number | undefined;
       }
     | undefined;
   readonly schemaRegistry:
@@ -150,6 +157,7 @@ export function loadConfig(env: RawEnv = process.env): Config {
           sasl: e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD ? { username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD } : undefined,
           topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
           replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+          sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
         }
       : undefined,
     schemaRegistry: e.SCHEMA_REGISTRY_URL

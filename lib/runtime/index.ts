@@ -61,7 +61,12 @@ export async function createRuntime(service: string, options: RuntimeOptions = {
   if (config.kafka && config.schemaRegistry) {
     bus = new KafkaEventBus(
       createKafkaClient({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-${service}`, ssl: config.kafka.ssl, ...(config.kafka.sasl ? { sasl: config.kafka.sasl } : {}), logger }),
-      { logger, defaultPartitions: config.kafka.topicPartitions, replicationFactor: config.kafka.replicationFactor },
+      {
+        logger,
+        defaultPartitions: config.kafka.topicPartitions,
+        replicationFactor: config.kafka.replicationFactor,
+        ...(config.kafka.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: config.kafka.sessionTimeoutMs } : {}),
+      },
     );
     registry = new ConfluentSchemaRegistryClient({ url: config.schemaRegistry.url, ...(config.schemaRegistry.auth ? { auth: config.schemaRegistry.auth } : {}) });
   } else if (options.allowEmbedded) {
